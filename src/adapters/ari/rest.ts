@@ -1,0 +1,80 @@
+// A thin typed client for the ARI REST calls Switchboard makes (see docs/decisions/0001).
+import type { z } from 'zod';
+import { AriHttpError, AriUnreachableError } from './errors';
+import { ApplicationSchema, AsteriskInfoSchema, ChannelSchema, type AriApplication, type AriChannel, type AsteriskInfo, type HangupReason } from './types';
+
+export interface AriConnectionOptions {
+  /** e.g. http://127.0.0.1:8088 (the /ari prefix is added here). */
+  url: string;
+  user: string;
+  password: string;
+  requestTimeoutMs?: number;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class AriRest {
+  private readonly base: string;
+  private readonly auth: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: AriConnectionOptions) {
+    this.base = `${opts.url.replace(/\/+$/, '')}/ari`;
+    // Credentials go in a header, never in the query string (which ends up in access logs).
+    this.auth = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
+    this.timeoutMs = opts.requestTimeoutMs ?? 5000;
+  }
+
+  async request<T>(method: string, path: string, query: Query = {}, schema?: z.ZodType<T>): Promise<T> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    const url = `${this.base}${path}${qs.size > 0 ? `?${qs.toString()}` : ''}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers: { Authorization: this.auth }, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new AriUnreachableError(this.base, err);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let detail = text;
+      try {
+        detail = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new AriHttpError(res.status, method, path, detail.slice(0, 200));
+    }
+    if (!schema) return undefined as T;
+    return schema.parse(text.length > 0 ? JSON.parse(text) : undefined);
+  }
+
+  asteriskInfo(): Promise<AsteriskInfo> {
+    return this.request('GET', '/asterisk/info', {}, AsteriskInfoSchema);
+  }
+
+  application(app: string): Promise<AriApplication> {
+    return this.request('GET', `/applications/${encodeURIComponent(app)}`, {}, ApplicationSchema);
+  }
+
+  channel(id: string): Promise<AriChannel> {
+    return this.request('GET', `/channels/${encodeURIComponent(id)}`, {}, ChannelSchema);
+  }
+
+  answer(channelId: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/answer`);
+  }
+
+  /** Plays a list of media as one playback with an id we choose (a retry gets 409, not a second playback). */
+  play(channelId: string, playbackId: string, media: string[], lang?: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/play/${encodeURIComponent(playbackId)}`, { media: media.join(','), lang });
+  }
+
+  stopPlayback(playbackId: string): Promise<void> {
+    return this.request('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
+  }
+
+  hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
+    return this.request('DELETE', `/channels/${encodeURIComponent(channelId)}`, { reason });
+  }
+}

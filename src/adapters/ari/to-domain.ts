@@ -1,0 +1,27 @@
+// ARI events → domain events. Returns undefined for events that mean nothing to the domain.
+import type { CallEvent } from '../../domain/events';
+import type { AriEvent } from './types';
+
+export function channelIdFromTarget(targetUri: string): string | undefined {
+  return targetUri.startsWith('channel:') ? targetUri.slice('channel:'.length) : undefined;
+}
+
+export function toDomain(ev: AriEvent, at: number): CallEvent | undefined {
+  switch (ev.type) {
+    case 'StasisStart': {
+      const number = ev.args[1] ?? ev.channel.dialplan?.exten ?? '';
+      return { type: 'CallArrived', callId: ev.channel.id, channelId: ev.channel.id, number, callerId: ev.channel.caller.number, at };
+    }
+    case 'StasisEnd':
+    case 'ChannelDestroyed':
+      return { type: 'CallHungUp', callId: ev.channel.id, at };
+    case 'ChannelDtmfReceived':
+      return { type: 'DigitReceived', callId: ev.channel.id, digit: ev.digit, at };
+    case 'PlaybackFinished': {
+      const callId = channelIdFromTarget(ev.playback.target_uri);
+      return callId ? { type: 'PlaybackFinished', callId, playbackId: ev.playback.id, at } : undefined;
+    }
+    case 'ApplicationReplaced':
+      return undefined;
+  }
+}

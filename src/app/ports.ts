@@ -1,0 +1,40 @@
+// Ports the application layer needs; adapters implement them.
+import type { CallState } from '../domain/call/greeting-flow';
+import type { HangupReason, JournalEntry } from '../domain/commands';
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface ChannelInfo {
+  id: string;
+  exten: string;
+  callerId: string;
+}
+
+export interface Telephony {
+  answer(channelId: string): Promise<void>;
+  play(channelId: string, playbackId: string, media: string[]): Promise<void>;
+  playbackActive(playbackId: string): Promise<boolean>;
+  /** Resolves quietly when the playback is already gone. */
+  stopPlayback(playbackId: string): Promise<void>;
+  /** Resolves quietly when the channel is already gone. */
+  hangup(channelId: string, reason: HangupReason): Promise<void>;
+  /** Something that changes when Asterisk restarts. */
+  asteriskIdentity(): Promise<string>;
+  /** Channels currently in our Stasis application. */
+  channelsInApp(): Promise<ChannelInfo[]>;
+}
+
+export interface CallRepository {
+  get(callId: string): Promise<CallState | undefined>;
+  put(state: CallState): Promise<void>;
+  activeIds(): Promise<string[]>;
+  swapAsteriskIdentity(identity: string): Promise<string | null>;
+}
+
+export interface Journal {
+  append(entry: JournalEntry): Promise<void>;
+}

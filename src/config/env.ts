@@ -1,0 +1,31 @@
+// The service's environment, validated once at start. Defaults bind everything to loopback.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const EnvSchema = z.object({
+  SWITCHBOARD_ARI_URL: z.url().default('http://127.0.0.1:8088'),
+  SWITCHBOARD_ARI_USER: z.string().min(1).default('switchboard'),
+  SWITCHBOARD_ARI_PASSWORD: z.string().min(1, 'is required (the ARI user password from ari.conf)'),
+  SWITCHBOARD_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('switchboard'),
+  SWITCHBOARD_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6390/0'),
+  SWITCHBOARD_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]+$/).default('sb'),
+  SWITCHBOARD_HTTP_HOST: z.string().default('127.0.0.1'),
+  SWITCHBOARD_HTTP_PORT: port.default(8080),
+  SWITCHBOARD_CONFIG_DIR: z.string().default('config/demo'),
+  SWITCHBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SWITCHBOARD_JOURNAL_FILE: z.string().optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {}
+
+export function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new EnvError(`invalid environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}

@@ -1,0 +1,117 @@
+// The first flow Switchboard runs: answer, play the greeting configured for the dialled number,
+// hang up. The IVR issue replaces this with flow graphs; the shape stays: a pure step function.
+import type { Command } from '../commands';
+import type { CallEvent } from '../events';
+
+export interface NumberRoute {
+  /** Prompts played in order, as Asterisk sound names (e.g. "hello-world"). */
+  greeting: string[];
+}
+
+/** What the flow needs to know about configuration, as a lookup by dialled number. */
+export type RouteLookup = (number: string) => NumberRoute | undefined;
+
+export type CallPhase = 'greeting' | 'ended';
+
+export interface CallState {
+  callId: string;
+  channelId: string;
+  number: string;
+  callerId: string;
+  phase: CallPhase;
+  arrivedAt: number;
+  /** Prompts still to play (the head is the one playing). */
+  remaining: string[];
+  /** Bumped on every (re)start of playback so playback ids stay unique and deterministic. */
+  playbackSeq: number;
+  digits: string;
+}
+
+export interface StepResult {
+  state: CallState | undefined;
+  commands: Command[];
+}
+
+export function playbackIdFor(state: Pick<CallState, 'callId' | 'playbackSeq'>): string {
+  return `${state.callId}-pb-${state.playbackSeq}`;
+}
+
+function playRemaining(state: CallState): Command[] {
+  return [{ kind: 'play', channelId: state.channelId, playbackId: playbackIdFor(state), media: state.remaining.map((p) => `sound:${p}`) }];
+}
+
+function end(state: CallState, reason: 'caller-hangup' | 'flow-complete', at: number, hangup: boolean): StepResult {
+  const commands: Command[] = [];
+  if (hangup) commands.push({ kind: 'hangup', channelId: state.channelId, reason: 'normal' });
+  commands.push({ kind: 'journal', entry: { type: 'CALL_ENDED', callId: state.callId, reason, at } });
+  return { state: { ...state, phase: 'ended', remaining: [] }, commands };
+}
+
+/**
+ * One step of a call: (state, event) → (state', commands). `undefined` state means the call is not
+ * known (before arrival). Events that do not apply in the current phase change nothing: ARI can
+ * repeat or reorder events, and a repeated event must be harmless.
+ */
+export function step(state: CallState | undefined, event: CallEvent, routes: RouteLookup): StepResult {
+  if (event.type === 'CallArrived') {
+    if (state) return { state, commands: [] }; // duplicate StasisStart
+    const route = routes(event.number);
+    const arrived: Command = {
+      kind: 'journal',
+      entry: { type: 'CALL_ARRIVED', callId: event.callId, number: event.number, callerId: event.callerId, at: event.at },
+    };
+    const base: CallState = {
+      callId: event.callId,
+      channelId: event.channelId,
+      number: event.number,
+      callerId: event.callerId,
+      phase: 'greeting',
+      arrivedAt: event.at,
+      remaining: route ? [...route.greeting] : [],
+      playbackSeq: 0,
+      digits: '',
+    };
+    if (!route) {
+      // Not ours to answer: reject like a switch does for a number it does not serve.
+      return {
+        state: { ...base, phase: 'ended' },
+        commands: [
+          arrived,
+          { kind: 'hangup', channelId: event.channelId, reason: 'unallocated' },
+          { kind: 'journal', entry: { type: 'CALL_ENDED', callId: event.callId, reason: 'unknown-number', at: event.at } },
+        ],
+      };
+    }
+    const commands: Command[] = [
+      arrived,
+      { kind: 'answer', channelId: event.channelId },
+      { kind: 'journal', entry: { type: 'CALL_ANSWERED', callId: event.callId, at: event.at } },
+    ];
+    if (base.remaining.length === 0) {
+      const done = end(base, 'flow-complete', event.at, true);
+      return { state: done.state, commands: [...commands, ...done.commands] };
+    }
+    return { state: base, commands: [...commands, ...playRemaining(base)] };
+  }
+
+  if (!state || state.phase === 'ended') return { state, commands: [] };
+
+  switch (event.type) {
+    case 'PlaybackFinished': {
+      if (event.playbackId !== playbackIdFor(state)) return { state, commands: [] }; // stale playback
+      return end(state, 'flow-complete', event.at, true);
+    }
+    case 'DigitReceived': {
+      const next = { ...state, digits: state.digits + event.digit };
+      return { state: next, commands: [{ kind: 'journal', entry: { type: 'DIGIT', callId: state.callId, digit: event.digit, at: event.at } }] };
+    }
+    case 'CallHungUp':
+      return end(state, 'caller-hangup', event.at, false);
+    case 'CallResumed': {
+      // The playback may have ended while we were away: stop whatever is left of it and start the
+      // remaining prompts again under a new id, so a late event from the old one is ignored.
+      const next = { ...state, playbackSeq: state.playbackSeq + 1 };
+      return { state: next, commands: [{ kind: 'stopPlayback', playbackId: playbackIdFor(state) }, ...playRemaining(next)] };
+    }
+  }
+}

@@ -1,0 +1,16 @@
+// Commands: what the domain asks the shell to do. The ARI adapter carries them out.
+
+export type HangupReason = 'normal' | 'unallocated' | 'congestion' | 'busy';
+
+export type JournalEntry =
+  | { type: 'CALL_ARRIVED'; callId: string; number: string; callerId: string; at: number }
+  | { type: 'CALL_ANSWERED'; callId: string; at: number }
+  | { type: 'DIGIT'; callId: string; digit: string; at: number }
+  | { type: 'CALL_ENDED'; callId: string; reason: 'caller-hangup' | 'flow-complete' | 'unknown-number'; at: number };
+
+export type Command =
+  | { kind: 'answer'; channelId: string }
+  | { kind: 'play'; channelId: string; playbackId: string; media: string[] }
+  | { kind: 'stopPlayback'; playbackId: string }
+  | { kind: 'hangup'; channelId: string; reason: HangupReason }
+  | { kind: 'journal'; entry: JournalEntry };

@@ -1,0 +1,13 @@
+// Domain events: what happened to a call, already translated from ARI and validated.
+// `at` is epoch milliseconds from the injected clock.
+
+export type CallEvent =
+  | { type: 'CallArrived'; callId: string; channelId: string; number: string; callerId: string; at: number }
+  | { type: 'PlaybackFinished'; callId: string; playbackId: string; at: number }
+  | { type: 'DigitReceived'; callId: string; digit: string; at: number }
+  | { type: 'CallHungUp'; callId: string; at: number }
+  // Switchboard lost sight of the call (ARI reconnect) and finds it still present: pick up where it was.
+  | { type: 'CallResumed'; callId: string; at: number };
+
+export const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
+export type Digit = (typeof DIGITS)[number];

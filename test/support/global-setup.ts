@@ -1,0 +1,12 @@
+// Brings the test stack (Asterisk 22 + Redis, profile "test") up when it is not up, and notes
+// that it did, so the teardown leaves the machine as it found it.
+import { stack } from './stack';
+
+export default async function globalSetup(): Promise<void> {
+  if (process.env.SB_TEST_STACK_CHECKED) return; // integration and e2e share one stack
+  process.env.SB_TEST_STACK_CHECKED = '1';
+  if ((await stack('status', 'test')).code === 0) return;
+  const up = await stack('up', 'test');
+  if (up.code !== 0) throw new Error(`could not bring the test stack up:\n${up.out}`);
+  process.env.SB_TEST_STACK_STARTED = '1';
+}

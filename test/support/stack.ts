@@ -1,0 +1,33 @@
+// Test access to the "test" stack profile (config/stack/test.env) and its scripts.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const STACK = path.join(ROOT, 'scripts', 'stack.sh');
+const execFileP = promisify(execFile);
+
+export function profile(name = 'test'): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of readFileSync(path.join(ROOT, 'config', 'stack', `${name}.env`), 'utf8').split('\n')) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+    if (m?.[1]) out[m[1]] = m[2] ?? '';
+  }
+  return out;
+}
+
+export const TEST = profile('test');
+
+export async function stack(...args: string[]): Promise<{ code: number; out: string }> {
+  try {
+    const { stdout, stderr } = await execFileP('bash', [STACK, ...args], { maxBuffer: 16 * 1024 * 1024 });
+    return { code: 0, out: stdout + stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+export const redisUrl = (): string => `redis://127.0.0.1:${TEST.REDIS_PORT}/0`;
+export const ariUrl = (): string => `http://127.0.0.1:${TEST.ARI_PORT}`;
