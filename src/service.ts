@@ -33,6 +33,8 @@ export interface RunningService {
   readiness(): Readiness;
   /** Drops the ARI WebSocket as a network failure would. */
   dropAriConnection(): void;
+  /** How many times the ARI WebSocket has opened since start. */
+  readonly ariConnections: number;
   /** Waits until every ARI event received so far has been handled. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -58,6 +60,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   let phase: Phase = 'starting';
   let reconcileError = '';
+  let connections = 0;
   let generation = 0; // bumped on every connect, so a stale reconcile does not mark us ready
   const seenUnknown = new Set<string>();
   let retryTimer: NodeJS.Timeout | undefined;
@@ -88,6 +91,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     ...opts.ari,
     onOpen: () => {
       generation++;
+      connections++;
       void runReconcile(generation);
     },
     onClose: () => {
@@ -123,7 +127,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const ariOk = s.status === 'open' && phase === 'ready';
     let ariDetail: string;
     if (s.status === 'open') ariDetail = phase === 'ready' ? 'connected' : `connected, reconciling${reconcileError ? ` (last error: ${reconcileError})` : ''}`;
-    else if (s.status === 'auth-failed') ariDetail = `credentials rejected (${s.lastError})`;
+    else if (s.status === 'auth-failed') ariDetail = `credentials rejected (${s.lastError}); next try in ${Math.round(s.retryInMs / 1000)} s`;
     else if (s.status === 'waiting') ariDetail = `unreachable at ${env.SWITCHBOARD_ARI_URL}: ${s.lastError}`;
     else ariDetail = s.status;
     const redisOk = redis.status === 'ready';
@@ -152,6 +156,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     httpPort,
     readiness,
     dropAriConnection: () => socket.drop(),
+    get ariConnections() {
+      return connections;
+    },
     idle: () => controller.idle(),
     async stop() {
       clearTimeout(retryTimer);

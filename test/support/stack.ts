@@ -8,13 +8,17 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const STACK = path.join(ROOT, 'scripts', 'stack.sh');
 const execFileP = promisify(execFile);
 
-export function profile(name = 'test'): Record<string, string> {
+const PROFILE_KEYS = ['SIP_PORT', 'ARI_PORT', 'REDIS_PORT', 'HTTP_PORT', 'ARI_APP', 'ARI_USER', 'ARI_PASSWORD'] as const;
+export type Profile = Record<(typeof PROFILE_KEYS)[number], string>;
+
+export function profile(name = 'test'): Profile {
   const out: Record<string, string> = {};
   for (const line of readFileSync(path.join(ROOT, 'config', 'stack', `${name}.env`), 'utf8').split('\n')) {
     const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
     if (m?.[1]) out[m[1]] = m[2] ?? '';
   }
-  return out;
+  for (const k of PROFILE_KEYS) if (!out[k]) throw new Error(`config/stack/${name}.env has no ${k}`);
+  return out as Profile;
 }
 
 export const TEST = profile('test');

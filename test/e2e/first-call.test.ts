@@ -1,0 +1,88 @@
+// A real SIP call through Asterisk 22 to Switchboard: answered, greeted, digits received.
+import { loadRoutingDir } from '../../src/config/routing';
+import { AriObserver } from '../support/ari-observer';
+import { waitFor } from '../support/net';
+import { RtpSink } from '../support/rtp';
+import { startTestService, waitReady, type TestService } from '../support/service';
+import { callerScenario, placeCall } from '../support/sipp';
+import { promptSeconds } from '../support/sounds';
+import { ariUrl, ROOT, stack, TEST } from '../support/stack';
+
+jest.setTimeout(90_000);
+
+let t: TestService;
+let observer: AriObserver;
+let soundsDir: string;
+const target = `127.0.0.1:${TEST.SIP_PORT}`;
+
+beforeAll(async () => {
+  const env = await stack('env', 'test');
+  soundsDir = /SWITCHBOARD_SOUNDS_DIR=(.*)/.exec(env.out)?.[1] ?? '';
+  t = await startTestService();
+  await waitReady(t);
+  observer = await AriObserver.connect(ariUrl(), TEST.ARI_USER, TEST.ARI_PASSWORD);
+});
+
+afterAll(async () => {
+  observer?.close();
+  await t?.stop();
+});
+
+function callIdOf(journal: Array<Record<string, string>>, callerId: string): string {
+  const row = journal.find((r) => r.type === 'CALL_ARRIVED' && r.callerId === callerId);
+  if (!row?.callId) throw new Error(`no CALL_ARRIVED for ${callerId} in ${JSON.stringify(journal)}`);
+  return row.callId;
+}
+
+test('a call to 5000 is answered, hears the configured greeting, and is hung up when it ends', async () => {
+  const greeting = (await loadRoutingDir(`${ROOT}/config/demo`)).numbers.get('5000')!.greeting;
+  const expectedS = greeting.reduce((s, p) => s + promptSeconds(soundsDir, p), 0);
+  const ear = await RtpSink.open();
+  try {
+    const res = await placeCall(target, '5000', callerScenario({ callerNumber: '15550101', byeTimeoutMs: 30_000 }), { rtpPort: ear.port });
+    expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
+    // The caller heard about as much sound as the greeting lasts, then got a BYE.
+    expect(ear.audibleSeconds).toBeGreaterThan(expectedS * 0.6);
+    expect(ear.seconds).toBeLessThan(expectedS + 5);
+    expect(res.elapsedMs).toBeGreaterThan(expectedS * 1000 * 0.8);
+    expect(ear.payloadTypes.has(0)).toBe(true);
+  } finally {
+    await ear.close();
+  }
+  const journal = await waitFor('CALL_ENDED in the journal', async () => {
+    const j = await t.journal();
+    return j.some((r) => r.type === 'CALL_ENDED' && r.reason === 'flow-complete') ? j : undefined;
+  });
+  const callId = callIdOf(journal, '15550101');
+  expect(journal.filter((r) => r.callId === callId).map((r) => r.type)).toEqual(['CALL_ARRIVED', 'CALL_ANSWERED', 'CALL_ENDED']);
+  // Asterisk itself says it played our prompts on that channel.
+  const started = observer.events.filter((e) => e.type === 'PlaybackStarted' && (e.playback as { target_uri: string }).target_uri === `channel:${callId}`);
+  expect(started.map((e) => (e.playback as { id: string; media_uri: string }).id)).toContain(`${callId}-pb-0`);
+  // One child logger per call: its lines carry the call id, number and caller.
+  expect(t.logs.some((l) => l.callId === callId && l.number === '5000' && l.caller === '15550101' && l.msg === 'answered')).toBe(true);
+  expect(await t.redis.sismember(`${t.prefix}:calls:active:${TEST.ARI_APP}`, callId)).toBe(0);
+});
+
+test('keypad digits arrive as RFC 4733 events, in order', async () => {
+  const res = await placeCall(target, '5000', callerScenario({ callerNumber: '15550102', digits: '123#', hangupAfterMs: 1500 }), { rtpPort: 9 });
+  expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
+  const journal = await waitFor('the call to end', async () => {
+    const j = await t.journal();
+    const id = j.find((r) => r.type === 'CALL_ARRIVED' && r.callerId === '15550102')?.callId;
+    return id && j.some((r) => r.callId === id && r.type === 'CALL_ENDED') ? j : undefined;
+  });
+  const callId = callIdOf(journal, '15550102');
+  const mine = journal.filter((r) => r.callId === callId);
+  expect(mine.filter((r) => r.type === 'DIGIT').map((r) => r.digit).join('')).toBe('123#');
+  expect(mine.at(-1)).toMatchObject({ type: 'CALL_ENDED', reason: 'caller-hangup' });
+});
+
+test('a number with no route is refused with 404 and never answered', async () => {
+  const res = await placeCall(target, '4999', callerScenario({ expectFailure: 404 }), { rtpPort: 9 });
+  expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
+  const journal = await waitFor('unknown-number in the journal', async () => {
+    const j = await t.journal();
+    return j.some((r) => r.type === 'CALL_ENDED' && r.reason === 'unknown-number') ? j : undefined;
+  });
+  expect(journal.some((r) => r.type === 'CALL_ANSWERED' && r.callId === journal.find((x) => x.reason === 'unknown-number')?.callId)).toBe(false);
+});

@@ -1,0 +1,58 @@
+// Stands in for a caller's ear: receives the RTP Asterisk sends to the caller and measures it,
+// so a test can check that the caller heard sound, not only that signalling went through.
+import dgram from 'node:dgram';
+
+function ulawToLinear(u: number): number {
+  const x = ~u & 0xff;
+  const sign = x & 0x80;
+  const exponent = (x >> 4) & 0x07;
+  const mantissa = x & 0x0f;
+  const sample = (((mantissa << 3) + 0x84) << exponent) - 0x84;
+  return sign ? -sample : sample;
+}
+
+export class RtpSink {
+  packets = 0;
+  samples = 0;
+  loudSamples = 0; // |sample| above a silence threshold
+  payloadTypes = new Set<number>();
+  private readonly socket = dgram.createSocket('udp4');
+
+  static async open(): Promise<RtpSink> {
+    const sink = new RtpSink();
+    await new Promise<void>((resolve) => sink.socket.bind(0, '127.0.0.1', () => resolve()));
+    sink.socket.on('message', (msg) => sink.onPacket(msg));
+    return sink;
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** Seconds of audio received (PCMU: 8000 samples per second). */
+  get seconds(): number {
+    return this.samples / 8000;
+  }
+
+  /** Seconds of audio that were not silence. */
+  get audibleSeconds(): number {
+    return this.loudSamples / 8000;
+  }
+
+  private onPacket(msg: Buffer): void {
+    if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
+    const pt = msg[1]! & 0x7f;
+    this.payloadTypes.add(pt);
+    this.packets++;
+    if (pt !== 0) return;
+    const cc = msg[0]! & 0x0f;
+    for (let i = 12 + 4 * cc; i < msg.length; i++) {
+      this.samples++;
+      if (Math.abs(ulawToLinear(msg[i]!)) > 500) this.loudSamples++;
+    }
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.socket.close(() => resolve()));
+  }
+}

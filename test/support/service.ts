@@ -1,0 +1,67 @@
+// Starts Switchboard in-process against the test stack, with its own Redis key prefix and
+// its logs captured for assertions.
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import Redis from 'ioredis';
+import { parseEnv } from '../../src/config/env';
+import { createLogger } from '../../src/logging';
+import { startService, type RunningService } from '../../src/service';
+import { waitFor } from './net';
+import { ariUrl, redisUrl, ROOT, TEST } from './stack';
+
+export interface TestService {
+  service: RunningService;
+  prefix: string;
+  logs: Array<Record<string, unknown>>;
+  redis: Redis;
+  journal(): Promise<Array<Record<string, string>>>;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(over: Record<string, string> = {}): Promise<TestService> {
+  const prefix = `sbtest-${randomUUID().slice(0, 8)}`;
+  const logs: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const env = parseEnv({
+    SWITCHBOARD_ARI_URL: ariUrl(),
+    SWITCHBOARD_ARI_USER: TEST.ARI_USER,
+    SWITCHBOARD_ARI_PASSWORD: TEST.ARI_PASSWORD,
+    SWITCHBOARD_ARI_APP: TEST.ARI_APP,
+    SWITCHBOARD_REDIS_URL: redisUrl(),
+    SWITCHBOARD_KEY_PREFIX: prefix,
+    SWITCHBOARD_HTTP_PORT: '0',
+    SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'config', 'demo'),
+    SWITCHBOARD_LOG_LEVEL: 'debug',
+    ...over,
+  });
+  const service = await startService({ env, logger: createLogger(env.SWITCHBOARD_LOG_LEVEL, sink), ari: { backoffBaseMs: 100, backoffMaxMs: 1000, pingIntervalMs: 1000 } });
+  const redis = new Redis(redisUrl());
+  return {
+    service,
+    prefix,
+    logs,
+    redis,
+    async journal() {
+      const rows = await redis.xrange(`${prefix}:journal`, '-', '+');
+      return rows.map(([, fields]) => {
+        const o: Record<string, string> = {};
+        for (let i = 0; i < fields.length; i += 2) o[fields[i]!] = fields[i + 1]!;
+        return o;
+      });
+    },
+    async stop() {
+      await service.stop();
+      redis.disconnect();
+    },
+  };
+}
+
+export async function waitReady(t: TestService, timeoutMs = 15_000): Promise<void> {
+  await waitFor('Switchboard ready', () => t.service.readiness().ready, timeoutMs);
+}

@@ -1,0 +1,133 @@
+// SIPp plays callers. Scenarios are generated from options because SIPp takes pauses and
+// timeouts as literal numbers only (no variables).
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freeUdpPort } from './net';
+
+export const DTMF_PCAP_DIR = '/usr/share/sip-tester';
+
+function pcapFor(digit: string): string {
+  const name = digit === '#' ? 'pound' : digit === '*' ? 'star' : digit;
+  return `${DTMF_PCAP_DIR}/dtmf_2833_${name}.pcap`;
+}
+
+export interface CallerOptions {
+  /** Digits sent as RFC 4733 events right after the answer. */
+  digits?: string;
+  /** Hang up ourselves this long after the answer (after the digits); otherwise wait for the server's BYE. */
+  hangupAfterMs?: number;
+  /** How long to wait for the server's BYE. */
+  byeTimeoutMs?: number;
+  /** Expect this final response instead of 200 (e.g. 404 for an unknown number). */
+  expectFailure?: number;
+  callerNumber?: string;
+}
+
+const sdp = `v=0
+o=sipp 1 1 IN IP4 127.0.0.1
+s=-
+c=IN IP4 127.0.0.1
+t=0 0
+m=audio [rtp_port] RTP/AVP 0 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-15
+a=sendrecv`;
+
+export function callerScenario(o: CallerOptions): string {
+  const from = o.callerNumber ?? '15550100';
+  const invite = `INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+From: <sip:${from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>
+Call-ID: [call_id]
+CSeq: 1 INVITE
+Contact: <sip:${from}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+${sdp}
+`;
+  const ack = (cseq = '1') => `ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: ${cseq} ACK
+Contact: <sip:${from}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+`;
+  const cdata = (s: string) => `<![CDATA[\n${s}\n]]>`;
+  const parts: string[] = [`<send retrans="500">${cdata(invite)}</send>`];
+  parts.push('<recv response="100" optional="true"/>', '<recv response="180" optional="true"/>', '<recv response="183" optional="true"/>');
+  if (o.expectFailure) {
+    parts.push(`<recv response="${o.expectFailure}"/>`, `<send>${cdata(ack())}</send>`);
+  } else {
+    parts.push('<recv response="200" rtd="true"/>', `<send>${cdata(ack())}</send>`);
+    for (const d of o.digits ?? '') {
+      parts.push(`<nop><action><exec play_pcap_audio="${pcapFor(d)}"/></action></nop>`, '<pause milliseconds="250"/>');
+    }
+    if (o.hangupAfterMs !== undefined) {
+      parts.push(`<pause milliseconds="${o.hangupAfterMs}"/>`);
+      parts.push(`<send retrans="500">${cdata(`BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 BYE
+Contact: <sip:${from}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`);
+      parts.push('<recv response="200"/>');
+    } else {
+      parts.push(`<recv request="BYE" timeout="${o.byeTimeoutMs ?? 30_000}"/>`);
+      parts.push(`<send>${cdata(`SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Contact: <sip:${from}@[local_ip]:[local_port]>
+Content-Length: 0
+`)}</send>`);
+    }
+  }
+  return `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n<scenario name="switchboard caller">\n${parts.join('\n')}\n</scenario>\n`;
+}
+
+export interface SippResult {
+  code: number;
+  output: string;
+  /** Every SIP message sent and received. */
+  messages: string;
+  elapsedMs: number;
+}
+
+/** Places one call with SIPp and resolves when SIPp exits. */
+export async function placeCall(target: string, number: string, scenarioXml: string, opts: { rtpPort: number; timeoutS?: number }): Promise<SippResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-sipp-'));
+  const sf = path.join(dir, 'scenario.xml');
+  const mf = path.join(dir, 'messages.log');
+  await writeFile(sf, scenarioXml);
+  const sipPort = await freeUdpPort();
+  const mediaPort = await freeUdpPort();
+  const args = [target, '-sf', sf, '-s', number, '-m', '1', '-l', '1', '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
+    '-key', 'rtp_port', String(opts.rtpPort), '-timeout', `${opts.timeoutS ?? 60}s`, '-timeout_error', '-nostdin', '-trace_msg', '-message_file', mf, '-trace_err', '-error_file', path.join(dir, 'errors.log')];
+  const started = Date.now();
+  const { code, output } = await new Promise<{ code: number; output: string }>((resolve, reject) => {
+    const child = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (c) => resolve({ code: c ?? 1, output }));
+  });
+  const messages = await readFile(mf, 'utf8').catch(() => '');
+  const errors = await readFile(path.join(dir, 'errors.log'), 'utf8').catch(() => '');
+  return { code, output: output.slice(-3000) + errors, messages, elapsedMs: Date.now() - started };
+}

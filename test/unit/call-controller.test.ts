@@ -1,0 +1,125 @@
+// The controller against in-memory ports: ordering per call, state persisted before commands,
+// failures of one command not stopping the rest, and reconcile after a reconnect.
+import pino from 'pino';
+import { CallController } from '../../src/app/call-controller';
+import type { CallRepository, ChannelInfo, Journal, Telephony } from '../../src/app/ports';
+import { reconcile } from '../../src/app/reconcile';
+import type { CallState } from '../../src/domain/call/greeting-flow';
+import type { JournalEntry } from '../../src/domain/commands';
+
+class MemoryCalls implements CallRepository {
+  readonly states = new Map<string, CallState>();
+  identity: string | null = null;
+  async get(id: string) {
+    return this.states.get(id);
+  }
+  async put(s: CallState) {
+    this.states.set(s.callId, s);
+  }
+  async activeIds() {
+    return [...this.states.values()].filter((s) => s.phase !== 'ended').map((s) => s.callId);
+  }
+  async swapAsteriskIdentity(id: string) {
+    const prev = this.identity;
+    this.identity = id;
+    return prev;
+  }
+}
+
+class FakeTelephony implements Telephony {
+  readonly log: string[] = [];
+  channels: ChannelInfo[] = [];
+  activePlaybacks = new Set<string>();
+  failAnswer = false;
+  identity = 'ast@1';
+  async answer(ch: string) {
+    // Yield so that a badly ordered controller would interleave events.
+    await new Promise((r) => setImmediate(r));
+    if (this.failAnswer) throw new Error('boom');
+    this.log.push(`answer ${ch}`);
+  }
+  async play(ch: string, id: string, media: string[]) {
+    this.log.push(`play ${ch} ${id} ${media.join(',')}`);
+  }
+  async playbackActive(id: string) {
+    return this.activePlaybacks.has(id);
+  }
+  async stopPlayback(id: string) {
+    this.log.push(`stop ${id}`);
+  }
+  async hangup(ch: string, reason: string) {
+    this.log.push(`hangup ${ch} ${reason}`);
+  }
+  async asteriskIdentity() {
+    return this.identity;
+  }
+  async channelsInApp() {
+    return this.channels;
+  }
+}
+
+function setup() {
+  const telephony = new FakeTelephony();
+  const calls = new MemoryCalls();
+  const entries: JournalEntry[] = [];
+  const journal: Journal = { append: async (e) => void entries.push(e) };
+  let now = 1000;
+  const clock = { now: () => now };
+  const logger = pino({ level: 'silent' });
+  const controller = new CallController({ telephony, calls, journal, clock, logger, routes: (n) => (n === '5000' ? { greeting: ['hello-world'] } : undefined) });
+  return { telephony, calls, entries, controller, clock, logger, advance: (ms: number) => (now += ms) };
+}
+
+const arrived = (id: string) => ({ type: 'CallArrived' as const, callId: id, channelId: id, number: '5000', callerId: '100', at: 1000 });
+
+describe('CallController', () => {
+  it('applies the events of one call in arrival order', async () => {
+    const t = setup();
+    void t.controller.handle(arrived('a'));
+    void t.controller.handle({ type: 'PlaybackFinished', callId: 'a', playbackId: 'a-pb-0', at: 2000 });
+    await t.controller.idle();
+    expect(t.telephony.log).toEqual(['answer a', 'play a a-pb-0 sound:hello-world', 'hangup a normal']);
+    expect(t.calls.states.get('a')?.phase).toBe('ended');
+    expect(t.entries.map((e) => e.type)).toEqual(['CALL_ARRIVED', 'CALL_ANSWERED', 'CALL_ENDED']);
+  });
+
+  it('keeps going after a failed command', async () => {
+    const t = setup();
+    t.telephony.failAnswer = true;
+    await t.controller.handle(arrived('a'));
+    expect(t.telephony.log).toEqual(['play a a-pb-0 sound:hello-world']);
+    expect(t.entries.map((e) => e.type)).toEqual(['CALL_ARRIVED', 'CALL_ANSWERED']);
+  });
+
+  it('reconcile: ends calls whose channel vanished, resumes those whose playback ended, adopts strangers', async () => {
+    const t = setup();
+    await t.controller.handle(arrived('gone'));
+    await t.controller.handle(arrived('playing'));
+    await t.controller.handle(arrived('silent'));
+    t.telephony.log.length = 0;
+    t.telephony.activePlaybacks.add('playing-pb-0');
+    t.telephony.channels = [
+      { id: 'playing', exten: '5000', callerId: '100' },
+      { id: 'silent', exten: '5000', callerId: '100' },
+      { id: 'stranger', exten: '5000', callerId: '200' },
+    ];
+    const report = await reconcile({ telephony: t.telephony, calls: t.calls, controller: t.controller, clock: t.clock, logger: t.logger });
+    await t.controller.idle();
+    expect(report).toEqual({ asteriskRestarted: false, resumed: 2, endedWhileAway: 1, adopted: 1 });
+    expect(t.calls.states.get('gone')?.phase).toBe('ended');
+    expect(t.telephony.log).toEqual(['stop silent-pb-0', 'play silent silent-pb-1 sound:hello-world', 'answer stranger', 'play stranger stranger-pb-0 sound:hello-world']);
+  });
+
+  it('reconcile: notices an Asterisk restart and hangs up a channel whose call had ended', async () => {
+    const t = setup();
+    await reconcile({ telephony: t.telephony, calls: t.calls, controller: t.controller, clock: t.clock, logger: t.logger });
+    await t.controller.handle(arrived('x'));
+    await t.controller.handle({ type: 'CallHungUp', callId: 'x', at: 1 });
+    t.telephony.log.length = 0;
+    t.telephony.identity = 'ast@2';
+    t.telephony.channels = [{ id: 'x', exten: '5000', callerId: '100' }];
+    const report = await reconcile({ telephony: t.telephony, calls: t.calls, controller: t.controller, clock: t.clock, logger: t.logger });
+    expect(report.asteriskRestarted).toBe(true);
+    expect(t.telephony.log).toEqual(['hangup x normal']);
+  });
+});
