@@ -66,8 +66,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let retryTimer: NodeJS.Timeout | undefined;
 
   const runReconcile = async (gen: number): Promise<void> => {
-    if (gen !== generation || phase === 'disconnected') return;
-    phase = 'reconciling';
+    if (gen !== generation) return; // the connection it was for is gone
     try {
       await reconcile({ telephony, calls, controller, clock, logger });
       if (gen === generation && phase === 'reconciling') {
@@ -92,10 +91,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     onOpen: () => {
       generation++;
       connections++;
+      phase = 'reconciling';
       void runReconcile(generation);
     },
     onClose: () => {
       phase = 'disconnected';
+      generation++;
       clearTimeout(retryTimer);
     },
     onMessage: (raw) => {

@@ -87,16 +87,19 @@ export class AriEventSocket {
     const ws = new WebSocket(this.wsUrl(), { headers: { Authorization: auth }, handshakeTimeout: this.opts.connectTimeoutMs ?? 5000 });
     this.ws = ws;
     let authFailed = false;
+    let rejected = false;
     let lastError = 'connection closed';
 
     ws.on('unexpected-response', (_req, res) => {
+      rejected = true;
       lastError = `HTTP ${res.statusCode} on WebSocket upgrade`;
       if (res.statusCode === 401 || res.statusCode === 403) authFailed = true;
       res.resume();
       ws.terminate();
     });
     ws.on('error', (err) => {
-      lastError = err.message;
+      // Keep the reason from an HTTP answer (e.g. 401); the error after it only says "closed".
+      if (!rejected) lastError = err.message;
     });
     ws.on('open', () => {
       this.attempt = 0;

@@ -12,6 +12,9 @@ export function toDomain(ev: AriEvent, at: number): CallEvent | undefined {
       const number = ev.args[1] ?? ev.channel.dialplan?.exten ?? '';
       return { type: 'CallArrived', callId: ev.channel.id, channelId: ev.channel.id, number, callerId: ev.channel.caller.number, at };
     }
+    // A hang-up request comes before the PlaybackFinished that the hang-up causes, so the flow
+    // learns the caller left before it could take the end of a prompt for "prompt complete".
+    case 'ChannelHangupRequest':
     case 'StasisEnd':
     case 'ChannelDestroyed':
       return { type: 'CallHungUp', callId: ev.channel.id, at };

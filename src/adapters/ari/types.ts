@@ -16,6 +16,7 @@ const base = { application: z.string().optional(), timestamp: z.string().optiona
 export const StasisStartSchema = z.object({ ...base, type: z.literal('StasisStart'), args: z.array(z.string()).default([]), channel: ChannelSchema });
 export const StasisEndSchema = z.object({ ...base, type: z.literal('StasisEnd'), channel: ChannelSchema });
 export const ChannelDestroyedSchema = z.object({ ...base, type: z.literal('ChannelDestroyed'), channel: ChannelSchema, cause: z.number().optional() });
+export const ChannelHangupRequestSchema = z.object({ ...base, type: z.literal('ChannelHangupRequest'), channel: ChannelSchema, cause: z.number().optional(), soft: z.boolean().optional() });
 export const ChannelDtmfSchema = z.object({
   ...base,
   type: z.literal('ChannelDtmfReceived'),
@@ -31,6 +32,7 @@ export const KnownEventSchema = z.discriminatedUnion('type', [
   StasisStartSchema,
   StasisEndSchema,
   ChannelDestroyedSchema,
+  ChannelHangupRequestSchema,
   ChannelDtmfSchema,
   PlaybackFinishedSchema,
   ApplicationReplacedSchema,
