@@ -1,0 +1,99 @@
+// The ACD's vocabulary, shared by the pure core, the stores and the configuration.
+// Times are epoch milliseconds from the injected clock; durations in configuration are seconds.
+
+/** A compiled requirement expression: evaluates against one agent for one call. */
+export interface Requirement {
+  /** Source text, for logs and errors. */
+  readonly source: string;
+  /** Skills the expression reads (for indexing candidates and validation). */
+  readonly skills: readonly string[];
+  test(agent: AgentProfile, call: CallAttributes): boolean;
+}
+
+export type CallAttributes = Readonly<Record<string, string | number | boolean>> & { readonly language?: string };
+
+export type Strategy = 'longest-idle' | 'most-skilled' | 'fewest-calls' | 'least-talk-time' | 'round-robin' | 'random';
+
+export interface AgentProfile {
+  readonly id: string;
+  readonly name: string;
+  /** Asterisk endpoint, from configuration only (e.g. "PJSIP/agent1"). Never from caller input. */
+  readonly endpoint: string;
+  /** Skill name → proficiency 1..10. */
+  readonly skills: Readonly<Record<string, number>>;
+  readonly languages: readonly string[];
+  readonly wrapUpS?: number;
+  readonly maxMissedOffers?: number;
+  /** Logged in when the phone registers, out when the registration ends (demo). */
+  readonly autoLogin: boolean;
+}
+
+/** One relaxation step: from `afterS` seconds of waiting, either a new requirement or an overflow. */
+export type QueueStep = { readonly afterS: number; readonly requirement: Requirement } | { readonly afterS: number; readonly overflowTo: string };
+
+export type QueueExit =
+  | { readonly kind: 'hangup'; readonly prompt?: string }
+  | { readonly kind: 'queue'; readonly queue: string }
+  /** Filled by the callback and voicemail work: the call leaves the queue with this hook's name. */
+  | { readonly kind: 'hook'; readonly hook: string };
+
+export interface Announcements {
+  readonly position: boolean;
+  readonly estimatedWait: boolean;
+  /** Only announce the position when it improved since the last announcement. */
+  readonly positionOnlyWhenImproved: boolean;
+  readonly firstAfterS: number;
+  readonly everyS: number;
+  readonly periodicPrompt?: string;
+}
+
+export interface QueueConfig {
+  readonly id: string;
+  readonly name: string;
+  /** steps[0].afterS === 0 and holds the base requirement; later steps relax it. */
+  readonly steps: readonly QueueStep[];
+  readonly strategy: Strategy;
+  /** For most-skilled: the skill ranked (default: the first skill of the base requirement). */
+  readonly rankSkill?: string;
+  readonly ringTimeoutS: number;
+  readonly wrapUpS: number;
+  readonly serviceLevel: { readonly thresholdS: number; readonly targetPct: number };
+  readonly maxWaiting?: { readonly count: number; readonly exit: QueueExit };
+  readonly maxWait?: { readonly seconds: number; readonly exit: QueueExit };
+  /** When no logged-in agent could ever take the call (app_queue joinempty/leavewhenempty). */
+  readonly whenNoAgents?: QueueExit;
+  readonly musicClass: string;
+  readonly announcements: Announcements;
+  readonly maxMissedOffers: number;
+}
+
+export type AgentStatus = 'logged-out' | 'available' | 'reserved' | 'on-call' | 'wrap-up' | 'paused';
+
+export interface AgentState {
+  readonly id: string;
+  readonly status: AgentStatus;
+  /** When the agent entered this status. */
+  readonly since: number;
+  /** When the agent last became available after a call or a login (longest-idle). */
+  readonly idleSince: number;
+  readonly pauseReason?: string;
+  /** The call offered to or handled by the agent (reserved, on-call, wrap-up). */
+  readonly callId?: string;
+  /** Consecutive missed offers (no answer, busy, reject). */
+  readonly missed: number;
+  readonly callsTaken: number;
+  readonly talkTimeMs: number;
+  /** Phone registered (endpoint online) and not busy with a call outside Switchboard. */
+  readonly reachable: boolean;
+}
+
+export interface QueueEntry {
+  readonly callId: string;
+  readonly queue: string;
+  readonly priority: number;
+  /** Kept across overflow and requeue after a missed offer, so the caller keeps their place. */
+  readonly enqueuedAt: number;
+  /** When the call entered its current queue (requirement steps count from here). */
+  readonly queuedAt: number;
+  readonly attributes: CallAttributes;
+}
