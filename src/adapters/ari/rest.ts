@@ -1,7 +1,20 @@
 // A thin typed client for the ARI REST calls Switchboard makes (see docs/decisions/0001).
 import type { z } from 'zod';
 import { AriHttpError, AriUnreachableError } from './errors';
-import { ApplicationSchema, AsteriskInfoSchema, ChannelSchema, type AriApplication, type AriChannel, type AsteriskInfo, type HangupReason } from './types';
+import { ApplicationSchema, AsteriskInfoSchema, BridgeSchema, ChannelSchema, EndpointSchema, type AriApplication, type AriBridge, type AriChannel, type AriEndpoint, type AsteriskInfo, type HangupReason } from './types';
+
+export interface OriginateRequest {
+  /** From configuration only, never from caller input (e.g. "PJSIP/agent1"). */
+  endpoint: string;
+  /** Our id for the new channel: a retried originate answers 409 instead of ringing twice. */
+  channelId: string;
+  app: string;
+  appArgs: string[];
+  callerId?: string;
+  /** Seconds to ring before Asterisk gives up. */
+  timeoutS: number;
+  variables?: Record<string, string>;
+}
 
 export interface AriConnectionOptions {
   /** e.g. http://127.0.0.1:8088 (the /ari prefix is added here). */
@@ -25,13 +38,15 @@ export class AriRest {
     this.timeoutMs = opts.requestTimeoutMs ?? 5000;
   }
 
-  async request<T>(method: string, path: string, query: Query = {}, schema?: z.ZodType<T>): Promise<T> {
+  async request<T>(method: string, path: string, query: Query = {}, schema?: z.ZodType<T>, body?: unknown): Promise<T> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
     const url = `${this.base}${path}${qs.size > 0 ? `?${qs.toString()}` : ''}`;
     let res: Response;
     try {
-      res = await fetch(url, { method, headers: { Authorization: this.auth }, signal: AbortSignal.timeout(this.timeoutMs) });
+      const headers: Record<string, string> = { Authorization: this.auth };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
     } catch (err) {
       throw new AriUnreachableError(this.base, err);
     }
@@ -72,6 +87,53 @@ export class AriRest {
 
   stopPlayback(playbackId: string): Promise<void> {
     return this.request('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
+  }
+
+  originate(o: OriginateRequest): Promise<AriChannel> {
+    return this.request(
+      'POST',
+      '/channels',
+      { endpoint: o.endpoint, channelId: o.channelId, app: o.app, appArgs: o.appArgs.join(','), callerId: o.callerId, timeout: o.timeoutS },
+      ChannelSchema,
+      o.variables ? { variables: o.variables } : undefined,
+    );
+  }
+
+  createBridge(bridgeId: string, type = 'mixing'): Promise<AriBridge> {
+    return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}`, { type, name: bridgeId }, BridgeSchema);
+  }
+
+  addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
+  }
+
+  destroyBridge(bridgeId: string): Promise<void> {
+    return this.request('DELETE', `/bridges/${encodeURIComponent(bridgeId)}`);
+  }
+
+  bridge(bridgeId: string): Promise<AriBridge> {
+    return this.request('GET', `/bridges/${encodeURIComponent(bridgeId)}`, {}, BridgeSchema);
+  }
+
+  startMoh(channelId: string, mohClass: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/moh`, { mohClass });
+  }
+
+  stopMoh(channelId: string): Promise<void> {
+    return this.request('DELETE', `/channels/${encodeURIComponent(channelId)}/moh`);
+  }
+
+  ring(channelId: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/ring`);
+  }
+
+  endpoint(tech: string, resource: string): Promise<AriEndpoint> {
+    return this.request('GET', `/endpoints/${encodeURIComponent(tech)}/${encodeURIComponent(resource)}`, {}, EndpointSchema);
+  }
+
+  /** Subscribes the application to an event source, e.g. "endpoint:PJSIP/agent1". */
+  subscribe(app: string, eventSource: string): Promise<void> {
+    return this.request('POST', `/applications/${encodeURIComponent(app)}/subscription`, { eventSource });
   }
 
   hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {

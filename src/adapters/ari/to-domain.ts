@@ -25,6 +25,7 @@ export function toDomain(ev: AriEvent, at: number): CallEvent | undefined {
       return callId ? { type: 'PlaybackFinished', callId, playbackId: ev.playback.id, at } : undefined;
     }
     case 'ApplicationReplaced':
+    case 'EndpointStateChange':
       return undefined;
   }
 }

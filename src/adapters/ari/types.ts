@@ -11,6 +11,12 @@ export const ChannelSchema = z.object({
 });
 export type AriChannel = z.infer<typeof ChannelSchema>;
 
+export const BridgeSchema = z.object({ id: z.string(), channels: z.array(z.string()) });
+export type AriBridge = z.infer<typeof BridgeSchema>;
+
+export const EndpointSchema = z.object({ technology: z.string(), resource: z.string(), state: z.string().optional(), channel_ids: z.array(z.string()).default([]) });
+export type AriEndpoint = z.infer<typeof EndpointSchema>;
+
 const base = { application: z.string().optional(), timestamp: z.string().optional() };
 
 export const StasisStartSchema = z.object({ ...base, type: z.literal('StasisStart'), args: z.array(z.string()).default([]), channel: ChannelSchema });
@@ -26,6 +32,7 @@ export const ChannelDtmfSchema = z.object({
 });
 export const PlaybackSchema = z.object({ id: z.string(), media_uri: z.string(), target_uri: z.string(), state: z.string() });
 export const PlaybackFinishedSchema = z.object({ ...base, type: z.literal('PlaybackFinished'), playback: PlaybackSchema });
+export const EndpointStateChangeSchema = z.object({ ...base, type: z.literal('EndpointStateChange'), endpoint: EndpointSchema });
 export const ApplicationReplacedSchema = z.object({ ...base, type: z.literal('ApplicationReplaced') });
 
 export const KnownEventSchema = z.discriminatedUnion('type', [
@@ -35,6 +42,7 @@ export const KnownEventSchema = z.discriminatedUnion('type', [
   ChannelHangupRequestSchema,
   ChannelDtmfSchema,
   PlaybackFinishedSchema,
+  EndpointStateChangeSchema,
   ApplicationReplacedSchema,
 ]);
 export type AriEvent = z.infer<typeof KnownEventSchema>;

@@ -1,0 +1,81 @@
+// What the ACD needs from the outside world.
+import type { AgentState, QueueEntry } from '../../domain/acd/model';
+
+export interface Versioned<T> {
+  v: number;
+  d: T;
+}
+
+/** A queue entry as stored: the domain entry plus where the offer stands. */
+export interface AcdEntry extends QueueEntry {
+  channelId: string;
+  callerId: string;
+  state: 'waiting' | 'offered' | 'connected';
+  agentId?: string;
+  legId?: string;
+  /** Offers made so far (numbers the agent legs). */
+  offers: number;
+  offeredAt?: number;
+  connectedAt?: number;
+  /** Agents who missed this call, and when (not offered it again for a ring timeout). */
+  missedBy: Record<string, number>;
+  /** Position when the call joined (queue_log origposition). */
+  joinPosition: number;
+  lastAnnouncedPosition?: number;
+  announceSeq: number;
+}
+
+export interface Tx {
+  expect: Array<{ key: string; v: number }>;
+  put?: Array<{ key: string; doc: unknown; v: number }>;
+  del?: string[];
+  zadd?: Array<{ key: string; score: number; member: string }>;
+  zrem?: Array<{ key: string; member: string }>;
+  sadd?: Array<{ key: string; member: string }>;
+  srem?: Array<{ key: string; member: string }>;
+}
+
+export type CommitResult = { ok: true } | { ok: false; conflict: string };
+
+export interface AcdStorePort {
+  agentKey(id: string): string;
+  agentsIndexKey(): string;
+  entryKey(callId: string): string;
+  queueWaitingKey(queue: string): string;
+  leasesKey(): string;
+  getAgent(id: string): Promise<Versioned<AgentState> | undefined>;
+  allAgents(): Promise<Array<Versioned<AgentState>>>;
+  getEntry(callId: string): Promise<Versioned<AcdEntry> | undefined>;
+  waitingEntries(queue?: string): Promise<Array<Versioned<AcdEntry>>>;
+  commit(tx: Tx): Promise<CommitResult>;
+  expiredLeases(now: number): Promise<string[]>;
+}
+
+export type OriginateOutcome = 'ok' | 'unknown-endpoint' | 'failed';
+
+export interface AcdTelephony {
+  originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string> }): Promise<OriginateOutcome>;
+  hangup(channelId: string): Promise<void>;
+  startMoh(channelId: string, mohClass: string): Promise<void>;
+  stopMoh(channelId: string): Promise<void>;
+  play(channelId: string, playbackId: string, media: string[]): Promise<void>;
+  /** Creates the bridge (id chosen by us) and puts the channels in it. */
+  bridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  destroyBridge(bridgeId: string): Promise<void>;
+  channelExists(channelId: string): Promise<boolean>;
+  /** undefined: Asterisk does not know the endpoint. */
+  endpointState(endpoint: string): Promise<{ online: boolean; busy: boolean } | undefined>;
+  watchEndpoint(endpoint: string): Promise<void>;
+}
+
+export type AcdTimer =
+  | { kind: 'ring-timeout'; callId: string; legId: string }
+  | { kind: 'wrap-up-end'; agentId: string; callId: string }
+  | { kind: 'step'; callId: string }
+  | { kind: 'max-wait'; callId: string }
+  | { kind: 'announce'; callId: string };
+
+export interface TimerPort {
+  set(id: string, due: number, payload: AcdTimer): Promise<void>;
+  cancel(id: string): Promise<void>;
+}

@@ -1,0 +1,121 @@
+// In-memory stand-ins for the ACD's ports, with the same commit semantics as the Redis store
+// (all expected versions match, or nothing is written). For fast unit tests of the service; the
+// real store is proven against Redis in test/integration.
+import type { AgentState } from '../../src/domain/acd/model';
+import type { AcdEntry, AcdStorePort, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/app/acd/ports';
+
+export class MemoryAcdStore implements AcdStorePort {
+  docs = new Map<string, Versioned<unknown>>();
+  zsets = new Map<string, Map<string, number>>();
+  sets = new Map<string, Set<string>>();
+  commits = 0;
+  conflicts = 0;
+  agentKey = (id: string) => `agent:${id}`;
+  agentsIndexKey = () => 'agents';
+  entryKey = (id: string) => `entry:${id}`;
+  queueWaitingKey = (q: string) => `waiting:${q}`;
+  leasesKey = () => 'leases';
+
+  private z(key: string) {
+    let m = this.zsets.get(key);
+    if (!m) this.zsets.set(key, (m = new Map()));
+    return m;
+  }
+  private s(key: string) {
+    let m = this.sets.get(key);
+    if (!m) this.sets.set(key, (m = new Set()));
+    return m;
+  }
+  async getAgent(id: string) {
+    return this.docs.get(this.agentKey(id)) as Versioned<AgentState> | undefined;
+  }
+  async allAgents() {
+    return [...this.s('agents')].map((id) => this.docs.get(this.agentKey(id)) as Versioned<AgentState>).filter(Boolean);
+  }
+  async getEntry(callId: string) {
+    return structuredClone(this.docs.get(this.entryKey(callId))) as Versioned<AcdEntry> | undefined;
+  }
+  async waitingEntries(queue?: string) {
+    const keys = queue ? [this.queueWaitingKey(queue)] : [...this.zsets.keys()].filter((k) => k.startsWith('waiting:'));
+    const ids = keys.flatMap((k) => [...this.z(k).entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id));
+    return ids.map((id) => structuredClone(this.docs.get(this.entryKey(id))) as Versioned<AcdEntry>).filter(Boolean);
+  }
+  async commit(tx: Tx): Promise<CommitResult> {
+    for (const e of tx.expect) {
+      if ((this.docs.get(e.key)?.v ?? 0) !== e.v) {
+        this.conflicts++;
+        return { ok: false, conflict: e.key };
+      }
+    }
+    this.commits++;
+    for (const p of tx.put ?? []) this.docs.set(p.key, { v: p.v, d: structuredClone(p.doc) });
+    for (const k of tx.del ?? []) this.docs.delete(k);
+    for (const z of tx.zadd ?? []) this.z(z.key).set(z.member, z.score);
+    for (const z of tx.zrem ?? []) this.z(z.key).delete(z.member);
+    for (const s of tx.sadd ?? []) this.s(s.key).add(s.member);
+    for (const s of tx.srem ?? []) this.s(s.key).delete(s.member);
+    return { ok: true };
+  }
+  async expiredLeases(now: number) {
+    return [...this.z('leases').entries()].filter(([, due]) => due <= now).map(([id]) => id);
+  }
+}
+
+export class FakeTelephony implements AcdTelephony {
+  log: string[] = [];
+  channels = new Set<string>();
+  endpoints = new Map<string, { online: boolean; busy: boolean }>();
+  originateOutcome: OriginateOutcome = 'ok';
+  async originate(o: { endpoint: string; legId: string; callerId: string; timeoutS: number }) {
+    this.log.push(`originate ${o.endpoint} ${o.legId}`);
+    if (this.originateOutcome === 'ok') this.channels.add(o.legId);
+    return this.originateOutcome;
+  }
+  async hangup(id: string) {
+    this.log.push(`hangup ${id}`);
+    this.channels.delete(id);
+  }
+  async startMoh(id: string, cls: string) {
+    this.log.push(`moh ${id} ${cls}`);
+  }
+  async stopMoh(id: string) {
+    this.log.push(`moh-stop ${id}`);
+  }
+  async play(id: string, pb: string, media: string[]) {
+    this.log.push(`play ${id} ${pb} ${media.join(',')}`);
+  }
+  async bridge(b: string, chans: string[]) {
+    this.log.push(`bridge ${b} ${chans.join(',')}`);
+  }
+  async destroyBridge(b: string) {
+    this.log.push(`destroy ${b}`);
+  }
+  async channelExists(id: string) {
+    return this.channels.has(id);
+  }
+  async endpointState(ep: string) {
+    return this.endpoints.get(ep);
+  }
+  async watchEndpoint() {}
+  take(): string[] {
+    const l = this.log;
+    this.log = [];
+    return l;
+  }
+}
+
+export class MemoryTimers implements TimerPort {
+  timers = new Map<string, { due: number; payload: AcdTimer }>();
+  async set(id: string, due: number, payload: AcdTimer) {
+    this.timers.set(id, { due, payload });
+  }
+  async cancel(id: string) {
+    this.timers.delete(id);
+  }
+  /** Removes and returns the timers due at `now`, in due order. */
+  due(now: number): AcdTimer[] {
+    const out = [...this.timers.entries()].filter(([, t]) => t.due <= now).sort((a, b) => a[1].due - b[1].due);
+    for (const [id] of out) this.timers.delete(id);
+    return out.map(([, t]) => t.payload);
+  }
+}

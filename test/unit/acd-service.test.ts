@@ -1,0 +1,201 @@
+// The ACD service on in-memory ports and a fake clock: who gets rung, what happens on answer,
+// no answer, abandon, wrap-up, overflow and lease expiry, and what reaches the queue_log.
+import pino from 'pino';
+import type { QueueLogLine } from '../../src/adapters/queue-log/queue-log';
+import { AcdService, type AcdConfigView } from '../../src/app/acd/acd-service';
+import type { AgentProfile, QueueConfig, Requirement } from '../../src/domain/acd/model';
+import { FakeTelephony, MemoryAcdStore, MemoryTimers } from '../support/memory-acd';
+
+function req(skill: string, min: number): Requirement {
+  return { source: `skill.${skill} >= ${min}`, skills: [skill], test: (a) => (a.skills[skill] ?? 0) >= min };
+}
+function queue(id: string, over: Partial<QueueConfig> = {}): QueueConfig {
+  return {
+    id,
+    name: id,
+    steps: [{ afterS: 0, requirement: req(id, 1) }],
+    strategy: 'longest-idle',
+    ringTimeoutS: 15,
+    wrapUpS: 5,
+    serviceLevel: { thresholdS: 20, targetPct: 80 },
+    musicClass: 'default',
+    announcements: { position: false, estimatedWait: false, positionOnlyWhenImproved: true, firstAfterS: 15, everyS: 30 },
+    maxMissedOffers: 2,
+    ...over,
+  };
+}
+const agent = (id: string, skills: Record<string, number>, over: Partial<AgentProfile> = {}): AgentProfile => ({ id, name: id, endpoint: `PJSIP/${id}`, skills, languages: ['en'], autoLogin: false, ...over });
+
+function setup(queues: QueueConfig[], agents: AgentProfile[]) {
+  let now = 1_000_000;
+  const store = new MemoryAcdStore();
+  const tel = new FakeTelephony();
+  const timers = new MemoryTimers();
+  const qlog: QueueLogLine[] = [];
+  const config: AcdConfigView = { agents: new Map(agents.map((a) => [a.id, a])), queues: new Map(queues.map((q) => [q.id, q])), pauseReasons: new Map([['break', { label: 'Break' }]]) };
+  const acd = new AcdService({ store, telephony: tel, timers, config: () => config, queueLog: async (l) => void qlog.push(l), clock: { now: () => now }, logger: pino({ level: 'silent' }) });
+  const events = () => qlog.map((l) => `${l.event}${l.agent !== 'NONE' ? ` ${l.agent}` : ''}${l.callId !== 'NONE' ? ` ${l.callId}` : ''}`);
+  const advance = async (ms: number) => {
+    now += ms;
+    for (const t of timers.due(now)) await acd.onTimer(t);
+  };
+  const online = async (...ids: string[]) => {
+    for (const id of ids) {
+      await acd.setReachable(id, true);
+      await acd.agentCommand(id, 'login');
+    }
+  };
+  const call = (callId: string, q: string, priority = 0) => acd.enqueue({ callId, channelId: callId, callerId: '555', queue: q, priority, attributes: {} });
+  const state = async (id: string) => (await store.getAgent(id))?.d;
+  return { acd, store, tel, timers, qlog, events, advance, online, call, state, now: () => now };
+}
+
+describe('AcdService', () => {
+  it('rings the longest-idle eligible agent, bridges on answer, wraps up after the call', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 }), agent('a2', { sales: 5 }), agent('x', { tv: 5 })]);
+    await t.online('a2');
+    await t.advance(1000);
+    await t.online('a1', 'x');
+    t.tel.take();
+    await t.call('c1', 'sales');
+    expect(t.tel.take()).toEqual(['moh c1 default', 'originate PJSIP/a2 c1-leg-1']);
+    expect((await t.state('a2'))?.status).toBe('reserved');
+    await t.acd.legAnswered('c1-leg-1');
+    expect(t.tel.take()).toEqual(['moh-stop c1', 'bridge c1-bridge c1,c1-leg-1']);
+    expect((await t.state('a2'))?.status).toBe('on-call');
+    await t.advance(60_000);
+    await t.acd.callerLeft('c1');
+    expect(t.tel.take()).toEqual(['hangup c1-leg-1', 'destroy c1-bridge']);
+    expect((await t.state('a2'))?.status).toBe('wrap-up');
+    await t.advance(4_999);
+    expect((await t.state('a2'))?.status).toBe('wrap-up');
+    await t.advance(1);
+    expect((await t.state('a2'))?.status).toBe('available');
+    expect(t.events()).toEqual(['ADDMEMBER a2', 'ADDMEMBER a1', 'ADDMEMBER x', 'ENTERQUEUE c1', 'CONNECT a2 c1', 'COMPLETECALLER a2 c1']);
+    expect(t.qlog.find((l) => l.event === 'COMPLETECALLER')?.data).toEqual([0, 60, 1]);
+  });
+
+  it('an unreachable (unregistered) agent is never rung', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await t.acd.agentCommand('a1', 'login');
+    await t.call('c1', 'sales');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
+    await t.acd.setReachable('a1', true);
+    expect(t.tel.take()).toEqual(['originate PJSIP/a1 c1-leg-1']);
+  });
+
+  it('no answer: the call goes to the next agent, and the agent is paused after N misses in a row', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 }), agent('a2', { sales: 5 })]);
+    await t.online('a1');
+    await t.advance(10);
+    await t.online('a2');
+    await t.call('c1', 'sales');
+    await t.acd.legEnded('c1-leg-1', 'no-answer');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 c1-leg-1', 'originate PJSIP/a2 c1-leg-2']);
+    expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 1 });
+    // a2 misses too; a1 is not offered c1 again within a ring timeout of its own miss, so c1 waits.
+    await t.acd.legEnded('c1-leg-2', 'busy');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
+    await t.advance(15_000);
+    await t.acd.sweep();
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 c1-leg-3']);
+    await t.acd.legEnded('c1-leg-3', 'no-answer');
+    expect(await t.state('a1')).toMatchObject({ status: 'paused', pauseReason: 'no-answer', missed: 2 });
+    expect(t.events().filter((e) => /RINGNOANSWER|PAUSE/.test(e))).toEqual(['RINGNOANSWER a1 c1', 'RINGNOANSWER a2 c1', 'RINGNOANSWER a1 c1', 'PAUSE a1']);
+    // a2's own miss is a ring timeout old by now: the call goes back to a2, never to the paused a1.
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a2 c1-leg-4']);
+  });
+
+  it('abandon while waiting and while ringing', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await t.call('w', 'sales');
+    await t.acd.callerLeft('w');
+    expect(await t.store.getEntry('w')).toBeUndefined();
+    await t.online('a1');
+    await t.call('r', 'sales');
+    t.tel.take();
+    await t.acd.callerLeft('r');
+    expect(t.tel.take()).toEqual(['hangup r-leg-1']);
+    expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 0 });
+    expect(t.events().filter((e) => e.startsWith('ABANDON'))).toEqual(['ABANDON w', 'ABANDON r']);
+    // The agent leg's late answer finds nobody: it is hung up.
+    await t.acd.legAnswered('r-leg-1');
+    expect(t.tel.take()).toEqual(['hangup r-leg-1']);
+  });
+
+  it('an agent who becomes available takes the oldest call across its queues, priority first', async () => {
+    const t = setup([queue('sales'), queue('billing')], [agent('a1', { sales: 5, billing: 5 })]);
+    await t.call('b-old', 'billing');
+    await t.advance(1000);
+    await t.call('s-new', 'sales');
+    await t.advance(1000);
+    await t.call('s-vip', 'sales', 5);
+    await t.online('a1');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 s-vip-leg-1']);
+  });
+
+  it('requirement steps relax over time and a final step overflows to another queue', async () => {
+    const t = setup(
+      [queue('billing', { steps: [{ afterS: 0, requirement: req('billing', 5) }, { afterS: 30, requirement: req('billing', 1) }, { afterS: 60, overflowTo: 'sales' }] }), queue('sales')],
+      [agent('junior', { billing: 2 }), agent('seller', { sales: 5 }, {})],
+    );
+    await t.online('junior');
+    await t.acd.agentCommand('junior', 'pause', 'break');
+    await t.online('seller');
+    await t.call('c1', 'billing');
+    await t.advance(29_999);
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
+    await t.acd.agentCommand('junior', 'ready');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]); // still needs billing ≥ 5
+    await t.acd.agentCommand('junior', 'pause', 'break');
+    await t.advance(30_001); // 60 s: overflow to sales
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/seller c1-leg-1']);
+    expect(t.events().filter((e) => /ENTERQUEUE|EXITWITHTIMEOUT/.test(e))).toEqual(['ENTERQUEUE c1', 'EXITWITHTIMEOUT c1', 'ENTERQUEUE c1']);
+    expect((await t.store.getEntry('c1'))?.d.queue).toBe('sales');
+  });
+
+  it('a full queue sends the caller to its exit; a maximum wait ends in its exit', async () => {
+    const t = setup([queue('sales', { maxWaiting: { count: 1, exit: { kind: 'hangup' } }, maxWait: { seconds: 60, exit: { kind: 'queue', queue: 'billing' } } }), queue('billing')], []);
+    await t.call('c1', 'sales');
+    await t.call('c2', 'sales');
+    expect(t.tel.take()).toEqual(['moh c1 default', 'hangup c2']);
+    await t.advance(60_000);
+    expect((await t.store.getEntry('c1'))?.d.queue).toBe('billing');
+    expect(t.events()).toEqual(['ENTERQUEUE c1', 'EXITWITHTIMEOUT c2', 'EXITWITHTIMEOUT c1', 'ENTERQUEUE c1']);
+  });
+
+  it('a reservation whose lease ran out (its instance died) is released: agent free, call offered again', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 }), agent('a2', { sales: 5 })]);
+    await t.online('a1');
+    await t.call('c1', 'sales');
+    // Simulate a dead instance: the ring-timeout timer and the leg never report back.
+    t.timers.timers.clear();
+    await t.advance(15_000 + 10_000);
+    await t.online('a2');
+    t.tel.take();
+    expect(await t.acd.releaseExpiredLeases()).toBe(1);
+    expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 1 });
+    expect(t.tel.take()).toEqual(['hangup c1-leg-1', 'originate PJSIP/a2 c1-leg-2']);
+    expect(await t.store.expiredLeases(t.now() + 1e9)).toEqual(['a2']);
+  });
+
+  it('an endpoint Asterisk does not know: the offer is released without a strike and the agent marked unreachable', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await t.online('a1');
+    t.tel.originateOutcome = 'unknown-endpoint';
+    await t.call('c1', 'sales');
+    expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 0, reachable: false });
+    expect((await t.store.getEntry('c1'))?.d.state).toBe('waiting');
+  });
+
+  it('pause with an unknown reason is refused; agent commands journal PAUSE/UNPAUSE', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await t.online('a1');
+    await expect(t.acd.agentCommand('a1', 'pause', 'nap')).rejects.toThrow('unknown pause reason "nap"');
+    await expect(t.acd.agentCommand('zz', 'login')).rejects.toThrow('unknown agent "zz"');
+    await t.acd.agentCommand('a1', 'pause', 'break');
+    await t.acd.agentCommand('a1', 'ready');
+    await t.acd.agentCommand('a1', 'logout');
+    expect(t.events()).toEqual(['ADDMEMBER a1', 'PAUSE a1', 'UNPAUSE a1', 'REMOVEMEMBER a1']);
+  });
+});
