@@ -7,8 +7,15 @@ import type { Command } from '../domain/commands';
 import type { CallEvent } from '../domain/events';
 import type { CallRepository, ChannelInfo, Clock, Journal, Telephony } from './ports';
 
+/** The part of the ACD the call flow hands calls to. */
+export interface QueueHandoff {
+  enqueue(call: { callId: string; channelId: string; callerId: string; queue: string; priority: number; attributes: Record<string, string | number | boolean> }): Promise<void>;
+  callerLeft(callId: string): Promise<void>;
+}
+
 export interface CallControllerDeps {
   telephony: Telephony;
+  acd?: QueueHandoff;
   calls: CallRepository;
   journal: Journal;
   routes: RouteLookup;
@@ -95,6 +102,13 @@ export class CallController {
         case 'journal':
           await this.deps.journal.append(command.entry);
           if (command.entry.type === 'CALL_ENDED') log.info({ reason: command.entry.reason }, 'call ended');
+          return;
+        case 'enqueue':
+          if (!this.deps.acd) throw new Error('no ACD to take the call');
+          await this.deps.acd.enqueue(command);
+          return;
+        case 'leaveQueue':
+          await this.deps.acd?.callerLeft(command.callId);
           return;
       }
     } catch (err) {

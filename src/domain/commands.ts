@@ -5,6 +5,7 @@ export type HangupReason = 'normal' | 'unallocated' | 'congestion' | 'busy';
 export type JournalEntry =
   | { type: 'CALL_ARRIVED'; callId: string; number: string; callerId: string; at: number }
   | { type: 'CALL_ANSWERED'; callId: string; at: number }
+  | { type: 'CALL_QUEUED'; callId: string; queue: string; at: number }
   | { type: 'DIGIT'; callId: string; digit: string; at: number }
   | { type: 'CALL_ENDED'; callId: string; reason: 'caller-hangup' | 'flow-complete' | 'unknown-number'; at: number };
 
@@ -13,4 +14,8 @@ export type Command =
   | { kind: 'play'; channelId: string; playbackId: string; media: string[] }
   | { kind: 'stopPlayback'; playbackId: string }
   | { kind: 'hangup'; channelId: string; reason: HangupReason }
-  | { kind: 'journal'; entry: JournalEntry };
+  | { kind: 'journal'; entry: JournalEntry }
+  /** Hand the call to the ACD. */
+  | { kind: 'enqueue'; callId: string; channelId: string; callerId: string; queue: string; priority: number; attributes: Record<string, string | number | boolean> }
+  /** The caller is gone: the ACD releases whatever it holds for the call. */
+  | { kind: 'leaveQueue'; callId: string };

@@ -82,4 +82,28 @@ describe('greeting flow', () => {
     expect(step(state, { type: 'PlaybackFinished', callId: 'c1', playbackId: 'c1-pb-0', at: 6000 }, lookup).commands).toEqual([]);
     expect(step(state, { type: 'PlaybackFinished', callId: 'c1', playbackId: playbackIdFor(state!), at: 6000 }, lookup).state?.phase).toBe('ended');
   });
+
+  it('a number with a queue hands the call to the ACD after the greeting', () => {
+    const withQueue = (n: string): NumberRoute | undefined => (n === '5001' ? { greeting: ['hello-world'], queue: 'sales', priority: 2, attributes: { language: 'es' } } : undefined);
+    let r = step(undefined, arrive('5001'), withQueue);
+    r = step(r.state, { type: 'PlaybackFinished', callId: 'c1', playbackId: 'c1-pb-0', at: 3000 }, withQueue);
+    expect(r.state?.phase).toBe('queued');
+    expect(r.commands).toEqual([
+      { kind: 'journal', entry: { type: 'CALL_QUEUED', callId: 'c1', queue: 'sales', at: 3000 } },
+      { kind: 'enqueue', callId: 'c1', channelId: 'c1', callerId: '+15550100', queue: 'sales', priority: 2, attributes: { language: 'es' } },
+    ]);
+    // Announcements played by the ACD are not the greeting; a resume leaves the ACD in charge.
+    expect(step(r.state, { type: 'PlaybackFinished', callId: 'c1', playbackId: 'c1-ann-1', at: 4000 }, withQueue).commands).toEqual([]);
+    expect(step(r.state, { type: 'CallResumed', callId: 'c1', at: 4000 }, withQueue).commands).toEqual([]);
+    const gone = step(r.state, { type: 'CallHungUp', callId: 'c1', at: 5000 }, withQueue);
+    expect(gone.commands[0]).toEqual({ kind: 'leaveQueue', callId: 'c1' });
+    expect(gone.state?.phase).toBe('ended');
+  });
+
+  it('a queue with no greeting: answered and queued at once', () => {
+    const direct = (): NumberRoute => ({ greeting: [], queue: 'support' });
+    const r = step(undefined, arrive('5002'), direct);
+    expect(r.commands.map((c) => c.kind)).toEqual(['journal', 'answer', 'journal', 'journal', 'enqueue']);
+    expect(r.state?.phase).toBe('queued');
+  });
 });

@@ -1,17 +1,22 @@
-// The first flow Switchboard runs: answer, play the greeting configured for the dialled number,
-// hang up. The IVR issue replaces this with flow graphs; the shape stays: a pure step function.
+// The flow in front of the ACD: answer, play the greeting configured for the dialled number,
+// then either hang up or hand the call to a queue. The IVR issue replaces this with flow graphs;
+// the shape stays: a pure step function.
 import type { Command } from '../commands';
 import type { CallEvent } from '../events';
 
 export interface NumberRoute {
-  /** Prompts played in order, as Asterisk sound names (e.g. "hello-world"). */
+  /** Prompts played in order, as Asterisk sound names (e.g. "hello-world"). May be empty when a queue follows. */
   greeting: string[];
+  /** The queue the call joins after the greeting; without one the call ends after it. */
+  queue?: string;
+  priority?: number;
+  attributes?: Record<string, string | number | boolean>;
 }
 
 /** What the flow needs to know about configuration, as a lookup by dialled number. */
 export type RouteLookup = (number: string) => NumberRoute | undefined;
 
-export type CallPhase = 'greeting' | 'ended';
+export type CallPhase = 'greeting' | 'queued' | 'ended';
 
 export interface CallState {
   callId: string;
@@ -25,6 +30,8 @@ export interface CallState {
   /** Bumped on every (re)start of playback so playback ids stay unique and deterministic. */
   playbackSeq: number;
   digits: string;
+  /** Where the call goes after the greeting (from the route, fixed at arrival). */
+  queue?: { name: string; priority: number; attributes: Record<string, string | number | boolean> };
 }
 
 export interface StepResult {
@@ -38,6 +45,21 @@ export function playbackIdFor(state: Pick<CallState, 'callId' | 'playbackSeq'>):
 
 function playRemaining(state: CallState): Command[] {
   return [{ kind: 'play', channelId: state.channelId, playbackId: playbackIdFor(state), media: state.remaining.map((p) => `sound:${p}`) }];
+}
+
+function enqueue(state: CallState, at: number): StepResult {
+  const q = state.queue!;
+  return {
+    state: { ...state, phase: 'queued', remaining: [] },
+    commands: [
+      { kind: 'journal', entry: { type: 'CALL_QUEUED', callId: state.callId, queue: q.name, at } },
+      { kind: 'enqueue', callId: state.callId, channelId: state.channelId, callerId: state.callerId, queue: q.name, priority: q.priority, attributes: q.attributes },
+    ],
+  };
+}
+
+function finishGreeting(state: CallState, at: number): StepResult {
+  return state.queue ? enqueue(state, at) : end(state, 'flow-complete', at, true);
 }
 
 function end(state: CallState, reason: 'caller-hangup' | 'flow-complete', at: number, hangup: boolean): StepResult {
@@ -70,6 +92,7 @@ export function step(state: CallState | undefined, event: CallEvent, routes: Rou
       remaining: route ? [...route.greeting] : [],
       playbackSeq: 0,
       digits: '',
+      ...(route?.queue ? { queue: { name: route.queue, priority: route.priority ?? 0, attributes: route.attributes ?? {} } } : {}),
     };
     if (!route) {
       // Not ours to answer: reject like a switch does for a number it does not serve.
@@ -88,7 +111,7 @@ export function step(state: CallState | undefined, event: CallEvent, routes: Rou
       { kind: 'journal', entry: { type: 'CALL_ANSWERED', callId: event.callId, at: event.at } },
     ];
     if (base.remaining.length === 0) {
-      const done = end(base, 'flow-complete', event.at, true);
+      const done = finishGreeting(base, event.at);
       return { state: done.state, commands: [...commands, ...done.commands] };
     }
     return { state: base, commands: [...commands, ...playRemaining(base)] };
@@ -98,16 +121,21 @@ export function step(state: CallState | undefined, event: CallEvent, routes: Rou
 
   switch (event.type) {
     case 'PlaybackFinished': {
-      if (event.playbackId !== playbackIdFor(state)) return { state, commands: [] }; // stale playback
-      return end(state, 'flow-complete', event.at, true);
+      // Stale playbacks, and the ACD's own announcements once queued, are not the greeting.
+      if (state.phase !== 'greeting' || event.playbackId !== playbackIdFor(state)) return { state, commands: [] };
+      return finishGreeting(state, event.at);
     }
     case 'DigitReceived': {
       const next = { ...state, digits: state.digits + event.digit };
       return { state: next, commands: [{ kind: 'journal', entry: { type: 'DIGIT', callId: state.callId, digit: event.digit, at: event.at } }] };
     }
-    case 'CallHungUp':
-      return end(state, 'caller-hangup', event.at, false);
+    case 'CallHungUp': {
+      const done = end(state, 'caller-hangup', event.at, false);
+      if (state.phase === 'queued') done.commands.unshift({ kind: 'leaveQueue', callId: state.callId });
+      return done;
+    }
     case 'CallResumed': {
+      if (state.phase === 'queued') return { state, commands: [] }; // the ACD reconciles its own part
       // The playback may have ended while we were away: stop whatever is left of it and start the
       // remaining prompts again under a new id, so a late event from the old one is ignored.
       const next = { ...state, playbackSeq: state.playbackSeq + 1 };
