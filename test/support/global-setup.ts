@@ -3,6 +3,7 @@
 import { stack } from './stack';
 
 export default async function globalSetup(): Promise<void> {
+  if (process.env.SB_TEST_NO_STACK === '1') return; // the caller brings its own Redis (SB_TEST_REDIS_URL)
   if (process.env.SB_TEST_STACK_CHECKED) return; // integration and e2e share one stack
   process.env.SB_TEST_STACK_CHECKED = '1';
   if ((await stack('status', 'test')).code === 0) return;

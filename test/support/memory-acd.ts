@@ -11,7 +11,7 @@ export class MemoryAcdStore implements AcdStorePort {
   commits = 0;
   conflicts = 0;
   agentKey = (id: string) => `agent:${id}`;
-  agentsIndexKey = () => 'agents';
+  agentsKey = () => 'agents';
   entryKey = (id: string) => `entry:${id}`;
   queueWaitingKey = (q: string) => `waiting:${q}`;
   leasesKey = () => 'leases';

@@ -33,5 +33,5 @@ export async function stack(...args: string[]): Promise<{ code: number; out: str
   }
 }
 
-export const redisUrl = (): string => `redis://127.0.0.1:${TEST.REDIS_PORT}/0`;
+export const redisUrl = (): string => process.env.SB_TEST_REDIS_URL || `redis://127.0.0.1:${TEST.REDIS_PORT}/0`;
 export const ariUrl = (): string => `http://127.0.0.1:${TEST.ARI_PORT}`;

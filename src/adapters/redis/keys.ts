@@ -15,4 +15,36 @@ export class Keys {
   asteriskIdentity(app: string): string {
     return `${this.prefix}:asterisk:${app}:identity`;
   }
+
+  // ---- ACD (src/adapters/redis/acd-store.ts). Documents are versioned JSON strings. ----
+  /** Agent state document. */
+  acdAgent(agentId: string): string {
+    return `${this.prefix}:acd:agent:${agentId}`;
+  }
+  /** SET of every agent id that has a state document. */
+  acdAgents(): string {
+    return `${this.prefix}:acd:agents`;
+  }
+  /** Queue entry document (a call in the ACD, waiting or offered). */
+  acdEntry(callId: string): string {
+    return `${this.prefix}:acd:entry:${callId}`;
+  }
+  /** ZSET of the call ids waiting in a queue, scored by enqueuedAt. */
+  acdQueueWaiting(queue: string): string {
+    return `${this.prefix}:acd:queue:${queue}:waiting`;
+  }
+  /** SET of the queue ids that have (or had) a waiting ZSET. */
+  acdQueues(): string {
+    return `${this.prefix}:acd:queues`;
+  }
+  /** ZSET of reservation leases: member agent id, score lease expiry (epoch ms). */
+  leases(): string {
+    return `${this.prefix}:leases`;
+  }
+  timers(): string {
+    return `${this.prefix}:timers`;
+  }
+  timerPayloads(): string {
+    return `${this.prefix}:timer-payloads`;
+  }
 }

@@ -102,7 +102,7 @@ export class AcdService {
     const key = this.deps.store.agentKey(agentId);
     const tx: Pick<Tx, 'expect' | 'put' | 'sadd'> = { expect: [{ key, v: cur.v }], put: [{ key, doc: next, v: cur.v + 1 }] };
     // The first write of an agent's document also lists it in the agents index.
-    if (cur.v === 0) tx.sadd = [{ key: this.deps.store.agentsIndexKey(), member: agentId }];
+    if (cur.v === 0) tx.sadd = [{ key: this.deps.store.agentsKey(), member: agentId }];
     return tx;
   }
 

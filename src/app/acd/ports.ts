@@ -39,7 +39,7 @@ export type CommitResult = { ok: true } | { ok: false; conflict: string };
 
 export interface AcdStorePort {
   agentKey(id: string): string;
-  agentsIndexKey(): string;
+  agentsKey(): string;
   entryKey(callId: string): string;
   queueWaitingKey(queue: string): string;
   leasesKey(): string;
