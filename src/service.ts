@@ -4,21 +4,28 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { AriAcdTelephony } from './adapters/ari/acd-telephony';
 import { AriEventSocket } from './adapters/ari/event-socket';
 import { AriRest } from './adapters/ari/rest';
 import { AriTelephony } from './adapters/ari/telephony';
 import { toDomain } from './adapters/ari/to-domain';
-import { KNOWN_EVENT_TYPES, KnownEventSchema } from './adapters/ari/types';
+import { KNOWN_EVENT_TYPES, KnownEventSchema, type AriEvent } from './adapters/ari/types';
+import { ApiTokens } from './adapters/http/auth';
 import { createHttpApp, type Readiness } from './adapters/http/app';
+import { formatQueueLog, QueueLogFile, type QueueLogLine } from './adapters/queue-log/queue-log';
+import { AcdStore } from './adapters/redis/acd-store';
 import { CallStore } from './adapters/redis/call-store';
 import { connectRedis } from './adapters/redis/connection';
 import { RedisJournal } from './adapters/redis/journal';
 import { Keys } from './adapters/redis/keys';
+import { RedisTimers } from './adapters/redis/timers';
+import { AcdService, callIdOfLeg, LEG_MARK } from './app/acd/acd-service';
+import type { AcdStorePort, AcdTimer } from './app/acd/ports';
 import { CallController } from './app/call-controller';
 import { systemClock, type Clock } from './app/ports';
 import { reconcile } from './app/reconcile';
 import type { Env } from './config/env';
-import { loadRoutingDir, type RoutingConfig } from './config/routing';
+import { ConfigHolder } from './config/holder';
 
 export interface ServiceOptions {
   env: Env;
@@ -26,15 +33,20 @@ export interface ServiceOptions {
   clock?: Clock;
   /** Overrides for tests (faster reconnects). */
   ari?: { backoffBaseMs?: number; backoffMaxMs?: number; pingIntervalMs?: number; authRetryMs?: number };
+  /** Period of the ACD's safety sweep (ms). */
+  sweepEveryMs?: number;
 }
 
 export interface RunningService {
   readonly httpPort: number;
+  readonly acd: AcdService;
   readiness(): Readiness;
   /** Drops the ARI WebSocket as a network failure would. */
   dropAriConnection(): void;
   /** How many times the ARI WebSocket has opened since start. */
   readonly ariConnections: number;
+  /** Validates the routing folder and swaps it in, or keeps the running one and says why. */
+  reloadConfig(): Promise<{ ok: boolean; detail: string }>;
   /** Waits until every ARI event received so far has been handled. */
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -45,10 +57,12 @@ type Phase = 'starting' | 'reconciling' | 'ready' | 'disconnected';
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { env, logger } = opts;
   const clock = opts.clock ?? systemClock;
+  const tokens = ApiTokens.parse(env.SWITCHBOARD_API_TOKENS);
 
   // Configuration first: a missing or broken file stops the start (ConfigError propagates).
-  const routing: RoutingConfig = await loadRoutingDir(env.SWITCHBOARD_CONFIG_DIR);
-  logger.info({ files: routing.files, numbers: [...routing.numbers.keys()] }, 'routing configuration loaded');
+  const config = new ConfigHolder({ dir: env.SWITCHBOARD_CONFIG_DIR, soundsDir: env.SWITCHBOARD_SOUNDS_DIR, logger });
+  const routing = await config.load();
+  logger.info({ files: routing.files, numbers: [...routing.numbers.keys()], queues: [...routing.queues.keys()], agents: [...routing.agents.keys()] }, 'routing configuration loaded');
 
   const redis: Redis = connectRedis(env.SWITCHBOARD_REDIS_URL, logger);
   const keys = new Keys(env.SWITCHBOARD_KEY_PREFIX);
@@ -56,12 +70,20 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const journal = new RedisJournal(redis, keys);
   const rest = new AriRest({ url: env.SWITCHBOARD_ARI_URL, user: env.SWITCHBOARD_ARI_USER, password: env.SWITCHBOARD_ARI_PASSWORD });
   const telephony = new AriTelephony(rest, env.SWITCHBOARD_ARI_APP);
-  const controller = new CallController({ telephony, calls, journal, clock, logger, routes: (n) => routing.numbers.get(n) });
+  const queueLogFile = env.SWITCHBOARD_QUEUE_LOG ? new QueueLogFile(env.SWITCHBOARD_QUEUE_LOG) : undefined;
+  const queueLog = async (line: QueueLogLine): Promise<void> => {
+    await Promise.all([redis.xadd(keys.queueLog(), 'MAXLEN', '~', '1000000', '*', 'line', formatQueueLog(line)), queueLogFile?.append(line)]);
+  };
+  const timers = new RedisTimers<AcdTimer>(redis, keys, clock, logger);
+  // The store's documents hold AcdEntry, which extends the QueueEntry it is typed with.
+  const store = new AcdStore(redis, keys) as unknown as AcdStorePort;
+  const acd = new AcdService({ store, telephony: new AriAcdTelephony(rest, env.SWITCHBOARD_ARI_APP), timers, config: () => config.current, queueLog, clock, logger });
+  const controller = new CallController({ telephony, calls, journal, clock, logger, acd, routes: (n) => config.current.numbers.get(n) });
 
   let phase: Phase = 'starting';
   let reconcileError = '';
   let connections = 0;
-  let generation = 0; // bumped on every connect, so a stale reconcile does not mark us ready
+  let generation = 0; // bumped on every connect and disconnect, so a stale reconcile does not mark us ready
   const seenUnknown = new Set<string>();
   let retryTimer: NodeJS.Timeout | undefined;
 
@@ -69,6 +91,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     if (gen !== generation) return; // the connection it was for is gone
     try {
       await reconcile({ telephony, calls, controller, clock, logger });
+      await acd.refreshEndpoints();
+      await acd.reconcile();
       if (gen === generation && phase === 'reconciling') {
         phase = 'ready';
         reconcileError = '';
@@ -79,6 +103,37 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       logger.error({ err }, 'reconcile with Asterisk failed; retrying');
       retryTimer = setTimeout(() => void runReconcile(gen), 1000);
     }
+  };
+
+  /** Work for one call runs in that call's queue, in arrival order. */
+  const forCall = (callId: string, what: string, work: () => Promise<void>) => void controller.run(callId, what, work);
+
+  const dispatch = (ev: AriEvent): void => {
+    if (ev.type === 'ApplicationReplaced') {
+      logger.error({ app: env.SWITCHBOARD_ARI_APP }, 'another client took over the ARI application; this instance no longer receives calls');
+      return;
+    }
+    if (ev.type === 'EndpointStateChange') {
+      const endpoint = `${ev.endpoint.technology}/${ev.endpoint.resource}`;
+      void acd.endpointChanged(endpoint).catch((err: unknown) => logger.error({ err, endpoint }, 'endpoint update failed'));
+      return;
+    }
+    // Agent legs belong to the ACD; everything else is a caller's channel and goes to the call flow.
+    if ('channel' in ev && ev.channel.id.includes(LEG_MARK)) {
+      const legId = ev.channel.id;
+      const callId = callIdOfLeg(legId) ?? legId;
+      if (ev.type === 'StasisStart') forCall(callId, 'leg answered', () => acd.legAnswered(legId));
+      else if (ev.type === 'ChannelDestroyed' || ev.type === 'StasisEnd' || ev.type === 'ChannelHangupRequest')
+        forCall(callId, 'leg ended', () => acd.legEnded(legId, ev.type === 'ChannelDestroyed' ? `cause ${ev.cause ?? '?'}` : ev.type));
+      return;
+    }
+    if (ev.type === 'PlaybackFinished' && /-(ann-\d+|exit)$/.test(ev.playback.id)) {
+      const callId = ev.playback.target_uri.replace(/^channel:/, '');
+      forCall(callId, 'announcement finished', () => acd.playbackFinished(callId, ev.playback.id));
+      return;
+    }
+    const event = toDomain(ev, clock.now());
+    if (event) void controller.handle(event);
   };
 
   const socket = new AriEventSocket({
@@ -113,15 +168,19 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         logger.warn({ type, issues: parsed.error.issues.slice(0, 3) }, 'malformed ARI event ignored');
         return;
       }
-      if (parsed.data.type === 'ApplicationReplaced') {
-        logger.error({ app: env.SWITCHBOARD_ARI_APP }, 'another client took over the ARI application; this instance no longer receives calls');
-        return;
-      }
-      const event = toDomain(parsed.data, clock.now());
-      if (event) void controller.handle(event);
+      dispatch(parsed.data);
     },
   });
   socket.start();
+
+  timers.start(async (_id, payload) => {
+    const callId = 'callId' in payload ? payload.callId : undefined;
+    if (callId) await controller.run(callId, `timer ${payload.kind}`, () => acd.onTimer(payload));
+    else await acd.onTimer(payload);
+  });
+  const sweeper = setInterval(() => {
+    if (phase === 'ready') void acd.sweep().catch((err: unknown) => logger.error({ err }, 'ACD sweep failed'));
+  }, opts.sweepEveryMs ?? 1000);
 
   const readiness = (): Readiness => {
     const s = socket.state;
@@ -132,21 +191,51 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     else if (s.status === 'waiting') ariDetail = `unreachable at ${env.SWITCHBOARD_ARI_URL}: ${s.lastError}`;
     else ariDetail = s.status;
     const redisOk = redis.status === 'ready';
+    const cfg = config.status();
     return {
       ready: ariOk && redisOk,
       checks: {
         ari: { ok: ariOk, detail: ariDetail },
         redis: { ok: redisOk, detail: redisOk ? 'connected' : `${redis.status} (${env.SWITCHBOARD_REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')})` },
+        // A refused reload does not make the service unready: it keeps running the last good configuration.
+        config: { ok: !cfg.lastError, detail: cfg.lastError ? `last reload refused, running the previous configuration: ${cfg.lastError}` : `${cfg.files.length} file(s) loaded` },
       },
     };
   };
 
-  const app = createHttpApp({ readiness });
+  const reloadConfig = async (): Promise<{ ok: boolean; detail: string }> => {
+    const r = await config.reload();
+    if (r.ok) {
+      logger.info({ files: r.config.files }, 'routing configuration reloaded');
+      if (phase === 'ready') await acd.refreshEndpoints();
+      return { ok: true, detail: `${r.config.files.length} file(s) loaded` };
+    }
+    return { ok: false, detail: r.error.message };
+  };
+  if (env.SWITCHBOARD_WATCH_CONFIG === 'true') config.watch();
+
+  const app = createHttpApp({
+    readiness,
+    tokens: tokens.size > 0 ? tokens : undefined,
+    reloadConfig,
+    agents: {
+      command: (id, command, reason) => acd.agentCommand(id, command, reason),
+      exists: (id) => config.current.agents.has(id),
+      list: async () => {
+        const states = new Map((await store.allAgents()).map((a) => [a.d.id, a.d]));
+        return [...config.current.agents.values()].map((p) => ({ id: p.id, name: p.name, state: states.get(p.id) }));
+      },
+    },
+  });
+  if (tokens.size === 0) logger.warn('SWITCHBOARD_API_TOKENS is empty: the /api routes are disabled');
   const server: Server = app.listen(env.SWITCHBOARD_HTTP_PORT, env.SWITCHBOARD_HTTP_HOST);
   try {
     await once(server, 'listening');
   } catch (err) {
     await socket.stop();
+    clearInterval(sweeper);
+    await timers.stop();
+    config.stop();
     redis.disconnect();
     throw err;
   }
@@ -155,7 +244,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   return {
     httpPort,
+    acd,
     readiness,
+    reloadConfig,
     dropAriConnection: () => socket.drop(),
     get ariConnections() {
       return connections;
@@ -163,7 +254,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     idle: () => controller.idle(),
     async stop() {
       clearTimeout(retryTimer);
+      clearInterval(sweeper);
+      config.stop();
       await socket.stop();
+      await timers.stop();
       await controller.idle();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections(); // keep-alive sockets would hold close() open

@@ -34,6 +34,11 @@ export class CallController {
     return this.enqueue(event.callId, event.type, () => this.process(event));
   }
 
+  /** Runs `work` in the call's queue, after everything already queued for that call. Never rejects. */
+  run(callId: string, what: string, work: () => Promise<void>): Promise<void> {
+    return this.enqueue(callId, what, work);
+  }
+
   private enqueue(callId: string, what: string, work: () => Promise<void>): Promise<void> {
     const prev = this.chains.get(callId) ?? Promise.resolve();
     const next = prev.then(work).catch((err: unknown) => {

@@ -14,6 +14,10 @@ const USAGE = `usage: switchboard <command>
 
   start                      run the service (configuration from SWITCHBOARD_* variables, see docs/configuration.md)
   validate [dir]             check routing files (default: $SWITCHBOARD_CONFIG_DIR or config/demo)
+  agent <login|logout|ready|pause> <id> [reason]
+                             change an agent's status through the running service's API
+                             (SWITCHBOARD_API_TOKEN, SWITCHBOARD_HTTP_PORT)
+  agents                     list agents and their states
   stack <cmd> [profile]      provision and run Asterisk + Redis: install | up | down | status | env | logs
   demo                       the whole demo in the foreground; Ctrl-C stops everything
   demo up | demo down        the same, detached / stopped
@@ -42,8 +46,44 @@ async function cmdStart(): Promise<number> {
     process.stderr.write(`switchboard: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
+  // SIGHUP reloads the routing files, as it does for Asterisk and most daemons.
+  process.on('SIGHUP', () => void service.reloadConfig());
   await waitForSignal();
   await service.stop();
+  return 0;
+}
+
+async function cmdAgent(args: string[]): Promise<number> {
+  const [command, id, reason] = args;
+  const port = process.env.SWITCHBOARD_HTTP_PORT ?? '8080';
+  const token = process.env.SWITCHBOARD_API_TOKEN;
+  if (!token) {
+    process.stderr.write('switchboard: set SWITCHBOARD_API_TOKEN to a token from SWITCHBOARD_API_TOKENS\n');
+    return 2;
+  }
+  const listing = command === undefined;
+  if (!listing && (!id || !['login', 'logout', 'ready', 'pause'].includes(command))) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const url = listing ? `http://127.0.0.1:${port}/api/agents` : `http://127.0.0.1:${port}/api/agents/${encodeURIComponent(id!)}/${command}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: listing ? 'GET' : 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: listing ? undefined : JSON.stringify(reason ? { reason } : {}),
+    });
+  } catch (err) {
+    process.stderr.write(`switchboard: cannot reach the service at ${url}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const body = (await res.json()) as { error?: { message: string } };
+  if (!res.ok) {
+    process.stderr.write(`switchboard: ${res.status}: ${body.error?.message ?? 'request failed'}\n`);
+    return 1;
+  }
+  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   return 0;
 }
 
@@ -70,8 +110,17 @@ async function cmdValidate(dir: string | undefined): Promise<number> {
   }
 }
 
+/** The demo's API tokens: documented in the README, for a demo on loopback only. */
+export const DEMO_API_TOKENS = 'admin:demo-admin-token-0001,supervisor:demo-supervisor-token-01';
+
 function demoEnv(stack: Record<string, string>): NodeJS.ProcessEnv {
-  return { ...process.env, ...stack, SWITCHBOARD_CONFIG_DIR: path.join(PACKAGE_ROOT, 'config', 'demo') };
+  return {
+    ...process.env,
+    ...stack,
+    SWITCHBOARD_CONFIG_DIR: path.join(PACKAGE_ROOT, 'config', 'demo'),
+    SWITCHBOARD_QUEUE_LOG: path.join(stateDir('demo'), 'queue_log'),
+    SWITCHBOARD_API_TOKENS: process.env.SWITCHBOARD_API_TOKENS ?? DEMO_API_TOKENS,
+  };
 }
 
 function printHowToCall(stack: Record<string, string>): void {
@@ -180,6 +229,10 @@ async function main(argv: string[]): Promise<number> {
       return cmdValidate(rest[0]);
     case 'stack':
       return runStack(rest);
+    case 'agent':
+      return cmdAgent(rest);
+    case 'agents':
+      return cmdAgent([]);
     case 'demo':
       return cmdDemo(rest[0]);
     case undefined:

@@ -14,7 +14,14 @@ export const EnvSchema = z.object({
   SWITCHBOARD_HTTP_PORT: port.default(8080),
   SWITCHBOARD_CONFIG_DIR: z.string().default('config/demo'),
   SWITCHBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SWITCHBOARD_JOURNAL_FILE: z.string().optional(),
+  /** Asterisk's queue_log format is also written here (the Redis stream always gets it). */
+  SWITCHBOARD_QUEUE_LOG: z.string().optional(),
+  /** Asterisk's sounds folder: when set, routing files may only name prompts that exist there. */
+  SWITCHBOARD_SOUNDS_DIR: z.string().optional(),
+  /** "role:token[:agentId]" items, comma-separated (see docs/api.md). */
+  SWITCHBOARD_API_TOKENS: z.string().optional(),
+  /** Watch the routing folder and reload on change (SIGHUP and the API reload always work). */
+  SWITCHBOARD_WATCH_CONFIG: z.enum(['true', 'false']).default('true'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -47,4 +47,8 @@ export class Keys {
   timerPayloads(): string {
     return `${this.prefix}:timer-payloads`;
   }
+  /** Stream of queue_log lines (the same lines as the queue_log file). */
+  queueLog(): string {
+    return `${this.prefix}:queue_log`;
+  }
 }

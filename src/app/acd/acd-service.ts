@@ -724,6 +724,47 @@ export class AcdService {
     await this.deps.telephony.startMoh(entry.d.channelId, queue?.musicClass ?? 'default').catch(() => undefined);
   }
 
+  // ------------------------------------------------------------- reconcile ---
+
+  /**
+   * After a (re)connect or a restart: settle every call the ACD holds against the channels
+   * Asterisk still has. Waiting callers keep their place (their hold music is restarted); offers
+   * whose agent leg is gone are missed; a connected call missing either side is ended.
+   */
+  async reconcile(): Promise<{ waiting: number; offered: number; connected: number; ended: number }> {
+    const report = { waiting: 0, offered: 0, connected: 0, ended: 0 };
+    const callIds = new Set<string>();
+    for (const e of await this.deps.store.waitingEntries()) callIds.add(e.d.callId);
+    for (const a of await this.deps.store.allAgents()) if (a.d.callId && (a.d.status === 'reserved' || a.d.status === 'on-call')) callIds.add(a.d.callId);
+    for (const callId of callIds) {
+      const entry = await this.deps.store.getEntry(callId);
+      if (!entry) continue;
+      const e = entry.d;
+      const callerThere = await this.deps.telephony.channelExists(e.channelId);
+      if (!callerThere) {
+        report.ended++;
+        if (e.state === 'connected') await this.callEnded(callId, 'caller');
+        else await this.callerLeft(callId);
+        continue;
+      }
+      if (e.state === 'waiting') {
+        report.waiting++;
+        const q = this.deps.config().queues.get(e.queue);
+        await this.deps.telephony.startMoh(e.channelId, q?.musicClass ?? 'default').catch(() => undefined);
+        if (q) await this.armQueueTimers(e, q);
+      } else if (e.state === 'offered') {
+        report.offered++;
+        if (!e.legId || !(await this.deps.telephony.channelExists(e.legId))) await this.legEnded(e.legId ?? '', 'lost');
+      } else {
+        report.connected++;
+        if (!e.legId || !(await this.deps.telephony.channelExists(e.legId))) await this.callEnded(callId, 'agent');
+      }
+    }
+    await this.releaseExpiredLeases();
+    this.log.info(report, 'ACD reconciled');
+    return report;
+  }
+
   // ---------------------------------------------------------------- leases ---
 
   /** Reservations whose lease ran out (their instance died mid-offer): give the call back and free the agent. */
