@@ -244,7 +244,8 @@ function editDistance(a: string, b: string): number {
   return row[b.length] as number;
 }
 
-function suggestion(name: string, known: Iterable<string>): string {
+/** ` (did you mean "x"?)` for the closest known name when it is close enough, else ''. */
+export function didYouMean(name: string, known: Iterable<string>): string {
   let best: string | undefined;
   let bestD = Infinity;
   for (const k of known) {
@@ -355,7 +356,7 @@ class Parser {
     }
     if (w.startsWith('skill.')) {
       const name = w.slice(6);
-      if (!this.catalog.skills.has(name)) throw new ExpressionError(`unknown skill "${name}"${suggestion(name, this.catalog.skills)}`, t.at);
+      if (!this.catalog.skills.has(name)) throw new ExpressionError(`unknown skill "${name}"${didYouMean(name, this.catalog.skills)}`, t.at);
       if (!this.skills.includes(name)) this.skills.push(name);
       this.pos++;
       return { kind: 'skill', name, at: t.at };
@@ -399,7 +400,7 @@ class Parser {
       if (other.kind === 'str') {
         const lang = other.value as string;
         const known = this.catalog.languages;
-        if (known && !known.has(lang)) throw new ExpressionError(`unknown language "${lang}"${suggestion(lang, known)}`, other.at);
+        if (known && !known.has(lang)) throw new ExpressionError(`unknown language "${lang}"${didYouMean(lang, known)}`, other.at);
         return { fn: speaks ? (a) => a.languages.includes(lang) : (a) => !a.languages.includes(lang) };
       }
       if (other.kind === 'call') {
