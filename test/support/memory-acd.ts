@@ -14,6 +14,7 @@ export class MemoryAcdStore implements AcdStorePort {
   agentsKey = () => 'agents';
   entryKey = (id: string) => `entry:${id}`;
   queueWaitingKey = (q: string) => `waiting:${q}`;
+  queuesKey = () => 'queues';
   leasesKey = () => 'leases';
 
   private z(key: string) {
@@ -36,7 +37,8 @@ export class MemoryAcdStore implements AcdStorePort {
     return structuredClone(this.docs.get(this.entryKey(callId))) as Versioned<AcdEntry> | undefined;
   }
   async waitingEntries(queue?: string) {
-    const keys = queue ? [this.queueWaitingKey(queue)] : [...this.zsets.keys()].filter((k) => k.startsWith('waiting:'));
+    // Like the Redis store: without a queue, only the queues listed in the queues SET are read.
+    const keys = (queue ? [queue] : [...this.s('queues')]).map((q) => this.queueWaitingKey(q));
     const ids = keys.flatMap((k) => [...this.z(k).entries()].sort((a, b) => a[1] - b[1]).map(([id]) => id));
     return ids.map((id) => structuredClone(this.docs.get(this.entryKey(id))) as Versioned<AcdEntry>).filter(Boolean);
   }

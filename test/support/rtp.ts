@@ -16,6 +16,8 @@ export class RtpSink {
   samples = 0;
   loudSamples = 0; // |sample| above a silence threshold
   payloadTypes = new Set<number>();
+  /** Loud samples of each PCMU packet, in arrival order (20 ms a packet). */
+  private readonly loudPerPacket: number[] = [];
   private readonly socket = dgram.createSocket('udp4');
 
   static async open(): Promise<RtpSink> {
@@ -39,6 +41,11 @@ export class RtpSink {
     return this.loudSamples / 8000;
   }
 
+  /** Seconds of non-silent audio between `fromS` and `toS` of the received stream (by packet count). */
+  audibleSecondsBetween(fromS: number, toS: number): number {
+    return this.loudPerPacket.slice(Math.floor(fromS * 50), Math.floor(toS * 50)).reduce((a, b) => a + b, 0) / 8000;
+  }
+
   private onPacket(msg: Buffer): void {
     if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
     const pt = msg[1]! & 0x7f;
@@ -46,10 +53,13 @@ export class RtpSink {
     this.packets++;
     if (pt !== 0) return;
     const cc = msg[0]! & 0x0f;
+    let loud = 0;
     for (let i = 12 + 4 * cc; i < msg.length; i++) {
       this.samples++;
-      if (Math.abs(ulawToLinear(msg[i]!)) > 500) this.loudSamples++;
+      if (Math.abs(ulawToLinear(msg[i]!)) > 500) loud++;
     }
+    this.loudSamples += loud;
+    this.loudPerPacket.push(loud);
   }
 
   close(): Promise<void> {

@@ -230,6 +230,7 @@ export class AcdService {
       expect: [{ key, v: 0 }],
       put: [{ key, doc: entry, v: 1 }],
       zadd: [{ key: this.deps.store.queueWaitingKey(call.queue), score: at, member: call.callId }],
+      sadd: [{ key: this.deps.store.queuesKey(), member: call.queue }],
     });
     if (!r.ok) return; // already queued (a repeated command)
     await this.deps.queueLog({ at, callId: call.callId, queue: call.queue, agent: 'NONE', event: 'ENTERQUEUE', data: ['', call.callerId] });
@@ -375,6 +376,7 @@ export class AcdService {
       put: [{ key, doc: next, v: entry.v + 1 }],
       zrem: [{ key: this.deps.store.queueWaitingKey(entry.d.queue), member: entry.d.callId }],
       zadd: [{ key: this.deps.store.queueWaitingKey(to), score: entry.d.enqueuedAt, member: entry.d.callId }],
+      sadd: [{ key: this.deps.store.queuesKey(), member: to }],
     };
   }
 
@@ -510,7 +512,7 @@ export class AcdService {
         tx: {
           expect: [...expect, { key: ekey, v: entry.v }],
           put: [...put!, { key: ekey, doc: nextEntry, v: entry.v + 1 }],
-          sadd,
+          sadd: [...(sadd ?? []), { key: this.deps.store.queuesKey(), member: entry.d.queue }],
           // Back in its queue with its original enqueue time: at the front of the callers who came later.
           zadd: [{ key: this.deps.store.queueWaitingKey(entry.d.queue), score: entry.d.enqueuedAt, member: callId }],
           zrem: [{ key: this.deps.store.leasesKey(), member: agentId }],

@@ -42,6 +42,8 @@ export interface AcdStorePort {
   agentsKey(): string;
   entryKey(callId: string): string;
   queueWaitingKey(queue: string): string;
+  /** SET of the queues that have a waiting index: waitingEntries() without a queue reads these. */
+  queuesKey(): string;
   leasesKey(): string;
   getAgent(id: string): Promise<Versioned<AgentState> | undefined>;
   allAgents(): Promise<Array<Versioned<AgentState>>>;
