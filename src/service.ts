@@ -90,7 +90,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const runReconcile = async (gen: number): Promise<void> => {
     if (gen !== generation) return; // the connection it was for is gone
     try {
-      await reconcile({ telephony, calls, controller, clock, logger });
+      await reconcile({ telephony, calls, controller, clock, logger, ownedElsewhere: (id) => id.includes(LEG_MARK) });
       await acd.refreshEndpoints();
       await acd.reconcile();
       if (gen === generation && phase === 'reconciling') {

@@ -11,14 +11,22 @@ export interface ReconcileReport {
   adopted: number;
 }
 
-export async function reconcile(deps: { telephony: Telephony; calls: CallRepository; controller: CallController; clock: Clock; logger: Logger }): Promise<ReconcileReport> {
+export async function reconcile(deps: {
+  telephony: Telephony;
+  calls: CallRepository;
+  controller: CallController;
+  clock: Clock;
+  logger: Logger;
+  /** Channels another part reconciles itself (the ACD's agent legs): not callers, never adopted. */
+  ownedElsewhere?: (channelId: string) => boolean;
+}): Promise<ReconcileReport> {
   const { telephony, calls, controller, clock, logger } = deps;
   const identity = await telephony.asteriskIdentity();
   const previous = await calls.swapAsteriskIdentity(identity);
   const asteriskRestarted = previous !== null && previous !== identity;
   if (asteriskRestarted) logger.warn({ previous, identity }, 'Asterisk restarted while we were away: its calls are gone');
 
-  const present = new Map((await telephony.channelsInApp()).map((c) => [c.id, c]));
+  const present = new Map((await telephony.channelsInApp()).filter((c) => !deps.ownedElsewhere?.(c.id)).map((c) => [c.id, c]));
   const known = await calls.activeIds();
   let endedWhileAway = 0;
   let resumed = 0;

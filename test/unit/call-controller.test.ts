@@ -122,4 +122,12 @@ describe('CallController', () => {
     expect(report.asteriskRestarted).toBe(true);
     expect(t.telephony.log).toEqual(['hangup x normal']);
   });
+
+  it('reconcile leaves channels owned by another part alone (agent legs are the ACD\'s)', async () => {
+    const t = setup();
+    t.telephony.channels = [{ id: 'c1-leg-1', exten: 's', callerId: '100' }];
+    const report = await reconcile({ telephony: t.telephony, calls: t.calls, controller: t.controller, clock: t.clock, logger: t.logger, ownedElsewhere: (id) => id.includes('-leg-') });
+    expect(report.adopted).toBe(0);
+    expect(t.telephony.log).toEqual([]);
+  });
 });

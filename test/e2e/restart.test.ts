@@ -1,0 +1,113 @@
+// Restart without loss: `kill -9` of the service while one call is bridged and two callers wait;
+// a new process with the same Redis carries on: the bridged call continues and completes, the
+// waiting callers keep their order and get an agent, and no agent is left reserved.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { AgentPhone } from '../support/agent-phone';
+import { waitFor } from '../support/net';
+import { callerScenario, placeCall, type SippResult } from '../support/sipp';
+import { ariUrl, redisUrl, ROOT, TEST } from '../support/stack';
+
+jest.setTimeout(150_000);
+
+const target = `127.0.0.1:${TEST.SIP_PORT}`;
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const prefix = `sbrestart-${randomUUID().slice(0, 8)}`;
+let redis: Redis;
+const children: ChildProcess[] = [];
+const phones: AgentPhone[] = [];
+
+function startService(logFile: { out: string }): ChildProcess {
+  const child = spawn(process.execPath, [CLI, 'start'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      SWITCHBOARD_ARI_URL: ariUrl(),
+      SWITCHBOARD_ARI_USER: TEST.ARI_USER,
+      SWITCHBOARD_ARI_PASSWORD: TEST.ARI_PASSWORD,
+      SWITCHBOARD_ARI_APP: TEST.ARI_APP,
+      SWITCHBOARD_REDIS_URL: redisUrl(),
+      SWITCHBOARD_KEY_PREFIX: prefix,
+      SWITCHBOARD_HTTP_PORT: '0',
+      SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', 'acd'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d: Buffer) => (logFile.out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (logFile.out += d.toString()));
+  children.push(child);
+  return child;
+}
+
+async function events(): Promise<string[]> {
+  const rows = await redis.xrange(`${prefix}:queue_log`, '-', '+');
+  return rows.map(([, f]) => f[1]!.split('|')).map((l) => `${l[4]} ${l[3]}${l[4] === 'ENTERQUEUE' ? ` ${l[6]}` : ''}`);
+}
+
+async function agentDoc(id: string): Promise<{ status: string; callId?: string } | undefined> {
+  const raw = await redis.get(`${prefix}:acd:agent:${id}`);
+  return raw ? (JSON.parse(raw) as { d: { status: string; callId?: string } }).d : undefined;
+}
+
+const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
+
+beforeAll(async () => {
+  redis = new Redis(redisUrl());
+  for (const agent of ['agent1', 'agent2', 'agent3', 'agent4']) await AgentPhone.clearRegistrations({ agent, password: `demo-${agent}`, target });
+});
+
+afterAll(async () => {
+  for (const p of phones) await p.stop();
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  redis.disconnect();
+});
+
+test('kill -9 while a call is bridged and two callers wait: nothing is lost', async () => {
+  const log1 = { out: '' };
+  const first = startService(log1);
+  await waitFor('first instance ready', () => /"msg":"ready"/.test(log1.out), 20_000);
+
+  // A support call, bridged with agent2, who hangs up 12 s after answering.
+  const agent2 = await AgentPhone.start({ agent: 'agent2', password: 'demo-agent2', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 12_000 } });
+  phones.push(agent2);
+  await waitFor('agent2 available', async () => (await agentDoc('agent2'))?.status === 'available');
+  const bridged = placeCall(target, '5002', callerScenario({ callerNumber: '15550501', byeTimeoutMs: 60_000 }), { rtpPort: 9, timeoutS: 90 });
+  await agent2.waitForInvite(1, 10_000);
+  await waitFor('agent2 on the call', async () => (await agentDoc('agent2'))?.status === 'on-call');
+
+  // Two billing callers wait: nobody can take billing calls yet.
+  const firstWaiting = placeCall(target, '5003', callerScenario({ callerNumber: '15550502', byeTimeoutMs: 60_000 }), { rtpPort: 9, timeoutS: 90 });
+  await waitFor('first billing caller queued', async () => (await events()).filter((e) => e.startsWith('ENTERQUEUE')).length === 2);
+  const secondWaiting = placeCall(target, '5003', callerScenario({ callerNumber: '15550503', byeTimeoutMs: 60_000 }), { rtpPort: 9, timeoutS: 90 });
+  await waitFor('second billing caller queued', async () => (await events()).filter((e) => e.startsWith('ENTERQUEUE')).length === 3);
+
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+
+  const log2 = { out: '' };
+  startService(log2);
+  await waitFor('second instance ready', () => /"msg":"ready"/.test(log2.out), 20_000);
+  const reconciled = log2.out.split('\n').find((l) => l.includes('"msg":"ACD reconciled"'));
+  expect(JSON.parse(reconciled ?? '{}')).toMatchObject({ waiting: 2, offered: 0, connected: 1, ended: 0 });
+
+  // agent3 arrives: takes the two billing callers in their order, hanging up each after 1 s.
+  const agent3 = await AgentPhone.start({ agent: 'agent3', password: 'demo-agent3', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 1000 } });
+  phones.push(agent3);
+  ok(await firstWaiting);
+  ok(await secondWaiting);
+  // The bridged call carried on across the restart and ends when agent2 hangs up.
+  ok(await bridged);
+  await waitFor('every call completed', async () => (await events()).filter((e) => e.startsWith('COMPLETE')).length === 3, 20_000);
+  const ev = await events();
+  expect(ev.filter((e) => /^(CONNECT|COMPLETE)/.test(e))).toEqual(['CONNECT agent2', 'CONNECT agent3', 'COMPLETEAGENT agent3', 'CONNECT agent3', 'COMPLETEAGENT agent3', 'COMPLETEAGENT agent2']);
+  // Order kept: the first billing caller was connected first.
+  const connects = (await redis.xrange(`${prefix}:queue_log`, '-', '+')).map(([, f]) => f[1]!.split('|')).filter((l) => l[4] === 'CONNECT' && l[3] === 'agent3');
+  const enters = (await redis.xrange(`${prefix}:queue_log`, '-', '+')).map(([, f]) => f[1]!.split('|')).filter((l) => l[4] === 'ENTERQUEUE' && l[2] === 'billing');
+  expect(connects.map((l) => l[1])).toEqual(enters.map((l) => l[1]));
+  // Nobody is left reserved or holding a lease.
+  for (const id of ['agent2', 'agent3']) expect((await agentDoc(id))?.status).not.toMatch(/reserved|on-call/);
+  expect(await redis.zcard(`${prefix}:leases`)).toBe(0);
+});
