@@ -1,0 +1,42 @@
+// The demo contract (README) with the demo's own routing files: agents are logged in when their
+// phones register and logged out when the registration ends; 5001/5002/5003 reach the right
+// agents by skill.
+import path from 'node:path';
+import { AgentPhone } from '../support/agent-phone';
+import { waitFor } from '../support/net';
+import { startTestService, waitReady, type TestService } from '../support/service';
+import { callerScenario, placeCall } from '../support/sipp';
+import { ROOT, TEST } from '../support/stack';
+
+jest.setTimeout(120_000);
+const target = `127.0.0.1:${TEST.SIP_PORT}`;
+let t: TestService;
+const phones: AgentPhone[] = [];
+
+beforeAll(async () => {
+  for (const agent of ['agent1', 'agent2', 'agent3', 'agent4']) await AgentPhone.clearRegistrations({ agent, password: `demo-${agent}`, target });
+  t = await startTestService({ SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'config', 'demo') });
+  await waitReady(t);
+});
+afterAll(async () => {
+  for (const p of phones) await p.stop();
+  await t?.stop();
+});
+
+const status = async (id: string) => ((JSON.parse((await t.redis.get(`${t.prefix}:acd:agent:${id}`)) ?? '{"d":{}}') as { d: { status?: string } }).d.status);
+
+test('registration logs agents in and out; each demo number reaches an agent with the skill', async () => {
+  const got: Record<string, AgentPhone> = {};
+  for (const agent of ['agent1', 'agent2', 'agent3']) {
+    got[agent] = await AgentPhone.start({ agent, password: `demo-${agent}`, target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 500 } });
+    phones.push(got[agent]);
+    await waitFor(`${agent} logged in by registering`, async () => (await status(agent)) === 'available');
+  }
+  for (const [number, agent] of [['5001', 'agent1'], ['5002', 'agent2'], ['5003', 'agent3']] as const) {
+    const res = await placeCall(target, number, callerScenario({ callerNumber: `1555070${number.at(-1)}`, byeTimeoutMs: 20_000 }), { rtpPort: 9 });
+    expect({ number, code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ number, code: 0, out: '' });
+    expect({ number, answered: got[agent]!.answered() }).toEqual({ number, answered: 1 });
+  }
+  await got.agent3!.unregister();
+  await waitFor('agent3 logged out by unregistering', async () => (await status('agent3')) === 'logged-out');
+});
