@@ -131,7 +131,9 @@ Switchboard demo is up.
   agents      register as agent1..agent4 with passwords demo-agent1..demo-agent4
   ARI         ${stack.SWITCHBOARD_ARI_URL ?? ''}
   HTTP        http://127.0.0.1:${http}/readyz
-Try it: a softphone on this machine calling sip:5000@127.0.0.1:5060 hears the greeting.
+  API         tokens: admin demo-admin-token-0001, supervisor demo-supervisor-token-01
+Try it: a softphone on this machine calling sip:5000@127.0.0.1:5060 hears the greeting;
+5001 (sales), 5002 (support) and 5003 (billing) queue for a registered agent with the skill.
 `);
 }
 
