@@ -1,5 +1,6 @@
 // The ACD service on in-memory ports and a fake clock: who gets rung, what happens on answer,
 // no answer, abandon, wrap-up, overflow and lease expiry, and what reaches the queue_log.
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { QueueLogLine } from '../../src/adapters/queue-log/queue-log';
 import { AcdService, type AcdConfigView } from '../../src/app/acd/acd-service';
@@ -33,7 +34,14 @@ function setup(queues: QueueConfig[], agents: AgentProfile[]) {
   const timers = new MemoryTimers();
   const qlog: QueueLogLine[] = [];
   const config: AcdConfigView = { agents: new Map(agents.map((a) => [a.id, a])), queues: new Map(queues.map((q) => [q.id, q])), pauseReasons: new Map([['break', { label: 'Break' }]]) };
-  const acd = new AcdService({ store, telephony: tel, timers, config: () => config, queueLog: async (l) => void qlog.push(l), clock: { now: () => now }, logger: pino({ level: 'silent' }) });
+  const logs: Array<{ msg: string }> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(JSON.parse(chunk.toString()) as { msg: string });
+      cb();
+    },
+  });
+  const acd = new AcdService({ store, telephony: tel, timers, config: () => config, queueLog: async (l) => void qlog.push(l), clock: { now: () => now }, logger: pino({ level: 'warn' }, sink) });
   const events = () => qlog.map((l) => `${l.event}${l.agent !== 'NONE' ? ` ${l.agent}` : ''}${l.callId !== 'NONE' ? ` ${l.callId}` : ''}`);
   const advance = async (ms: number) => {
     now += ms;
@@ -47,7 +55,7 @@ function setup(queues: QueueConfig[], agents: AgentProfile[]) {
   };
   const call = (callId: string, q: string, priority = 0) => acd.enqueue({ callId, channelId: callId, callerId: '555', queue: q, priority, attributes: {} });
   const state = async (id: string) => (await store.getAgent(id))?.d;
-  return { acd, store, tel, timers, qlog, events, advance, online, call, state, now: () => now };
+  return { acd, store, tel, timers, qlog, logs, events, advance, online, call, state, now: () => now };
 }
 
 describe('AcdService', () => {
@@ -197,5 +205,23 @@ describe('AcdService', () => {
     await t.acd.agentCommand('a1', 'ready');
     await t.acd.agentCommand('a1', 'logout');
     expect(t.events()).toEqual(['ADDMEMBER a1', 'PAUSE a1', 'UNPAUSE a1', 'REMOVEMEMBER a1']);
+  });
+
+  it('refreshing endpoints: unknown to Asterisk → unreachable (warned once); busy outside Switchboard → not offered', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 }), agent('a2', { sales: 5 })]);
+    await t.acd.agentCommand('a1', 'login');
+    await t.acd.agentCommand('a2', 'login');
+    t.tel.endpoints.set('PJSIP/a2', { online: true, busy: true });
+    await t.acd.refreshEndpoints();
+    await t.acd.refreshEndpoints();
+    expect(t.logs.filter((l) => /does not know this endpoint/.test(l.msg))).toHaveLength(1);
+    expect(await t.state('a1')).toMatchObject({ status: 'available', reachable: false });
+    expect(await t.state('a2')).toMatchObject({ status: 'available', reachable: false });
+    await t.call('c1', 'sales');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
+    // The outside call ends: a2 is offered the waiting call.
+    t.tel.endpoints.set('PJSIP/a2', { online: true, busy: false });
+    await t.acd.endpointChanged('PJSIP/a2');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a2 c1-leg-1']);
   });
 });
