@@ -175,8 +175,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   timers.start(async (_id, payload) => {
     const callId = 'callId' in payload ? payload.callId : undefined;
-    if (callId) await controller.run(callId, `timer ${payload.kind}`, () => acd.onTimer(payload));
-    else await acd.onTimer(payload);
+    if (!callId) return acd.onTimer(payload);
+    // In the call's queue; a failure is rethrown so the timer is not acknowledged and fires again.
+    let failure: unknown;
+    await controller.run(callId, `timer ${payload.kind}`, () =>
+      acd.onTimer(payload).catch((err: unknown) => {
+        failure = err;
+        throw err;
+      }),
+    );
+    if (failure) throw failure;
   });
   const sweeper = setInterval(() => {
     if (phase === 'ready') void acd.sweep().catch((err: unknown) => logger.error({ err }, 'ACD sweep failed'));

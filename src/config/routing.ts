@@ -465,6 +465,35 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
     return prompt !== undefined ? { kind: 'hangup', prompt } : { kind: 'hangup' };
   };
 
+  // Exits taken at once on arrival (queue full, nobody could serve): a loop among them would send a
+  // call round for ever, so it is refused here (the ACD also cuts such a loop after a few hops).
+  const immediateExits = new Map<string, Array<{ to: string; src: Source; path: Path }>>();
+  for (const src of sources) {
+    for (const [id, q] of Object.entries(src.data.queues ?? {}) as [string, ParsedQueue][]) {
+      const edges: Array<{ to: string; src: Source; path: Path }> = [];
+      if (q.maxWaiting?.exit.queue) edges.push({ to: q.maxWaiting.exit.queue, src, path: ['queues', id, 'maxWaiting', 'exit', 'queue'] });
+      if (q.whenNoAgents?.queue) edges.push({ to: q.whenNoAgents.queue, src, path: ['queues', id, 'whenNoAgents', 'queue'] });
+      immediateExits.set(id, edges);
+    }
+  }
+  const reported = new Set<string>();
+  for (const start of immediateExits.keys()) {
+    // Depth-first from each queue; a path that comes back to its start is a loop.
+    const walk = (node: string, trail: string[], first?: { src: Source; path: Path }): void => {
+      for (const e of immediateExits.get(node) ?? []) {
+        const edge = first ?? { src: e.src, path: e.path };
+        if (e.to === start && trail.length > 1) {
+          const key = [...trail].sort().join(',');
+          if (!reported.has(key)) {
+            reported.add(key);
+            at(edge.src, edge.path, `queue exits form a loop: ${[...trail, start].join(' → ')} (a call that cannot wait in any of them would go round for ever)`);
+          }
+        } else if (!trail.includes(e.to) && e.to !== start) walk(e.to, [...trail, e.to], edge);
+      }
+    };
+    walk(start, [start]);
+  }
+
   for (const src of sources) {
     for (const [id, q] of Object.entries(src.data.queues ?? {}) as [string, ParsedQueue][]) {
       const base = ['queues', id] as const;

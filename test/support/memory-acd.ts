@@ -65,7 +65,10 @@ export class MemoryAcdStore implements AcdStorePort {
 
 export class FakeTelephony implements AcdTelephony {
   log: string[] = [];
+  /** Agent legs that exist. */
   channels = new Set<string>();
+  /** Caller channels that are gone (callers exist until hung up or marked gone). */
+  gone = new Set<string>();
   endpoints = new Map<string, { online: boolean; busy: boolean }>();
   originateOutcome: OriginateOutcome = 'ok';
   async originate(o: { endpoint: string; legId: string; callerId: string; timeoutS: number }) {
@@ -76,6 +79,7 @@ export class FakeTelephony implements AcdTelephony {
   async hangup(id: string) {
     this.log.push(`hangup ${id}`);
     this.channels.delete(id);
+    this.gone.add(id);
   }
   async startMoh(id: string, cls: string) {
     this.log.push(`moh ${id} ${cls}`);
@@ -93,7 +97,7 @@ export class FakeTelephony implements AcdTelephony {
     this.log.push(`destroy ${b}`);
   }
   async channelExists(id: string) {
-    return this.channels.has(id);
+    return id.includes('-leg-') ? this.channels.has(id) : !this.gone.has(id);
   }
   async endpointState(ep: string) {
     return this.endpoints.get(ep);

@@ -183,7 +183,7 @@ describe('AcdService', () => {
     t.tel.take();
     expect(await t.acd.releaseExpiredLeases()).toBe(1);
     expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 1 });
-    expect(t.tel.take()).toEqual(['hangup c1-leg-1', 'originate PJSIP/a2 c1-leg-2']);
+    expect(t.tel.take()).toEqual(['hangup c1-leg-1', 'moh c1 default', 'originate PJSIP/a2 c1-leg-2']);
     expect(await t.store.expiredLeases(t.now() + 1e9)).toEqual(['a2']);
   });
 
@@ -223,5 +223,92 @@ describe('AcdService', () => {
     t.tel.endpoints.set('PJSIP/a2', { online: true, busy: false });
     await t.acd.endpointChanged('PJSIP/a2');
     expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a2 c1-leg-1']);
+  });
+
+  describe('review findings', () => {
+    it('a maximum wait that comes due while an agent rings still ends the wait after the miss', async () => {
+      const t = setup([queue('sales', { maxWait: { seconds: 10, exit: { kind: 'hangup' } } })], [agent('a1', { sales: 5 })]);
+      await t.call('c1', 'sales');
+      await t.advance(8_000);
+      await t.online('a1'); // rung at 8 s
+      await t.advance(3_000); // max wait (10 s) comes due while ringing: skipped
+      await t.acd.legEnded('c1-leg-1', 'no-answer');
+      await t.advance(0); // armed again, already due
+      expect(t.tel.take()).toContain('hangup c1');
+      expect(t.events().filter((e) => e.startsWith('EXIT'))).toEqual(['EXITWITHTIMEOUT c1']);
+    });
+
+    it('hold music comes back when an announcement ends while the agent rings', async () => {
+      const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+      await t.online('a1');
+      await t.call('c1', 'sales'); // offered at once
+      t.tel.take();
+      await t.acd.playbackFinished('c1', 'c1-ann-1');
+      expect(t.tel.take()).toEqual(['moh c1 default']);
+    });
+
+    it('queue exits that loop are cut after a few hops', async () => {
+      const t = setup(
+        [queue('a', { whenNoAgents: { kind: 'queue', queue: 'b' } }), queue('b', { whenNoAgents: { kind: 'queue', queue: 'a' } })],
+        [],
+      );
+      await t.call('c1', 'a');
+      expect(t.tel.take()).toEqual(['hangup c1']);
+      expect(t.events().filter((e) => e === 'EXITEMPTY c1').length).toBe(6);
+    });
+
+    it('a failed hang-up after a call still starts (and ends) the wrap-up; a lost wrap-up timer is ended by the sweep', async () => {
+      const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+      await t.online('a1');
+      await t.call('c1', 'sales');
+      await t.acd.legAnswered('c1-leg-1');
+      t.tel.hangup = async () => {
+        throw new Error('Asterisk went away');
+      };
+      await t.acd.callerLeft('c1');
+      expect(await t.state('a1')).toMatchObject({ status: 'wrap-up' });
+      expect(t.events()).toContain('COMPLETECALLER a1 c1');
+      t.timers.timers.clear(); // lost
+      await t.advance(5_000 + 5_001);
+      await t.acd.sweep();
+      expect(await t.state('a1')).toMatchObject({ status: 'available' });
+    });
+
+    it('an overflow found by the sweep is journaled and the new queue takes over', async () => {
+      const t = setup([queue('billing', { steps: [{ afterS: 0, requirement: req('billing', 5) }, { afterS: 30, overflowTo: 'sales' }] }), queue('sales', { maxWait: { seconds: 600, exit: { kind: 'hangup' } } })], [agent('s', { sales: 1 })]);
+      await t.online('s');
+      await t.acd.agentCommand('s', 'pause', 'break');
+      await t.call('c1', 'billing');
+      t.timers.timers.clear(); // the step timer is lost; the sweep sees the overflow first
+      await t.advance(30_000);
+      await t.acd.agentCommand('s', 'ready');
+      await t.acd.sweep();
+      expect(t.events().filter((e) => /ENTERQUEUE|EXITWITHTIMEOUT/.test(e))).toEqual(['ENTERQUEUE c1', 'EXITWITHTIMEOUT c1', 'ENTERQUEUE c1']);
+      expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/s c1-leg-1']);
+    });
+
+    it('a caller who left while the agent leg was being originated: the leg is hung up', async () => {
+      const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+      await t.online('a1');
+      const originate = t.tel.originate.bind(t.tel);
+      t.tel.originate = async (o) => {
+        const r = await originate(o);
+        await t.acd.callerLeft('c1'); // lands while the originate is under way
+        return r;
+      };
+      await t.call('c1', 'sales');
+      expect(t.tel.take().filter((l) => l.startsWith('hangup'))).toEqual(['hangup c1-leg-1', 'hangup c1-leg-1']);
+      expect(await t.state('a1')).toMatchObject({ status: 'available' });
+    });
+
+    it('a caller already gone is not offered: the agent is released and never rung', async () => {
+      const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+      await t.call('c1', 'sales');
+      t.tel.gone.add('c1');
+      await t.online('a1');
+      expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
+      expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 0 });
+      expect(await t.store.getEntry('c1')).toBeUndefined();
+    });
   });
 });

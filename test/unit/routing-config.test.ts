@@ -288,6 +288,29 @@ describe('routing files: ACD', () => {
     ]);
   });
 
+  it('refuses queue exits that send a call round in a loop', async () => {
+    const out = await problems({
+      'a.yaml': CATALOG,
+      'b.yaml': [
+        'queues:',
+        '  q1:',
+        '    requires: skill.sales',
+        '    whenNoAgents: { queue: q2 }',
+        '  q2:',
+        '    requires: skill.sales',
+        '    maxWaiting: { count: 5, exit: { queue: q3 } }',
+        '  q3:',
+        '    requires: skill.sales',
+        '    whenNoAgents: { queue: q1 }',
+        '  q4:',
+        '    requires: skill.sales',
+        '    maxWait: { seconds: 60, exit: { queue: q1 } }',
+        '',
+      ].join('\n'),
+    });
+    expect(out).toEqual(['b.yaml:4:28: queues.q1.whenNoAgents.queue: queue exits form a loop: q1 → q2 → q3 → q1 (a call that cannot wait in any of them would go round for ever)']);
+  });
+
   it('checks step order and overflow targets once the file is valid', async () => {
     const out = await problems({
       'a.yaml': CATALOG,

@@ -1,5 +1,6 @@
 // Deadlines (ring timeouts, wrap-up ends, requirement steps, announcements, maximum waits) kept
-// in Redis, so a restarted or second instance fires them; polled and claimed atomically.
+// in Redis, so a restarted or second instance fires them; polled and claimed atomically. A claim
+// is a lease: a timer whose handler did not finish (crash, error) fires again after the lease.
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { Clock } from '../../app/ports';
@@ -7,6 +8,9 @@ import type { Keys } from './keys';
 import { loadScript } from './scripts';
 
 const CLAIM = loadScript('claim-timers-2.lua');
+const ACK = loadScript('ack-timer-2.lua');
+/** How long a claimed timer waits for its handler before it is due again. */
+const CLAIM_LEASE_MS = 30_000;
 
 export class RedisTimers<P> {
   private poller: NodeJS.Timeout | undefined;
@@ -33,12 +37,17 @@ export class RedisTimers<P> {
     return score === null ? undefined : Number(score);
   }
 
-  /** Claims and returns the timers due now (each is returned to exactly one caller). */
-  async claimDue(max = 100): Promise<Array<{ id: string; payload: P }>> {
-    const flat = (await this.redis.eval(CLAIM, 2, this.keys.timers(), this.keys.timerPayloads(), String(this.clock.now()), String(max))) as string[];
-    const out: Array<{ id: string; payload: P }> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ id: flat[i]!, payload: JSON.parse(flat[i + 1]!) as P });
+  /** Claims the timers due now (each to one caller at a time); ack() each once handled. */
+  async claimDue(max = 100): Promise<Array<{ id: string; payload: P; lease: string }>> {
+    const flat = (await this.redis.eval(CLAIM, 2, this.keys.timers(), this.keys.timerPayloads(), String(this.clock.now()), String(max), String(CLAIM_LEASE_MS))) as string[];
+    const out: Array<{ id: string; payload: P; lease: string }> = [];
+    for (let i = 0; i < flat.length; i += 3) out.push({ id: flat[i]!, payload: JSON.parse(flat[i + 1]!) as P, lease: flat[i + 2]! });
     return out;
+  }
+
+  /** The claimed timer was handled: delete it, unless the handler set it again. */
+  async ack(id: string, lease: string): Promise<void> {
+    await this.redis.eval(ACK, 2, this.keys.timers(), this.keys.timerPayloads(), id, lease);
   }
 
   /** Polls every `everyMs` and hands each due timer to `fire`, one at a time, in due order. */
@@ -50,8 +59,9 @@ export class RedisTimers<P> {
         for (const t of await this.claimDue()) {
           try {
             await fire(t.id, t.payload);
+            await this.ack(t.id, t.lease);
           } catch (err) {
-            this.logger.error({ err, timer: t.id }, 'timer handler failed');
+            this.logger.error({ err, timer: t.id }, 'timer handler failed; it fires again after its lease');
           }
         }
       } catch (err) {

@@ -45,6 +45,10 @@ export class UnknownPauseReason extends Error {
 }
 
 const MAX_RETRIES = 5;
+/** A wrap-up this far past its end is ended by the sweep (its timer was lost). */
+const WRAP_UP_GRACE_MS = 5_000;
+/** Queue exits that send a call straight on to another queue: more hops than this is a loop. */
+const MAX_QUEUE_HOPS = 5;
 export const LEG_MARK = '-leg-';
 export const legIdFor = (callId: string, n: number): string => `${callId}${LEG_MARK}${n}`;
 export const callIdOfLeg = (legId: string): string | undefined => {
@@ -188,9 +192,14 @@ export class AcdService {
   // ----------------------------------------------------------------- calls ---
 
   /** A caller joins a queue (after the flow in front of it). */
-  async enqueue(call: { callId: string; channelId: string; callerId: string; queue: string; priority: number; attributes: Record<string, string | number | boolean> }): Promise<void> {
+  async enqueue(call: { callId: string; channelId: string; callerId: string; queue: string; priority: number; attributes: Record<string, string | number | boolean> }, hops = 0): Promise<void> {
     const queue = this.deps.config().queues.get(call.queue);
     const log = this.deps.logger.child({ callId: call.callId, queue: call.queue });
+    if (hops > MAX_QUEUE_HOPS) {
+      log.error({ hops }, 'queue exits send this call round in a loop; hanging up');
+      await this.deps.telephony.hangup(call.channelId);
+      return;
+    }
     if (!queue) {
       log.error('queue not configured; hanging up');
       await this.deps.telephony.hangup(call.channelId);
@@ -201,13 +210,13 @@ export class AcdService {
     if (queue.maxWaiting && waiting.length >= queue.maxWaiting.count) {
       log.info({ waiting: waiting.length }, 'queue full');
       await this.deps.queueLog({ at, callId: call.callId, queue: call.queue, agent: 'NONE', event: 'EXITWITHTIMEOUT', data: [1, 1, 0] });
-      await this.exit(call.channelId, call.callId, queue.maxWaiting.exit, call);
+      await this.exit(call.channelId, call.callId, queue.maxWaiting.exit, call, hops);
       return;
     }
     if (queue.whenNoAgents && !(await this.anyAgentCouldServe(queue, call.attributes))) {
       log.info('no agent could take the call');
       await this.deps.queueLog({ at, callId: call.callId, queue: call.queue, agent: 'NONE', event: 'EXITEMPTY', data: [1, 1, 0] });
-      await this.exit(call.channelId, call.callId, queue.whenNoAgents, call);
+      await this.exit(call.channelId, call.callId, queue.whenNoAgents, call, hops);
       return;
     }
     const entry: AcdEntry = {
@@ -240,13 +249,18 @@ export class AcdService {
     await this.matchCall(call.callId);
   }
 
-  private async armQueueTimers(entry: AcdEntry, queue: QueueConfig): Promise<void> {
+  /** Step, maximum-wait and announcement deadlines of a waiting call (`resumed`: the next announcement is a period from now). */
+  private async armQueueTimers(entry: AcdEntry, queue: QueueConfig, resumed = false): Promise<void> {
     const now = this.now();
     const step = nextStepAt(queue, entry, now);
     if (step !== undefined) await this.deps.timers.set(`step:${entry.callId}`, step, { kind: 'step', callId: entry.callId });
+    else if ('overflowTo' in currentStep(queue, entry, now)) await this.deps.timers.set(`step:${entry.callId}`, now, { kind: 'step', callId: entry.callId });
     if (queue.maxWait) await this.deps.timers.set(`max-wait:${entry.callId}`, entry.queuedAt + queue.maxWait.seconds * 1000, { kind: 'max-wait', callId: entry.callId });
     const a = queue.announcements;
-    if (a.position || a.estimatedWait || a.periodicPrompt) await this.deps.timers.set(`announce:${entry.callId}`, entry.queuedAt + a.firstAfterS * 1000, { kind: 'announce', callId: entry.callId });
+    if (a.position || a.estimatedWait || a.periodicPrompt) {
+      const due = resumed ? now + a.everyS * 1000 : entry.queuedAt + a.firstAfterS * 1000;
+      await this.deps.timers.set(`announce:${entry.callId}`, due, { kind: 'announce', callId: entry.callId });
+    }
   }
 
   private async cancelQueueTimers(callId: string): Promise<void> {
@@ -263,10 +277,10 @@ export class AcdService {
     return false;
   }
 
-  private async exit(channelId: string, callId: string, exit: QueueExit, call: { callerId: string; priority: number; attributes: Record<string, string | number | boolean> }): Promise<void> {
+  private async exit(channelId: string, callId: string, exit: QueueExit, call: { callerId: string; priority: number; attributes: Record<string, string | number | boolean> }, hops = 0): Promise<void> {
     switch (exit.kind) {
       case 'queue':
-        await this.enqueue({ callId, channelId, callerId: call.callerId, queue: exit.queue, priority: call.priority, attributes: call.attributes });
+        await this.enqueue({ callId, channelId, callerId: call.callerId, queue: exit.queue, priority: call.priority, attributes: call.attributes }, hops + 1);
         return;
       case 'hangup':
         if (exit.prompt) {
@@ -298,9 +312,9 @@ export class AcdService {
     return { views, versions };
   }
 
-  /** Offers a waiting call to the best agent for it, if there is one. */
+  /** Offers a waiting call to the best agent for it, if there is one (after an overflow, in its new queue). */
   async matchCall(callId: string): Promise<boolean> {
-    const offer = await this.retry('match call', async () => {
+    const outcome = await this.retry<{ offer?: PendingOffer; overflow?: { from: AcdEntry; to: AcdEntry } } | undefined>('match call', async () => {
       const entry = await this.deps.store.getEntry(callId);
       if (!entry || entry.d.state !== 'waiting') return { result: undefined };
       const queue = this.deps.config().queues.get(entry.d.queue);
@@ -309,17 +323,32 @@ export class AcdService {
       const step = currentStep(queue, entry.d, now);
       if ('overflowTo' in step) {
         const tx = this.overflowTx(entry, step.overflowTo, now);
-        return { tx, result: undefined };
+        return { tx, result: { overflow: { from: entry.d, to: tx.put![0]!.doc as AcdEntry } } };
       }
       const { views, versions } = this.agentViews(await this.deps.store.allAgents());
       const candidates = views.filter((v) => !this.recentlyMissed(entry.d, v.profile.id, queue, now));
       const picked = selectAgent(queue, entry.d, candidates, { now, lastPicked: await this.lastPicked(queue.id), random: this.deps.random });
       if (!picked) return { result: undefined };
-      return this.reserveTx(entry, picked, versions.get(picked.profile.id) ?? 0, queue, now);
+      const r = this.reserveTx(entry, picked, versions.get(picked.profile.id) ?? 0, queue, now);
+      return { tx: r.tx, result: { offer: r.result } };
     });
-    if (!offer) return false;
-    await this.offer(offer);
+    if (outcome?.overflow) {
+      await this.overflowed(outcome.overflow.from, outcome.overflow.to);
+      return this.matchCall(callId);
+    }
+    if (!outcome?.offer) return false;
+    await this.offer(outcome.offer);
     return true;
+  }
+
+  /** After an overflow commit: journal the move and start the new queue's deadlines. */
+  private async overflowed(from: AcdEntry, to: AcdEntry): Promise<void> {
+    const at = this.now();
+    await this.deps.queueLog({ at, callId: from.callId, queue: from.queue, agent: 'NONE', event: 'EXITWITHTIMEOUT', data: [await this.positionOf(from), from.joinPosition, Math.round((at - from.queuedAt) / 1000)] });
+    await this.deps.queueLog({ at, callId: to.callId, queue: to.queue, agent: 'NONE', event: 'ENTERQUEUE', data: ['', to.callerId] });
+    const q2 = this.deps.config().queues.get(to.queue);
+    this.deps.logger.child({ callId: to.callId }).info({ from: from.queue, to: to.queue }, 'overflowed');
+    if (q2) await this.armQueueTimers(to, q2);
   }
 
   /** Gives an agent who just became offerable the best call across all the queues they serve. */
@@ -346,14 +375,34 @@ export class AcdService {
     return true;
   }
 
-  /** Safety net run periodically: offers every waiting call that could be offered, oldest first, and releases expired leases. */
+  private sweeping = false;
+
+  /**
+   * Safety net run periodically: releases expired leases, ends wrap-ups whose deadline is well
+   * past (their timer was lost), and offers every waiting call that could be offered, oldest
+   * first. A sweep still running makes the next one a no-op.
+   */
   async sweep(): Promise<void> {
-    await this.releaseExpiredLeases();
-    const entries = (await this.deps.store.waitingEntries()).map((e) => e.d).sort(compareEntries);
-    for (const e of entries) {
-      const anyOfferable = (await this.deps.store.allAgents()).some((a) => isOfferable(a.d));
-      if (!anyOfferable) return;
-      await this.matchCall(e.callId);
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.releaseExpiredLeases();
+      const now = this.now();
+      const agents = await this.deps.store.allAgents();
+      for (const a of agents) {
+        if (a.d.status === 'wrap-up' && a.d.callId && a.d.wrapUpUntil !== undefined && now > a.d.wrapUpUntil + WRAP_UP_GRACE_MS) {
+          await this.onTimer({ kind: 'wrap-up-end', agentId: a.d.id, callId: a.d.callId });
+        }
+      }
+      let offerable = agents.filter((a) => isOfferable(a.d)).length;
+      if (offerable === 0) return;
+      const entries = (await this.deps.store.waitingEntries()).map((e) => e.d).sort(compareEntries);
+      for (const e of entries) {
+        if (offerable <= 0) return;
+        if (await this.matchCall(e.callId)) offerable--;
+      }
+    } finally {
+      this.sweeping = false;
     }
   }
 
@@ -412,6 +461,12 @@ export class AcdService {
     const log = this.deps.logger.child({ callId: entry.callId, agentId: profile.id, legId });
     this.lastPickedByQueue.set(queue.id, profile.id);
     log.info({ queue: queue.id, endpoint: profile.endpoint }, 'offering call to agent');
+    if (!(await this.deps.telephony.channelExists(entry.channelId).catch(() => true))) {
+      // The caller is gone and we missed it: release the agent instead of ringing them.
+      log.warn('caller gone before the offer; releasing it');
+      await this.callerLeft(entry.callId);
+      return;
+    }
     await this.deps.timers.set(`ring:${entry.callId}`, this.now() + (queue.ringTimeoutS + 3) * 1000, { kind: 'ring-timeout', callId: entry.callId, legId });
     const outcome = await this.deps.telephony.originate({
       endpoint: profile.endpoint,
@@ -422,7 +477,15 @@ export class AcdService {
       // For a screen pop: who is calling, through which queue, waiting since when.
       variables: { SWITCHBOARD_CALL_ID: entry.callId, SWITCHBOARD_QUEUE: queue.id, SWITCHBOARD_CALLER: entry.callerId, SWITCHBOARD_ENQUEUED_AT: String(entry.enqueuedAt) },
     });
-    if (outcome === 'ok') return;
+    if (outcome === 'ok') {
+      // Offers can run outside the call's own event queue: if the caller left while we rang,
+      // nobody will hang this leg up but us.
+      const now = await this.deps.store.getEntry(entry.callId);
+      if (!now || now.d.state !== 'offered' || now.d.legId !== legId) await this.deps.telephony.hangup(legId).catch(() => undefined);
+      return;
+    }
+    // The originate may have created the channel before failing (a timeout): never leave it ringing.
+    await this.deps.telephony.hangup(legId).catch(() => undefined);
     if (outcome === 'unknown-endpoint') {
       log.warn({ endpoint: profile.endpoint }, 'Asterisk does not know this endpoint: the agent is unreachable and gets no calls');
       this.unknownEndpoints.add(profile.endpoint);
@@ -522,6 +585,14 @@ export class AcdService {
     });
     if (!res) return;
     await this.deps.timers.cancel(`ring:${callId}`);
+    // Deadlines that came due while the agent rang were skipped: arm them again, and make sure
+    // the caller hears hold music (an announcement may have ended while the agent rang).
+    const back = await this.deps.store.getEntry(callId);
+    const q = back && this.deps.config().queues.get(back.d.queue);
+    if (back && q) {
+      await this.armQueueTimers(back.d, q, true);
+      await this.deps.telephony.startMoh(back.d.channelId, q.musicClass).catch(() => undefined);
+    }
     this.deps.logger.child({ callId, agentId: res.agentId }).info({ cause, missed: res.after.missed }, 'offer missed');
     await this.deps.queueLog({ at, callId, queue: res.queue, agent: res.agentId, event: 'RINGNOANSWER', data: [at - res.offeredAt] });
     await this.agentChanged(res.agentId, res.before, res.after, at);
@@ -586,13 +657,15 @@ export class AcdService {
     });
     if (!res) return;
     const { entry, agentId } = res;
-    await this.deps.telephony.hangup(by === 'caller' ? entry.legId! : entry.channelId);
-    await this.deps.telephony.destroyBridge(bridgeIdFor(callId)).catch(() => undefined);
+    // Bookkeeping first: a failing hang-up (Asterisk going away) must not leave the agent in wrap-up for ever.
     if (res.after.status === 'wrap-up') await this.deps.timers.set(`wrap:${agentId}`, at + res.wrapUpS * 1000, { kind: 'wrap-up-end', agentId, callId });
     const holdS = Math.round(((entry.connectedAt ?? at) - entry.enqueuedAt) / 1000);
     const talkS = Math.round((at - (entry.connectedAt ?? at)) / 1000);
     await this.deps.queueLog({ at, callId, queue: entry.queue, agent: agentId, event: by === 'caller' ? 'COMPLETECALLER' : 'COMPLETEAGENT', data: [holdS, talkS, entry.joinPosition] });
     this.deps.logger.child({ callId, agentId }).info({ by, talkS, wrapUpS: res.wrapUpS }, 'call completed');
+    const log = this.deps.logger.child({ callId, agentId });
+    await this.deps.telephony.hangup(by === 'caller' ? entry.legId! : entry.channelId).catch((err: unknown) => log.warn({ err }, 'could not hang up the other side'));
+    await this.deps.telephony.destroyBridge(bridgeIdFor(callId)).catch(() => undefined);
     await this.agentChanged(agentId, res.before, res.after, at);
   }
 
@@ -621,26 +694,17 @@ export class AcdService {
         return;
       }
       case 'step': {
+        // While the call rings an agent its timers wait; missed() arms them again.
         const entry = await this.deps.store.getEntry(t.callId);
-        const queue = entry && this.deps.config().queues.get(entry.d.queue);
-        if (!entry || !queue || entry.d.state !== 'waiting') return;
-        const before = entry.d.queue;
-        await this.matchCall(t.callId);
+        if (!entry || entry.d.state !== 'waiting') return;
+        const queueBefore = entry.d.queue;
+        await this.matchCall(t.callId); // an overflow is handled (journal, new timers) inside
         const after = await this.deps.store.getEntry(t.callId);
-        if (after && after.d.queue !== before) {
-          // Overflowed: journal it and start the new queue's timers.
-          const q2 = this.deps.config().queues.get(after.d.queue);
-          const at = this.now();
-          await this.deps.queueLog({ at, callId: t.callId, queue: before, agent: 'NONE', event: 'EXITWITHTIMEOUT', data: [await this.positionOf(entry.d), entry.d.joinPosition, Math.round((at - entry.d.queuedAt) / 1000)] });
-          await this.deps.queueLog({ at, callId: t.callId, queue: after.d.queue, agent: 'NONE', event: 'ENTERQUEUE', data: ['', after.d.callerId] });
-          if (q2) {
-            await this.armQueueTimers(after.d, q2);
-            await this.matchCall(t.callId);
-          }
-          return;
+        const queue = after && this.deps.config().queues.get(after.d.queue);
+        if (after?.d.state === 'waiting' && queue && after.d.queue === queueBefore) {
+          const next = nextStepAt(queue, after.d, this.now());
+          if (next !== undefined) await this.deps.timers.set(`step:${t.callId}`, next, { kind: 'step', callId: t.callId });
         }
-        const next = nextStepAt(queue, entry.d, this.now());
-        if (next !== undefined) await this.deps.timers.set(`step:${t.callId}`, next, { kind: 'step', callId: t.callId });
         return;
       }
       case 'max-wait': {
@@ -721,7 +785,8 @@ export class AcdService {
       await this.deps.telephony.hangup(entry?.d.channelId ?? callId);
       return;
     }
-    if (!entry || entry.d.state !== 'waiting' || !playbackId.startsWith(`${callId}-ann-`)) return;
+    // Waiting, or ringing an agent: either way the caller should hear hold music again.
+    if (!entry || (entry.d.state !== 'waiting' && entry.d.state !== 'offered') || !playbackId.startsWith(`${callId}-ann-`)) return;
     const queue = this.deps.config().queues.get(entry.d.queue);
     await this.deps.telephony.startMoh(entry.d.channelId, queue?.musicClass ?? 'default').catch(() => undefined);
   }

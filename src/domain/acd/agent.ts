@@ -40,6 +40,7 @@ function move(s: AgentState, status: AgentStatus, at: number, extra: Partial<Age
   const next: AgentState = { ...s, status, since: at, ...extra };
   if (status !== 'paused') delete (next as { pauseReason?: string }).pauseReason;
   if (status === 'available' || status === 'paused' || status === 'logged-out') delete (next as { callId?: string }).callId;
+  if (status !== 'wrap-up') delete (next as { wrapUpUntil?: number }).wrapUpUntil;
   return next;
 }
 
@@ -90,7 +91,7 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): AgentState {
       sameCall(e.callId);
       const talkTimeMs = s.talkTimeMs + Math.max(0, e.at - s.since);
       if (e.wrapUpS <= 0) return move(s, 'available', e.at, { talkTimeMs, idleSince: e.at });
-      return move(s, 'wrap-up', e.at, { talkTimeMs, callId: e.callId });
+      return move(s, 'wrap-up', e.at, { talkTimeMs, callId: e.callId, wrapUpUntil: e.at + e.wrapUpS * 1000 });
     }
     case 'wrapUpEnded':
       if (s.status !== 'wrap-up' || s.callId !== e.callId) return s; // ended early by "ready", or stale timer

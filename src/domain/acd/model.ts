@@ -85,6 +85,8 @@ export interface AgentState {
   readonly talkTimeMs: number;
   /** Phone registered (endpoint online) and not busy with a call outside Switchboard. */
   readonly reachable: boolean;
+  /** When the current wrap-up ends (wrap-up only). */
+  readonly wrapUpUntil?: number;
 }
 
 export interface QueueEntry {
