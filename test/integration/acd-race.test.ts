@@ -10,7 +10,8 @@ import { AcdStore } from '../../src/adapters/redis/acd-store';
 import { Keys } from '../../src/adapters/redis/keys';
 import { AcdService, type AcdConfigView } from '../../src/app/acd/acd-service';
 import type { AcdStorePort } from '../../src/app/acd/ports';
-import type { AgentProfile, QueueConfig, Requirement } from '../../src/domain/acd/model';
+import type { AgentProfile, QueueConfig } from '../../src/domain/acd/model';
+import { agentProfile, queueConfig } from '../support/acd-fixtures';
 import { FakeTelephony, MemoryTimers } from '../support/memory-acd';
 import { redisUrl } from '../support/stack';
 
@@ -21,27 +22,10 @@ const AGENTS = 16;
 const CALLS = 400;
 const ROUNDS_PER_DRIVER = 500;
 
-const req = (skill: string): Requirement => ({ source: `skill.${skill} >= 1`, skills: [skill], test: (a) => (a.skills[skill] ?? 0) >= 1 });
-const queue = (id: string): QueueConfig => ({
-  id,
-  name: id,
-  steps: [{ afterS: 0, requirement: req(id) }],
-  strategy: 'longest-idle',
-  ringTimeoutS: 1,
-  wrapUpS: 1,
-  serviceLevel: { thresholdS: 20, targetPct: 80 },
-  musicClass: 'default',
-  announcements: { position: false, estimatedWait: false, positionOnlyWhenImproved: true, firstAfterS: 15, everyS: 30 },
-  maxMissedOffers: 1000,
-});
-const agents: AgentProfile[] = Array.from({ length: AGENTS }, (_, i) => ({
-  id: `a${i}`,
-  name: `a${i}`,
-  endpoint: `PJSIP/a${i}`,
-  skills: (i % 3 === 0 ? { sales: 5 } : i % 3 === 1 ? { billing: 5 } : { sales: 3, billing: 3 }) as Record<string, number>,
-  languages: ['en'],
-  autoLogin: false,
-}));
+const queue = (id: string): QueueConfig => queueConfig(id, { ringTimeoutS: 1, wrapUpS: 1, maxMissedOffers: 1000 });
+const agents: AgentProfile[] = Array.from({ length: AGENTS }, (_, i) =>
+  agentProfile(`a${i}`, i % 3 === 0 ? { sales: 5 } : i % 3 === 1 ? { billing: 5 } : { sales: 3, billing: 3 }),
+);
 const config: AcdConfigView = { agents: new Map(agents.map((a) => [a.id, a])), queues: new Map([['sales', queue('sales')], ['billing', queue('billing')]]), pauseReasons: new Map() };
 
 function rng(seed: number) {

@@ -1,32 +1,15 @@
 import { applyAgentEvent, newAgentState } from '../../src/domain/acd/agent';
-import type { AgentProfile, AgentState, QueueConfig, QueueEntry, Requirement, Strategy } from '../../src/domain/acd/model';
+import type { AgentState, QueueConfig, QueueEntry, Strategy } from '../../src/domain/acd/model';
+import { agentProfile, queueConfig, req } from '../support/acd-fixtures';
 import { compareEntries, positionOf, selectAgent, selectCall, type AgentView } from '../../src/domain/acd/select';
 import { currentStep, nextStepAt } from '../../src/domain/acd/steps';
 import { announceMinutes, estimatedWaitS } from '../../src/domain/acd/ewt';
 
-/** A requirement "skill.<name> >= min" without the expression compiler. */
-function req(skill: string, min: number): Requirement {
-  return { source: `skill.${skill} >= ${min}`, skills: [skill], test: (a) => (a.skills[skill] ?? 0) >= min };
-}
-
-function queue(id: string, strategy: Strategy, over: Partial<QueueConfig> = {}): QueueConfig {
-  return {
-    id,
-    name: id,
-    steps: [{ afterS: 0, requirement: req(id, 1) }],
-    strategy,
-    ringTimeoutS: 15,
-    wrapUpS: 5,
-    serviceLevel: { thresholdS: 20, targetPct: 80 },
-    musicClass: 'default',
-    announcements: { position: true, estimatedWait: true, positionOnlyWhenImproved: true, firstAfterS: 15, everyS: 30 },
-    maxMissedOffers: 3,
-    ...over,
-  };
-}
+const queue = (id: string, strategy: Strategy, over: Partial<QueueConfig> = {}): QueueConfig =>
+  queueConfig(id, { strategy, announcements: { position: true, estimatedWait: true, positionOnlyWhenImproved: true, firstAfterS: 15, everyS: 30 }, ...over });
 
 function agent(id: string, skills: Record<string, number>, state: Partial<AgentState> = {}): AgentView {
-  const profile: AgentProfile = { id, name: id, endpoint: `PJSIP/${id}`, skills, languages: ['en'], autoLogin: false };
+  const profile = agentProfile(id, skills);
   const base = applyAgentEvent(applyAgentEvent(newAgentState(id, 0), { type: 'reachability', reachable: true, at: 0 }), { type: 'login', at: 0 });
   return { profile, state: { ...base, ...state } };
 }

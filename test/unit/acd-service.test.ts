@@ -4,28 +4,12 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { QueueLogLine } from '../../src/adapters/queue-log/queue-log';
 import { AcdService, type AcdConfigView } from '../../src/app/acd/acd-service';
-import type { AgentProfile, QueueConfig, Requirement } from '../../src/domain/acd/model';
+import type { AgentProfile, QueueConfig } from '../../src/domain/acd/model';
+import { agentProfile, queueConfig, req } from '../support/acd-fixtures';
 import { FakeTelephony, MemoryAcdStore, MemoryTimers } from '../support/memory-acd';
 
-function req(skill: string, min: number): Requirement {
-  return { source: `skill.${skill} >= ${min}`, skills: [skill], test: (a) => (a.skills[skill] ?? 0) >= min };
-}
-function queue(id: string, over: Partial<QueueConfig> = {}): QueueConfig {
-  return {
-    id,
-    name: id,
-    steps: [{ afterS: 0, requirement: req(id, 1) }],
-    strategy: 'longest-idle',
-    ringTimeoutS: 15,
-    wrapUpS: 5,
-    serviceLevel: { thresholdS: 20, targetPct: 80 },
-    musicClass: 'default',
-    announcements: { position: false, estimatedWait: false, positionOnlyWhenImproved: true, firstAfterS: 15, everyS: 30 },
-    maxMissedOffers: 2,
-    ...over,
-  };
-}
-const agent = (id: string, skills: Record<string, number>, over: Partial<AgentProfile> = {}): AgentProfile => ({ id, name: id, endpoint: `PJSIP/${id}`, skills, languages: ['en'], autoLogin: false, ...over });
+const queue = (id: string, over: Partial<QueueConfig> = {}): QueueConfig => queueConfig(id, { maxMissedOffers: 2, ...over });
+const agent = agentProfile;
 
 function setup(queues: QueueConfig[], agents: AgentProfile[]) {
   let now = 1_000_000;
