@@ -8,7 +8,7 @@ import { AriAcdTelephony } from './adapters/ari/acd-telephony';
 import { AriEventSocket } from './adapters/ari/event-socket';
 import { AriRest } from './adapters/ari/rest';
 import { AriTelephony } from './adapters/ari/telephony';
-import { toDomain } from './adapters/ari/to-domain';
+import { domainEventFrom } from './adapters/ari/domain-events';
 import { KNOWN_EVENT_TYPES, KnownEventSchema, type AriEvent } from './adapters/ari/types';
 import { ApiTokens } from './adapters/http/auth';
 import { createHttpApp, type Readiness } from './adapters/http/app';
@@ -132,7 +132,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       forCall(callId, 'announcement finished', () => acd.playbackFinished(callId, ev.playback.id));
       return;
     }
-    const event = toDomain(ev, clock.now());
+    const event = domainEventFrom(ev, clock.now());
     if (event) void controller.handle(event);
   };
 

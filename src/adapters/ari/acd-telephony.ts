@@ -2,6 +2,7 @@
 import type { AcdTelephony, OriginateOutcome } from '../../app/acd/ports';
 import { AriHttpError } from './errors';
 import type { AriRest } from './rest';
+import { AriTelephony } from './telephony';
 
 function gone(err: unknown): boolean {
   return err instanceof AriHttpError && err.notFound;
@@ -13,10 +14,15 @@ function splitEndpoint(endpoint: string): [string, string] {
 }
 
 export class AriAcdTelephony implements AcdTelephony {
+  /** Playback and hang-up behave as for the call flow (409 and 404 handled there). */
+  private readonly calls: AriTelephony;
+
   constructor(
     private readonly rest: AriRest,
     private readonly app: string,
-  ) {}
+  ) {
+    this.calls = new AriTelephony(rest, app);
+  }
 
   async originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string> }): Promise<OriginateOutcome> {
     try {
@@ -32,10 +38,8 @@ export class AriAcdTelephony implements AcdTelephony {
     }
   }
 
-  async hangup(channelId: string): Promise<void> {
-    await this.rest.hangup(channelId, 'normal').catch((err: unknown) => {
-      if (!gone(err)) throw err;
-    });
+  hangup(channelId: string): Promise<void> {
+    return this.calls.hangup(channelId, 'normal');
   }
 
   startMoh(channelId: string, mohClass: string): Promise<void> {
@@ -48,13 +52,8 @@ export class AriAcdTelephony implements AcdTelephony {
     });
   }
 
-  async play(channelId: string, playbackId: string, media: string[]): Promise<void> {
-    try {
-      await this.rest.play(channelId, playbackId, media);
-    } catch (err) {
-      if (err instanceof AriHttpError && err.conflict) return;
-      throw err;
-    }
+  play(channelId: string, playbackId: string, media: string[]): Promise<void> {
+    return this.calls.play(channelId, playbackId, media);
   }
 
   async bridge(bridgeId: string, channelIds: string[]): Promise<void> {

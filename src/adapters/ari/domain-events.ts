@@ -6,7 +6,7 @@ export function channelIdFromTarget(targetUri: string): string | undefined {
   return targetUri.startsWith('channel:') ? targetUri.slice('channel:'.length) : undefined;
 }
 
-export function toDomain(ev: AriEvent, at: number): CallEvent | undefined {
+export function domainEventFrom(ev: AriEvent, at: number): CallEvent | undefined {
   switch (ev.type) {
     case 'StasisStart': {
       const number = ev.args[1] ?? ev.channel.dialplan?.exten ?? '';
