@@ -295,4 +295,29 @@ describe('AcdService', () => {
       expect(await t.store.getEntry('c1')).toBeUndefined();
     });
   });
+
+  it('announces position and a skill-aware wait estimate while the caller waits', async () => {
+    const t = setup(
+      [queue('sales', { announcements: { position: true, estimatedWait: true, positionOnlyWhenImproved: true, firstAfterS: 10, everyS: 20 } })],
+      [agent('a1', { sales: 5 }), agent('a2', { sales: 5 }), agent('x', { tv: 5 })],
+    );
+    await t.online('a1', 'a2', 'x');
+    // Both sales agents are busy on other calls: staffed, eligible, not free.
+    await t.call('busy1', 'sales');
+    await t.call('busy2', 'sales');
+    await t.acd.legAnswered('busy1-leg-1');
+    await t.acd.legAnswered('busy2-leg-1');
+    await t.call('c1', 'sales');
+    await t.call('c2', 'sales');
+    t.tel.take();
+    await t.advance(10_000);
+    const plays = t.tel.take().filter((l) => l.startsWith('play'));
+    // c1: first in line; 2 eligible agents, AHT 185 s (180 s talk + 5 s wrap-up): 92.5 s → 2 min.
+    expect(plays).toContainEqual('play c1 c1-ann-1 sound:queue-youarenext,sound:queue-holdtime,number:2,sound:queue-minutes');
+    // c2: one caller ahead: 185 s → 3 min.
+    expect(plays).toContainEqual('play c2 c2-ann-1 sound:queue-thereare,number:1,sound:queue-callswaiting,sound:queue-holdtime,number:3,sound:queue-minutes');
+    // The next round, positions unchanged: no position (only when improved), the estimate again.
+    await t.advance(20_000);
+    expect(t.tel.take().filter((l) => l.startsWith('play c2'))).toEqual(['play c2 c2-ann-2 sound:queue-holdtime,number:3,sound:queue-minutes']);
+  });
 });
