@@ -19,6 +19,10 @@ import { connectRedis } from './adapters/redis/connection';
 import { RedisJournal } from './adapters/redis/journal';
 import { Keys } from './adapters/redis/keys';
 import { RedisTimers } from './adapters/redis/timers';
+import { VoicemailStore } from './adapters/redis/voicemail-store';
+import { runLookup } from './adapters/lookup/http-lookup';
+import { scheduleStateAt } from './domain/ivr/schedule';
+import type { FlowContext } from './domain/ivr/model';
 import { AcdService, callIdOfLeg, LEG_MARK } from './app/acd/acd-service';
 import type { AcdStorePort, AcdTimer } from './app/acd/ports';
 import { CallController } from './app/call-controller';
@@ -78,7 +82,41 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // The store's documents hold AcdEntry, which extends the QueueEntry it is typed with.
   const store = new AcdStore(redis, keys) as unknown as AcdStorePort;
   const acd = new AcdService({ store, telephony: new AriAcdTelephony(rest, env.SWITCHBOARD_ARI_APP), timers, config: () => config.current, queueLog, clock, logger });
-  const controller = new CallController({ telephony, calls, journal, clock, logger, acd, routes: (n) => config.current.numbers.get(n) });
+  const voicemails = new VoicemailStore(redis, keys);
+  const flowContext = (): FlowContext => {
+    const cfg = config.current;
+    return {
+      flows: cfg.flows,
+      lookups: cfg.lookups,
+      callerLists: cfg.callerLists,
+      // A schedule the flow names but the configuration lost (a reload) counts as closed.
+      scheduleState: (id, at) => {
+        const sch = cfg.schedules.get(id);
+        return sch ? scheduleStateAt(sch, at).state : 'closed';
+      },
+    };
+  };
+  const controller = new CallController({
+    telephony,
+    calls,
+    journal,
+    clock,
+    logger,
+    acd,
+    routes: (n) => config.current.numbers.get(n),
+    ivr: {
+      context: flowContext,
+      setTimer: (timerId, at, callId) => timers.set(timerId, at, { kind: 'ivr', callId, timerId }),
+      cancelTimer: (timerId) => timers.cancel(timerId),
+      lookup: async (lookupId, params, fields) => {
+        const lookup = config.current.lookups.get(lookupId);
+        if (!lookup) return { ok: false, fields: {}, reason: `lookup ${lookupId} not configured` };
+        const r = await runLookup(lookup, params, fields);
+        return r.ok ? { ok: true, fields: r.fields } : { ok: false, fields: {}, reason: r.reason };
+      },
+      saveVoicemail: (v) => voicemails.save(v),
+    },
+  });
 
   let phase: Phase = 'starting';
   let reconcileError = '';
@@ -174,6 +212,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   socket.start();
 
   timers.start(async (_id, payload) => {
+    if (payload.kind === 'ivr') return controller.handle({ type: 'FlowTimer', callId: payload.callId, timerId: payload.timerId, at: clock.now() });
     const callId = 'callId' in payload ? payload.callId : undefined;
     if (!callId) return acd.onTimer(payload);
     // In the call's queue; a failure is rethrown so the timer is not acknowledged and fires again.

@@ -5,7 +5,30 @@ import type { Logger } from 'pino';
 import { playbackIdFor, step, type CallState, type RouteLookup } from '../domain/call/greeting-flow';
 import type { Command } from '../domain/commands';
 import type { CallEvent } from '../domain/events';
+import { ivrStep, newIvrState, persistable, type IvrCommand, type IvrEvent, type IvrState } from '../domain/ivr/engine';
+import type { FlowContext } from '../domain/ivr/model';
 import type { CallRepository, ChannelInfo, Clock, Journal, Telephony } from './ports';
+
+export interface VoicemailRecord {
+  id: string;
+  callId: string;
+  number: string;
+  callerId: string;
+  mailbox: string;
+  durationS: number;
+  at: number;
+  /** The flow's variables when the message was left (sensitive inputs never become variables). */
+  vars: Record<string, string>;
+}
+
+/** What the IVR needs around the pure engine. */
+export interface IvrPorts {
+  context(): FlowContext;
+  setTimer(timerId: string, at: number, callId: string): Promise<void>;
+  cancelTimer(timerId: string): Promise<void>;
+  lookup(lookupId: string, params: Record<string, string>, fields: Record<string, string>): Promise<{ ok: boolean; fields: Record<string, string>; reason?: string }>;
+  saveVoicemail(v: VoicemailRecord): Promise<void>;
+}
 
 /** The part of the ACD the call flow hands calls to. */
 export interface QueueHandoff {
@@ -16,6 +39,7 @@ export interface QueueHandoff {
 export interface CallControllerDeps {
   telephony: Telephony;
   acd?: QueueHandoff;
+  ivr?: IvrPorts;
   calls: CallRepository;
   journal: Journal;
   routes: RouteLookup;
@@ -25,6 +49,8 @@ export interface CallControllerDeps {
 
 export class CallController {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Digits of a sensitive collect in progress: process memory only, never Redis (see IvrState.secret). */
+  private readonly secrets = new Map<string, string>();
   private readonly loggers = new Map<string, Logger>();
 
   constructor(private readonly deps: CallControllerDeps) {}
@@ -80,10 +106,131 @@ export class CallController {
       this.loggers.set(event.callId, this.deps.logger.child({ callId: event.callId, number: event.number, caller: event.callerId }));
     }
     const log = this.callLogger(event.callId);
+    const flow = event.type === 'CallArrived' && !before ? this.deps.routes(event.number)?.flow : undefined;
+    if (before?.ivr || flow) {
+      await this.processIvr(before, event, flow, log);
+      return;
+    }
     const { state, commands } = step(before, event, this.deps.routes);
     if (state && state !== before) await this.deps.calls.put(state);
     for (const command of commands) await this.execute(command, log);
     if (state?.phase === 'ended') this.loggers.delete(event.callId);
+  }
+
+  /** A call on an IVR flow: the engine decides, the ports carry it out. */
+  private async processIvr(before: CallState | undefined, event: CallEvent, flowId: string | undefined, log: Logger): Promise<void> {
+    const ivr = this.deps.ivr;
+    if (!ivr) throw new Error('no IVR configured');
+    const ctx = ivr.context();
+    let state = before;
+    const pre: Command[] = [];
+    let ivrEvent: IvrEvent | undefined;
+    if (!state) {
+      if (event.type !== 'CallArrived') return;
+      const flow = ctx.flows.get(flowId!);
+      if (!flow) {
+        log.error({ flow: flowId }, 'flow not configured; hanging up');
+        await this.deps.telephony.hangup(event.channelId, 'congestion');
+        return;
+      }
+      state = { callId: event.callId, channelId: event.channelId, number: event.number, callerId: event.callerId, phase: 'ivr', arrivedAt: event.at, remaining: [], playbackSeq: 0, digits: '', ivr: newIvrState(event.callId, event.callerId, flow, event.at) };
+      pre.push(
+        { kind: 'journal', entry: { type: 'CALL_ARRIVED', callId: event.callId, number: event.number, callerId: event.callerId, at: event.at } },
+        { kind: 'answer', channelId: event.channelId },
+        { kind: 'journal', entry: { type: 'CALL_ANSWERED', callId: event.callId, at: event.at } },
+      );
+      ivrEvent = { type: 'Start', at: event.at };
+    } else {
+      switch (event.type) {
+        case 'PlaybackFinished':
+          ivrEvent = { type: 'PlaybackFinished', playbackId: event.playbackId, at: event.at };
+          break;
+        case 'DigitReceived':
+          ivrEvent = { type: 'Digit', digit: event.digit, at: event.at };
+          break;
+        case 'CallHungUp':
+          ivrEvent = { type: 'HungUp', at: event.at };
+          break;
+        case 'FlowTimer':
+          ivrEvent = { type: 'Timer', timerId: event.timerId, at: event.at };
+          break;
+        case 'LookupDone':
+          ivrEvent = { type: 'LookupDone', requestId: event.requestId, ok: event.ok, fields: event.fields, at: event.at };
+          break;
+        case 'RecordingDone':
+          ivrEvent = { type: 'RecordingDone', recordingId: event.recordingId, ok: event.ok, durationS: event.durationS, at: event.at };
+          break;
+        case 'CallResumed':
+          ivrEvent = { type: 'Resume', at: event.at };
+          break;
+        default:
+          return; // a repeated arrival
+      }
+    }
+    const cur: IvrState = { ...state.ivr!, secret: this.secrets.get(state.callId) };
+    const wasQueued = cur.phase === 'queued';
+    const { state: next, commands } = ivrStep(cur, ivrEvent, ctx);
+    if (next.secret) this.secrets.set(state.callId, next.secret);
+    else this.secrets.delete(state.callId);
+    const ended = next.phase === 'ended' || ivrEvent.type === 'HungUp';
+    const after: CallState = { ...state, phase: ended ? 'ended' : 'ivr', ivr: persistable(next) };
+    if (ivrEvent.type === 'HungUp') {
+      if (wasQueued) pre.push({ kind: 'leaveQueue', callId: state.callId });
+      pre.push({ kind: 'journal', entry: { type: 'CALL_ENDED', callId: state.callId, reason: 'caller-hangup', at: event.at } });
+    }
+    await this.deps.calls.put(after);
+    for (const c of pre) await this.execute(c, log);
+    for (const c of commands) await this.executeIvr(after, c, log, event.at);
+    if (after.phase === 'ended') {
+      this.loggers.delete(state.callId);
+      this.secrets.delete(state.callId);
+    }
+  }
+
+  private async executeIvr(call: CallState, c: IvrCommand, log: Logger, at: number): Promise<void> {
+    const ivr = this.deps.ivr!;
+    try {
+      switch (c.kind) {
+        case 'play':
+          await this.deps.telephony.play(call.channelId, c.playbackId, c.prompts.map((p) => `sound:${p}`), c.language);
+          return;
+        case 'stopPlayback':
+          await this.deps.telephony.stopPlayback(c.playbackId);
+          return;
+        case 'setTimer':
+          await ivr.setTimer(c.timerId, c.at, call.callId);
+          return;
+        case 'cancelTimer':
+          await ivr.cancelTimer(c.timerId);
+          return;
+        case 'lookup':
+          // The answer comes back as an event in the call's queue; the call is not held up meanwhile.
+          void ivr.lookup(c.lookup, c.params, c.fields).then((r) => {
+            if (!r.ok) log.warn({ lookup: c.lookup, reason: r.reason }, 'lookup failed');
+            return this.handle({ type: 'LookupDone', callId: call.callId, requestId: c.requestId, ok: r.ok, fields: r.fields, at: this.deps.clock.now() });
+          });
+          return;
+        case 'record':
+          await this.deps.telephony.record(call.channelId, c.recordingId, c.maxSeconds, c.silenceSeconds);
+          return;
+        case 'voicemail':
+          await ivr.saveVoicemail({ id: c.recordingId, callId: call.callId, number: call.number, callerId: call.callerId, mailbox: c.mailbox, durationS: c.durationS, at, vars: c.vars });
+          log.info({ mailbox: c.mailbox, durationS: c.durationS, recording: c.recordingId }, 'voicemail stored');
+          return;
+        case 'enqueue':
+          if (!this.deps.acd) throw new Error('no ACD to take the call');
+          await this.deps.acd.enqueue({ callId: call.callId, channelId: call.channelId, callerId: call.callerId, queue: c.queue, priority: c.priority, attributes: c.attributes });
+          return;
+        case 'hangup':
+          await this.deps.telephony.hangup(call.channelId, 'normal');
+          return;
+        case 'journal':
+          await this.deps.journal.append({ type: 'IVR', callId: call.callId, event: c.event, data: JSON.stringify(c.data), at });
+          return;
+      }
+    } catch (err) {
+      log.error({ err, command: c.kind }, 'IVR command failed');
+    }
   }
 
   private async execute(command: Command, log: Logger): Promise<void> {

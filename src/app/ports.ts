@@ -16,7 +16,10 @@ export interface ChannelInfo {
 
 export interface Telephony {
   answer(channelId: string): Promise<void>;
-  play(channelId: string, playbackId: string, media: string[]): Promise<void>;
+  /** `language`: Asterisk picks sounds/<language>/… and falls back to the default language. */
+  play(channelId: string, playbackId: string, media: string[], language?: string): Promise<void>;
+  /** Records the caller (a beep first) as <name>.wav in Asterisk's recording folder; # ends it. */
+  record(channelId: string, name: string, maxSeconds: number, silenceSeconds: number): Promise<void>;
   playbackActive(playbackId: string): Promise<boolean>;
   /** Resolves quietly when the playback is already gone. */
   stopPlayback(playbackId: string): Promise<void>;

@@ -8,6 +8,7 @@ import { ConfigError, loadRoutingDir } from '../config/routing';
 import { createLogger } from '../logging';
 import { startService, type RunningService } from '../service';
 import { PACKAGE_ROOT, stateDir } from './paths';
+import { startDemoCrm } from './demo-crm';
 import { runStack, stackEnv } from './stack';
 
 const USAGE = `usage: switchboard <command>
@@ -154,17 +155,21 @@ async function waitReady(port: string, deadlineMs: number): Promise<boolean> {
 async function cmdDemo(sub: string | undefined): Promise<number> {
   const profile = 'demo';
   const pidFile = path.join(stateDir(profile), 'switchboard.pid');
+  const crmPidFile = path.join(stateDir(profile), 'demo-crm.pid');
+  const customers = path.join(PACKAGE_ROOT, 'config', 'demo', 'customers.json');
   if (sub === 'down') {
-    try {
-      const pid = Number(readFileSync(pidFile, 'utf8').trim());
-      process.kill(pid, 'SIGTERM');
-      const until = Date.now() + 10_000;
-      while (Date.now() < until && alive(pid)) await new Promise((r) => setTimeout(r, 100));
-      if (alive(pid)) process.kill(pid, 'SIGKILL');
-    } catch {
-      // not running
+    for (const file of [pidFile, crmPidFile]) {
+      try {
+        const pid = Number(readFileSync(file, 'utf8').trim());
+        process.kill(pid, 'SIGTERM');
+        const until = Date.now() + 10_000;
+        while (Date.now() < until && alive(pid)) await new Promise((r) => setTimeout(r, 100));
+        if (alive(pid)) process.kill(pid, 'SIGKILL');
+      } catch {
+        // not running
+      }
+      rmSync(file, { force: true });
     }
-    rmSync(pidFile, { force: true });
     return runStack(['down', profile]);
   }
   const up = await runStack(['up', profile]);
@@ -183,6 +188,10 @@ async function cmdDemo(sub: string | undefined): Promise<number> {
     }
     mkdirSync(path.dirname(pidFile), { recursive: true });
     const logFile = path.join(stateDir(profile), 'switchboard.log');
+    // The demo CRM (billing's customer lookup), its own small process.
+    const crm = spawn(process.execPath, [__filename, 'demo-crm', customers], { detached: true, stdio: 'ignore' });
+    writeFileSync(crmPidFile, String(crm.pid));
+    crm.unref();
     const out = openSync(logFile, 'a');
     const child = spawn(process.execPath, [__filename, 'start'], { env: demoEnv(stack), detached: true, stdio: ['ignore', out, out] });
     closeSync(out);
@@ -201,6 +210,7 @@ async function cmdDemo(sub: string | undefined): Promise<number> {
   const env = parseEnv(process.env);
   const logger = createLogger(env.SWITCHBOARD_LOG_LEVEL);
   let service: RunningService | undefined;
+  const crm = await startDemoCrm(customers);
   try {
     service = await startService({ env, logger });
     if (await waitReady(String(service.httpPort), 60_000)) printHowToCall(stack);
@@ -208,8 +218,16 @@ async function cmdDemo(sub: string | undefined): Promise<number> {
     await waitForSignal();
   } finally {
     await service?.stop();
+    crm.close();
     await runStack(['down', profile]);
   }
+  return 0;
+}
+
+async function cmdDemoCrm(file: string | undefined): Promise<number> {
+  const server = await startDemoCrm(file ?? path.join(PACKAGE_ROOT, 'config', 'demo', 'customers.json'));
+  await waitForSignal();
+  server.close();
   return 0;
 }
 
@@ -237,6 +255,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdAgent([]);
     case 'demo':
       return cmdDemo(rest[0]);
+    case 'demo-crm':
+      return cmdDemoCrm(rest[0]);
     case undefined:
     case 'help':
     case '--help':

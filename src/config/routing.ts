@@ -3,10 +3,12 @@
 // and field path, so ops staff can fix it without guessing.
 import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
 import { z } from 'zod';
 import { compileRequirement, didYouMean, ExpressionError } from '../domain/acd/expression';
 import type { AgentProfile, CallAttributes, QueueConfig, QueueExit, QueueStep, Requirement, Strategy } from '../domain/acd/model';
+import type { Condition, Digit, Flow, Lookup, Step } from '../domain/ivr/model';
+import { isValidTimeZone, parseTimeRange, WEEKDAYS, type DayOverride, type Schedule, type TimeRange, type Weekday } from '../domain/ivr/schedule';
 
 // ---------------------------------------------------------------------------------------------
 // File schema (also published as JSON Schema: src/config/json-schema.ts, schema/routing.schema.json)
@@ -113,6 +115,7 @@ export const AgentSchema = z.strictObject({
 export const PauseReasonSchema = z.strictObject({ label: z.string().min(1) });
 
 export const NumberRouteSchema = z.strictObject({
+  flow: identifier.optional().describe('IVR flow the call runs (instead of greeting and queue)'),
   greeting: z.array(soundName).optional().describe('Prompts played in order (before queueing, when queue is set)'),
   queue: identifier.optional().describe('Queue the call joins'),
   priority: z.number().int('priority must be a whole number').default(0).describe('Queue priority: higher is answered first'),
@@ -120,6 +123,237 @@ export const NumberRouteSchema = z.strictObject({
     .record(attributeName, z.union([z.string(), z.number(), z.boolean()]))
     .default({})
     .describe('Call attributes (call.NAME in expressions); language is the caller\'s language'),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Hours of operation, caller lists, lookups and IVR flows
+
+const timeRangeText = z.string({ error: 'must be a time range like "09:00-18:00"' });
+const dayHours = z.array(timeRangeText).describe('Opening hours, e.g. ["09:00-13:00", "15:00-18:00"] (half-open, 00:00-24:00 is the whole day)');
+// Checked once the file parses (isRealDate), so one bad date does not hide the schedule's other problems.
+const dateText = z.string({ error: 'must be a date written YYYY-MM-DD' }).meta({ description: 'Local date, YYYY-MM-DD', pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+
+export const ScheduleSchema = z.strictObject({
+  timeZone: z.string().min(1).describe('IANA time zone, e.g. "Europe/Madrid"'),
+  weekly: z
+    .strictObject({
+      mon: dayHours.optional(),
+      tue: dayHours.optional(),
+      wed: dayHours.optional(),
+      thu: dayHours.optional(),
+      fri: dayHours.optional(),
+      sat: dayHours.optional(),
+      sun: dayHours.optional(),
+    })
+    .default({})
+    .describe('Opening hours by weekday (a missing day is closed)'),
+  holidays: z
+    .array(
+      z.strictObject({
+        date: dateText,
+        name: z.string().min(1).optional(),
+        hours: z.array(timeRangeText).default([]).describe('Open within these hours, "holiday" outside them; default [] (holiday all day)'),
+      }),
+    )
+    .default([])
+    .describe('Dates decided first: "holiday" (outside their hours, if any)'),
+  exceptions: z
+    .array(
+      z.strictObject({
+        date: dateText,
+        name: z.string().min(1).optional(),
+        hours: z.array(timeRangeText).describe('Replace the weekly hours of the date ([] = closed all day)'),
+      }),
+    )
+    .default([])
+    .describe('Special opening hours on a date'),
+});
+
+const callerNumber = z
+  .string({ error: 'must be a caller number in quotes, like "+34600000001"' })
+  .regex(/^\+?[0-9]{1,32}$/, 'must be a caller number: digits, optionally after "+"');
+
+export const CallerListSchema = z.array(callerNumber).describe('Caller numbers as they arrive (digits, optional +)');
+
+const isHttpUrl = (u: string): boolean => {
+  try {
+    const url = new URL(u);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+};
+
+export const LookupSchema = z.strictObject({
+  url: z
+    .string()
+    .regex(/^https?:\/\//i, { message: 'must be an http:// or https:// URL', abort: true })
+    .refine(isHttpUrl, 'must be an http:// or https:// URL')
+    .describe('Called with the sent variables: query string for GET, JSON body for POST'),
+  method: z.enum(['GET', 'POST']).default('GET'),
+  timeout: positiveSeconds('timeout').max(30, 'timeout must be at most 30 seconds').default(2).describe('Seconds before the lookup counts as failed'),
+});
+
+const variableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a variable name of letters, digits and "_"');
+const dtmfKey = z.string().regex(/^[0-9*#]$/, 'must be one key: 0-9, * or #');
+const fieldPath = z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted path in the answer, like "customer.vip"');
+const promptList = (what: string) => z.array(soundName).default([]).describe(what);
+const retriesSchema = z
+  .number({ error: 'retries must be a whole number' })
+  .int('retries must be a whole number')
+  .min(0, 'retries must be 0 or more')
+  .default(2)
+  .describe('Tries after the first (2: three chances in all)');
+const wholeSeconds = (what: string) =>
+  z.number({ error: `${what} must be a whole number of seconds` }).int(`${what} must be a whole number of seconds`).positive(`${what} must be at least 1 second`);
+const priorityValue = z.number({ error: 'priority must be a whole number' }).int('priority must be a whole number');
+
+export const MenuSchema = z.strictObject({
+  prompt: promptList('Played while waiting for a key (a key interrupts it)'),
+  options: z.record(dtmfKey, identifier).describe('Key → step'),
+  timeout: positiveSeconds('timeout').default(5).describe('Seconds to wait for a key after the prompt'),
+  retries: retriesSchema,
+  invalid: promptList('Played after a key with no option, before the prompt again'),
+  noInput: promptList('Played when no key came, before the prompt again'),
+  onFail: identifier.describe('Step after the last failed try'),
+});
+
+export const CollectSchema = z.strictObject({
+  prompt: promptList('Played while waiting for the first digit (a digit interrupts it)'),
+  variable: variableName.describe('Call variable that receives the digits'),
+  min: positiveInt('min').default(1).describe('Fewest digits'),
+  max: positiveInt('max').describe('Most digits (the entry ends when they are typed)'),
+  terminator: z.enum(['#', '*']).optional().describe('Key that ends the entry early'),
+  timeout: positiveSeconds('timeout').default(5).describe('Seconds to wait for the first digit'),
+  interDigitTimeout: positiveSeconds('interDigitTimeout').default(3).describe('Seconds to wait between digits'),
+  pattern: z.string().min(1).optional().describe('Regular expression the whole entry must match'),
+  sensitive: z.boolean().default(false).describe('Digits kept out of logs, storage and lookups; only <variable>_valid (and _last4) remain'),
+  last4: z.boolean().default(false).describe('Sensitive entries: keep the last four digits as <variable>_last4'),
+  retries: retriesSchema,
+  invalid: promptList('Played after a bad entry, before the prompt again'),
+  noInput: promptList('Played when nothing was typed, before the prompt again'),
+  onFail: identifier.describe('Step after the last failed try'),
+});
+
+export const SetSchema = z.strictObject({
+  language: languageCode.optional().describe("The call's language (prompts, call.language)"),
+  vars: z
+    .record(variableName, z.string({ error: 'a variable holds text: quote numbers and true/false' }))
+    .default({})
+    .describe('Call variables'),
+  priority: priorityValue.optional().describe('Queue priority from now on'),
+  attributes: z
+    .record(attributeName, z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .describe('Call attributes (call.NAME in requirement expressions)'),
+});
+
+export const VoicemailSchema = z.strictObject({
+  prompt: promptList('Played before recording'),
+  mailbox: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+(@[A-Za-z0-9_-]+)?$/, 'must be a mailbox like "general" or "1000@default"')
+    .describe('Mailbox that receives the message'),
+  maxSeconds: wholeSeconds('maxSeconds').default(120).describe('Longest message'),
+  silenceSeconds: wholeSeconds('silenceSeconds').default(5).describe('Silence that ends the recording'),
+});
+
+export const HangupSchema = z
+  .strictObject({ prompt: promptList('Played before hanging up') })
+  .nullable()
+  .describe('Hang up, optionally after prompts');
+
+const CONDITION_KINDS = ['schedule', 'callerIn', 'var'] as const;
+const CONDITION_KEYS: Record<(typeof CONDITION_KINDS)[number], readonly string[]> = { schedule: ['is'], callerIn: [], var: ['equals', 'matches', 'exists'] };
+
+export const ConditionSchema = z
+  .strictObject({
+    schedule: identifier.optional().describe('True when the schedule is in the state "is"'),
+    is: z.enum(['open', 'closed', 'holiday']).optional(),
+    callerIn: identifier.optional().describe("True when the caller's number is in this caller list"),
+    var: variableName.optional().describe('Tests a call variable with equals, matches and/or exists'),
+    equals: z.string({ error: 'equals compares text: quote it, e.g. "true"' }).optional(),
+    matches: z.string().min(1).optional().describe('Regular expression (found anywhere in the value)'),
+    exists: z.boolean().optional(),
+  })
+  .meta({ id: 'FlowCondition', description: 'One of schedule (with is), callerIn, var', oneOf: CONDITION_KINDS.map((k) => ({ required: [k] })) })
+  .superRefine((c, ctx) => {
+    const kinds = CONDITION_KINDS.filter((k) => c[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `needs exactly one of ${CONDITION_KINDS.join(', ')}` });
+      return;
+    }
+    const kind = kinds[0]!;
+    for (const key of ['is', 'equals', 'matches', 'exists'] as const) {
+      if (c[key] !== undefined && !CONDITION_KEYS[kind].includes(key)) ctx.addIssue({ code: 'custom', message: `"${key}" does not apply to a ${kind} condition`, path: [key] });
+    }
+    if (kind === 'schedule' && c.is === undefined) ctx.addIssue({ code: 'custom', message: 'a schedule condition needs "is": open, closed or holiday', path: ['is'] });
+    if (kind === 'var' && c.equals === undefined && c.matches === undefined && c.exists === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'a var condition needs equals, matches or exists' });
+    }
+  });
+
+export const STEP_KINDS = ['play', 'menu', 'collect', 'lookup', 'branch', 'set', 'queue', 'transfer', 'voicemail', 'hangup', 'goto'] as const;
+type StepKind = (typeof STEP_KINDS)[number];
+const STEP_EXTRA_KEYS = ['next', 'onFailure', 'send', 'fields', 'else', 'priority'] as const;
+type StepExtraKey = (typeof STEP_EXTRA_KEYS)[number];
+const STEP_KEYS: Record<StepKind, { required: readonly StepExtraKey[]; optional: readonly StepExtraKey[] }> = {
+  play: { required: ['next'], optional: [] },
+  menu: { required: [], optional: [] },
+  collect: { required: ['next'], optional: [] },
+  lookup: { required: ['next', 'onFailure'], optional: ['send', 'fields'] },
+  branch: { required: ['else'], optional: [] },
+  set: { required: ['next'], optional: [] },
+  queue: { required: [], optional: ['priority'] },
+  transfer: { required: [], optional: [] },
+  voicemail: { required: [], optional: [] },
+  hangup: { required: [], optional: [] },
+  goto: { required: [], optional: [] },
+};
+
+export const StepSchema = z
+  .strictObject({
+    play: z.array(soundName).min(1, 'play needs at least one prompt').optional().describe('Play prompts, then go to next'),
+    menu: MenuSchema.optional().describe('Play a prompt and branch on one key'),
+    collect: CollectSchema.optional().describe('Collect digits into a variable, then go to next'),
+    lookup: identifier.optional().describe('Ask a lookup (send → fields), then go to next (or onFailure)'),
+    branch: z
+      .array(z.strictObject({ if: ConditionSchema, then: identifier.describe('Step when the condition holds') }))
+      .min(1, 'branch needs at least one rule')
+      .optional()
+      .describe('The first rule that holds decides; else when none does'),
+    set: SetSchema.optional().describe('Set language, variables, priority or attributes, then go to next'),
+    queue: identifier.optional().describe('Join this queue (the flow ends)'),
+    transfer: identifier.optional().describe("Continue in another flow's start"),
+    voicemail: VoicemailSchema.optional().describe('Record a message for a mailbox, then hang up'),
+    hangup: HangupSchema.optional(),
+    goto: identifier.optional().describe('Go to another step'),
+    next: identifier.optional().describe('Following step (play, collect, lookup, set)'),
+    onFailure: identifier.optional().describe('lookup: step when the lookup fails or times out'),
+    send: z.array(variableName).optional().describe('lookup: call variables sent'),
+    fields: z.record(variableName, fieldPath).optional().describe('lookup: variable → dotted path in the JSON answer'),
+    else: identifier.optional().describe('branch: step when no rule holds'),
+    priority: priorityValue.optional().describe('queue: priority (default: the call\'s, 0 unless set)'),
+  })
+  .meta({ id: 'FlowStep', description: `Exactly one of ${STEP_KINDS.join(', ')}`, oneOf: STEP_KINDS.map((k) => ({ required: [k] })) })
+  .superRefine((s, ctx) => {
+    const kinds = STEP_KINDS.filter((k) => s[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: kinds.length === 0 ? `needs one of ${STEP_KINDS.join(', ')}` : `has ${kinds.join(' and ')}: a step does exactly one of them` });
+      return;
+    }
+    const kind = kinds[0]!;
+    const { required, optional } = STEP_KEYS[kind];
+    for (const key of required) if (s[key] === undefined) ctx.addIssue({ code: 'custom', message: `a ${kind} step needs "${key}"`, path: [key] });
+    for (const key of STEP_EXTRA_KEYS) {
+      if (s[key] !== undefined && !required.includes(key) && !optional.includes(key)) ctx.addIssue({ code: 'custom', message: `"${key}" does not apply to a ${kind} step`, path: [key] });
+    }
+  });
+
+export const FlowSchema = z.strictObject({
+  start: identifier.describe('The first step'),
+  language: languageCode.default('en').describe("The call's language at the start (prompts play in it, falling back to en)"),
+  steps: z.record(identifier, StepSchema).describe('Step name → step'),
 });
 
 export const RoutingFileSchema = z
@@ -130,6 +364,10 @@ export const RoutingFileSchema = z
     agents: z.record(identifier, AgentSchema).optional(),
     queues: z.record(identifier, QueueSchema).optional(),
     numbers: z.record(dialledNumber, NumberRouteSchema).optional().describe('Dialled number → route'),
+    schedules: z.record(identifier, ScheduleSchema).optional().describe('Hours of operation, for flow branches'),
+    callerLists: z.record(identifier, CallerListSchema).optional().describe('Named lists of caller numbers, for flow branches'),
+    lookups: z.record(identifier, LookupSchema).optional().describe('HTTP lookups flows can call'),
+    flows: z.record(identifier, FlowSchema).optional().describe('IVR flows (numbers reach them with flow:)'),
   })
   .meta({ title: 'Switchboard routing file', description: 'One file of a Switchboard routing folder (all *.yaml files are merged).' });
 
@@ -138,14 +376,21 @@ type ParsedAgent = z.output<typeof AgentSchema>;
 type ParsedQueue = z.output<typeof QueueSchema>;
 type ParsedNumber = z.output<typeof NumberRouteSchema>;
 type ParsedExit = z.output<typeof QueueExitSchema>;
+type ParsedFlow = z.output<typeof FlowSchema>;
+type ParsedStep = z.output<typeof StepSchema>;
+type ParsedCondition = z.output<typeof ConditionSchema>;
+type ParsedSchedule = z.output<typeof ScheduleSchema>;
+type ParsedLookup = z.output<typeof LookupSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Output
 
 export interface NumberRouteConfig {
-  /** Prompts played in order; before queueing when `queue` is set (may then be empty). */
+  /** Prompts played in order; before queueing when `queue` is set (may then be empty; always empty with `flow`). */
   greeting: string[];
   queue?: string;
+  /** The IVR flow the call runs (then there is no greeting and no queue). */
+  flow?: string;
   priority: number;
   attributes: CallAttributes;
 }
@@ -162,11 +407,19 @@ export interface RoutingConfig {
   pauseReasons: ReadonlyMap<string, PauseReason>;
   agents: ReadonlyMap<string, AgentProfile>;
   queues: ReadonlyMap<string, QueueConfig>;
+  flows: ReadonlyMap<string, Flow>;
+  lookups: ReadonlyMap<string, Lookup>;
+  /** List name → caller numbers as they arrive. */
+  callerLists: ReadonlyMap<string, ReadonlySet<string>>;
+  schedules: ReadonlyMap<string, Schedule>;
   files: string[];
 }
 
 export interface LoadOptions {
-  /** Asterisk's sounds folder; when given and present, every prompt must exist in its "en" folder. */
+  /**
+   * Asterisk's sounds folder; when given and present, every prompt must exist in its "en" folder
+   * (flow prompts: in the folder of each language the call may have there, or in "en").
+   */
   soundsDir?: string;
 }
 
@@ -204,14 +457,31 @@ function toPos(lc: LineCounter, offset: number): { line: number; column: number 
   return { line, column: col };
 }
 
+/**
+ * The node at `at`, matching map keys by their text (YAML reads `1:` as the number 1, while paths
+ * hold the string "1"); undefined when there is none.
+ */
+function nodeAt(doc: Document, at: Path): unknown {
+  let node: unknown = doc.contents;
+  for (const k of at) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isScalar(it.key) && String(it.key.value) === String(k));
+      if (!pair) return undefined;
+      node = pair.value;
+    } else if (isSeq(node)) node = node.items[Number(k)];
+    else return undefined;
+  }
+  return node;
+}
+
 /** Position of the node at `at` (or of its nearest existing parent) in the document; map entries by their key. */
 function locate(doc: Document, lc: LineCounter, at: Path): { line: number; column: number } | undefined {
   for (let n = at.length; n >= 0; n--) {
-    const keys = at.slice(0, n) as unknown[];
-    const node = keys.length === 0 ? doc.contents : doc.getIn(keys, true);
+    const keys = at.slice(0, n);
+    const node = nodeAt(doc, keys);
     // For map entries prefer the key's position: it is what the reader looks for.
     if (n > 0) {
-      const parent = n === 1 ? doc.contents : doc.getIn(keys.slice(0, -1), true);
+      const parent = nodeAt(doc, keys.slice(0, -1));
       if (isMap(parent)) {
         const pair = parent.items.find((it) => isScalar(it.key) && String(it.key.value) === String(keys[n - 1]));
         const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
@@ -226,7 +496,7 @@ function locate(doc: Document, lc: LineCounter, at: Path): { line: number; colum
 
 /** Position of the value at `at` when it exists, else as locate(). */
 function locateValue(doc: Document, lc: LineCounter, at: Path): { line: number; column: number } | undefined {
-  const node = at.length === 0 ? doc.contents : doc.getIn(at as unknown[], true);
+  const node = nodeAt(doc, at);
   const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
   return range ? toPos(lc, range[0]) : locate(doc, lc, at);
 }
@@ -273,10 +543,29 @@ interface Source {
   data: Partial<ParsedFile>;
 }
 
-type Section = 'agents' | 'queues' | 'numbers' | 'pauseReasons';
-const SECTION_NOUN: Record<Section, string> = { agents: 'agent', queues: 'queue', numbers: 'number', pauseReasons: 'pause reason' };
-const ENTRY_SCHEMA = { agents: AgentSchema, queues: QueueSchema, numbers: NumberRouteSchema, pauseReasons: PauseReasonSchema } as const;
-const KEY_SCHEMA = { agents: identifier, queues: identifier, numbers: dialledNumber, pauseReasons: identifier } as const;
+type Section = 'agents' | 'queues' | 'numbers' | 'pauseReasons' | 'schedules' | 'callerLists' | 'lookups' | 'flows';
+const SECTIONS: readonly Section[] = ['pauseReasons', 'agents', 'queues', 'numbers', 'schedules', 'callerLists', 'lookups', 'flows'];
+const SECTION_NOUN: Record<Section, string> = {
+  agents: 'agent',
+  queues: 'queue',
+  numbers: 'number',
+  pauseReasons: 'pause reason',
+  schedules: 'schedule',
+  callerLists: 'caller list',
+  lookups: 'lookup',
+  flows: 'flow',
+};
+const ENTRY_SCHEMA = {
+  agents: AgentSchema,
+  queues: QueueSchema,
+  numbers: NumberRouteSchema,
+  pauseReasons: PauseReasonSchema,
+  schedules: ScheduleSchema,
+  callerLists: CallerListSchema,
+  lookups: LookupSchema,
+  flows: FlowSchema,
+} as const;
+const KEY_SCHEMA = { agents: identifier, queues: identifier, numbers: dialledNumber, pauseReasons: identifier, schedules: identifier, callerLists: identifier, lookups: identifier, flows: identifier } as const;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -289,7 +578,7 @@ function salvage(raw: unknown): Partial<ParsedFile> {
     const item = list === 'skills' ? identifier : languageCode;
     if (Array.isArray(items)) out[list] = items.filter((v) => item.safeParse(v).success);
   }
-  for (const section of ['agents', 'queues', 'numbers', 'pauseReasons'] as const) {
+  for (const section of SECTIONS) {
     const entries = raw[section];
     if (!isPlainObject(entries)) continue;
     const kept: Record<string, unknown> = {};
@@ -297,10 +586,28 @@ function salvage(raw: unknown): Partial<ParsedFile> {
       if (!KEY_SCHEMA[section].safeParse(key).success) continue;
       const r = ENTRY_SCHEMA[section].safeParse(value);
       if (r.success) kept[key] = r.data;
+      else if (section === 'flows') {
+        const flow = salvageFlow(value);
+        if (flow) kept[key] = flow;
+      }
     }
     out[section] = kept;
   }
   return out as Partial<ParsedFile>;
+}
+
+/** A flow with broken steps: keep the steps that validate, so references and the rest are still checked. */
+function salvageFlow(raw: unknown): ParsedFlow | undefined {
+  if (!isPlainObject(raw)) return undefined;
+  const start = identifier.safeParse(raw.start);
+  const language = languageCode.default('en').safeParse(raw.language);
+  if (!start.success || !language.success || !isPlainObject(raw.steps)) return undefined;
+  const steps: Record<string, ParsedStep> = {};
+  for (const [name, value] of Object.entries(raw.steps)) {
+    const r = StepSchema.safeParse(value);
+    if (r.success && identifier.safeParse(name).success) steps[name] = r.data;
+  }
+  return { start: start.data, language: language.data, steps };
 }
 
 export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<RoutingConfig> {
@@ -374,11 +681,11 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
 
   // Every name a file defines (valid or not), for duplicate checks and so that a broken entry is
   // reported once, not again as "unknown" wherever it is referenced.
-  const defined: Record<Section, Map<string, string>> = { agents: new Map(), queues: new Map(), numbers: new Map(), pauseReasons: new Map() };
+  const defined = Object.fromEntries(SECTIONS.map((s) => [s, new Map<string, string>()])) as Record<Section, Map<string, string>>;
   for (const src of sources) {
     const raw = src.raw;
     if (!isPlainObject(raw)) continue;
-    for (const section of ['pauseReasons', 'agents', 'queues', 'numbers'] as const) {
+    for (const section of SECTIONS) {
       const entries = raw[section];
       if (!isPlainObject(entries)) continue;
       for (const name of Object.keys(entries)) {
@@ -399,7 +706,8 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
   const pauseReasons = new Map<string, PauseReason>(BUILTIN_PAUSE_REASONS);
   for (const src of sources) for (const [code, r] of Object.entries(src.data.pauseReasons ?? {})) pauseReasons.set(code, { label: r.label });
 
-  const prompts: { src: Source; path: Path; name: string }[] = [];
+  /** Every prompt to check against the sounds folder; flow prompts name their step (`flow\0step`) for its languages. */
+  const prompts: { src: Source; path: Path; name: string; flowStep?: string }[] = [];
 
   const checkLanguage = (src: Source, p: Path, lang: string): void => {
     if (!languages.has(lang)) at(src, p, `unknown language "${lang}"${languages.size ? ` (known: ${[...languages].join(', ')})` : ' (the languages list is empty)'}`);
@@ -410,7 +718,7 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
       return compileRequirement(source, { skills, languages });
     } catch (err) {
       if (!(err instanceof ExpressionError)) throw err;
-      const node = src.doc.getIn(p as unknown[], true);
+      const node = nodeAt(src.doc, p);
       const offset = offsetInScalar(src.text, node, err.offset);
       const pos = offset !== undefined ? toPos(src.lc, offset) : locateValue(src.doc, src.lc, p);
       problems.push({ file: src.file, line: pos?.line, column: pos?.column, field: p.map(String).join('.'), message: `${err.message} (in "${source}" at character ${err.offset + 1})` });
@@ -552,6 +860,300 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
     }
   }
 
+  // Schedules
+  const schedules = new Map<string, Schedule>();
+  for (const src of sources) {
+    for (const [id, sc] of Object.entries(src.data.schedules ?? {}) as [string, ParsedSchedule][]) {
+      const base = ['schedules', id] as const;
+      const before = problems.length;
+      if (!isValidTimeZone(sc.timeZone)) at(src, [...base, 'timeZone'], `unknown time zone "${sc.timeZone}" (use an IANA name like "Europe/Madrid")`);
+      const ranges = (p: Path, texts: readonly string[]): TimeRange[] => {
+        const parsed: { range: TimeRange; text: string; i: number }[] = [];
+        texts.forEach((text, i) => {
+          try {
+            parsed.push({ range: parseTimeRange(text), text, i });
+          } catch (err) {
+            at(src, [...p, i], (err as Error).message);
+          }
+        });
+        // Overlapping ranges are a typo (a range that should have ended earlier), never intended.
+        let latest: (typeof parsed)[number] | undefined;
+        for (const r of [...parsed].sort((a, b) => a.range.from - b.range.from || a.i - b.i)) {
+          if (latest && r.range.from < latest.range.to) at(src, [...p, r.i], `"${r.text}" overlaps "${latest.text}"`);
+          if (!latest || r.range.to > latest.range.to) latest = r;
+        }
+        return parsed.map((r) => r.range);
+      };
+      const weekly: Partial<Record<Weekday, TimeRange[]>> = {};
+      for (const day of WEEKDAYS) {
+        const texts = sc.weekly[day];
+        if (texts) weekly[day] = ranges([...base, 'weekly', day], texts);
+      }
+      const overrides = (kind: 'holidays' | 'exceptions'): DayOverride[] =>
+        sc[kind].map((o, i) => {
+          if (!isRealDate(o.date)) at(src, [...base, kind, i, 'date'], `"${o.date}" is not a date written YYYY-MM-DD`);
+          return { date: o.date, ...(o.name !== undefined ? { name: o.name } : {}), hours: ranges([...base, kind, i, 'hours'], o.hours) };
+        });
+      const holidays = overrides('holidays');
+      const exceptions = overrides('exceptions');
+      if (problems.length > before) continue;
+      schedules.set(id, { id, timeZone: sc.timeZone, weekly, holidays, exceptions });
+    }
+  }
+
+  // Caller lists and lookups
+  const callerLists = new Map<string, ReadonlySet<string>>();
+  for (const src of sources) for (const [id, list] of Object.entries(src.data.callerLists ?? {})) callerLists.set(id, new Set(list));
+  const lookups = new Map<string, Lookup>();
+  for (const src of sources) {
+    for (const [id, l] of Object.entries(src.data.lookups ?? {}) as [string, ParsedLookup][]) lookups.set(id, { id, url: l.url, method: l.method, timeoutS: l.timeout });
+  }
+
+  // Flows
+  const flows = new Map<string, Flow>();
+  const drafts = new Map<string, FlowDraft>();
+  /** Sensitive collects (variable → where), and where variables are sent or tested. */
+  const sensitiveVars = new Map<string, string>();
+  const varUses: { src: Source; path: Path; name: string; use: 'send' | 'test' }[] = [];
+  const catalogLanguage = (src: Source, p: Path, lang: string): void => {
+    // Flows may name a language when no catalog is defined; with one, it must be in it.
+    if (languages.size > 0) checkLanguage(src, p, lang);
+  };
+  const checkPattern = (src: Source, p: Path, pattern: string, wrap: boolean): void => {
+    try {
+      new RegExp(pattern);
+      if (wrap) new RegExp(`^(?:${pattern})$`);
+    } catch (err) {
+      const k = regexErrorOffset(pattern);
+      const offset = offsetInScalar(src.text, nodeAt(src.doc, p), k);
+      const pos = offset !== undefined ? toPos(src.lc, offset) : locateValue(src.doc, src.lc, p);
+      const detail = (err as Error).message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+      const where = k >= pattern.length ? 'at the end' : `at character ${k + 1}`;
+      problems.push({ file: src.file, line: pos?.line, column: pos?.column, field: p.map(String).join('.'), message: `invalid pattern: ${detail} (in "${pattern}" ${where})` });
+    }
+  };
+  for (const src of sources) {
+    for (const [id, f] of Object.entries(src.data.flows ?? {}) as [string, ParsedFlow][]) {
+      const base = ['flows', id] as const;
+      // Every step the file names counts as defined, also one that failed validation (reported
+      // already): references to it are not reported again.
+      const rawSteps = valueAt(src.raw, [...base, 'steps']);
+      const stepNames = new Set(isPlainObject(rawSteps) ? Object.keys(rawSteps) : Object.keys(f.steps));
+      const partial = [...stepNames].some((n) => !(n in f.steps));
+      const draft: FlowDraft = { src, id, start: f.start, language: f.language, partial, steps: new Map(), edges: new Map() };
+      drafts.set(id, draft);
+      const unknownStep = (p: Path, to: string): void => at(src, p, `unknown step "${to}" in flow "${id}"${didYouMean(to, stepNames)}`);
+      if (!stepNames.has(f.start)) unknownStep([...base, 'start'], f.start);
+      catalogLanguage(src, [...base, 'language'], f.language);
+
+      for (const [name, s] of Object.entries(f.steps) as [string, ParsedStep][]) {
+        const sp = [...base, 'steps', name] as const;
+        const edges: Edge[] = [];
+        const edge = (p: Path, to: string): string => {
+          if (stepNames.has(to)) edges.push({ to, path: p });
+          else unknownStep(p, to);
+          return to;
+        };
+        const promptsAt = (p: Path, names: readonly string[]): string[] => {
+          names.forEach((n, i) => prompts.push({ src, path: [...p, i], name: n, flowStep: `${id}\0${name}` }));
+          return [...names];
+        };
+        const refTo = (p: Path, section: 'queues' | 'lookups' | 'schedules' | 'callerLists' | 'flows', ref: string): void => {
+          if (!defined[section].has(ref)) at(src, p, `unknown ${SECTION_NOUN[section]} "${ref}"${didYouMean(ref, defined[section].keys())}`);
+        };
+        let step: Step | undefined;
+        if (s.play !== undefined) {
+          step = { kind: 'play', prompts: promptsAt([...sp, 'play'], s.play), next: edge([...sp, 'next'], s.next!) };
+        } else if (s.menu !== undefined) {
+          const m = s.menu;
+          const mp = [...sp, 'menu'] as const;
+          const options: Partial<Record<Digit, string>> = {};
+          for (const [key, to] of Object.entries(m.options)) options[key as Digit] = edge([...mp, 'options', key], to);
+          if (Object.keys(m.options).length === 0) at(src, [...mp, 'options'], 'a menu needs at least one option');
+          step = {
+            kind: 'menu',
+            prompts: promptsAt([...mp, 'prompt'], m.prompt),
+            options,
+            timeoutS: m.timeout,
+            retries: m.retries,
+            invalidPrompts: promptsAt([...mp, 'invalid'], m.invalid),
+            noInputPrompts: promptsAt([...mp, 'noInput'], m.noInput),
+            onFail: edge([...mp, 'onFail'], m.onFail),
+          };
+        } else if (s.collect !== undefined) {
+          const c = s.collect;
+          const cp = [...sp, 'collect'] as const;
+          if (c.min > c.max) at(src, [...cp, 'min'], `min (${c.min}) is more than max (${c.max})`);
+          if (c.pattern !== undefined) checkPattern(src, [...cp, 'pattern'], c.pattern, true);
+          if (c.last4 && !c.sensitive) at(src, [...cp, 'last4'], 'last4 only applies to a sensitive collect (the variable holds every digit otherwise)');
+          if (c.sensitive && !sensitiveVars.has(c.variable)) sensitiveVars.set(c.variable, `step "${name}" of flow "${id}"`);
+          step = {
+            kind: 'collect',
+            prompts: promptsAt([...cp, 'prompt'], c.prompt),
+            variable: c.variable,
+            minDigits: c.min,
+            maxDigits: c.max,
+            ...(c.terminator !== undefined ? { terminator: c.terminator } : {}),
+            timeoutS: c.timeout,
+            interDigitTimeoutS: c.interDigitTimeout,
+            ...(c.pattern !== undefined ? { pattern: c.pattern } : {}),
+            sensitive: c.sensitive,
+            derive: { last4: c.last4 },
+            next: edge([...sp, 'next'], s.next!),
+            retries: c.retries,
+            invalidPrompts: promptsAt([...cp, 'invalid'], c.invalid),
+            noInputPrompts: promptsAt([...cp, 'noInput'], c.noInput),
+            onFail: edge([...cp, 'onFail'], c.onFail),
+          };
+        } else if (s.lookup !== undefined) {
+          refTo([...sp, 'lookup'], 'lookups', s.lookup);
+          const send = s.send ?? [];
+          send.forEach((v, i) => varUses.push({ src, path: [...sp, 'send', i], name: v, use: 'send' }));
+          step = { kind: 'lookup', lookup: s.lookup, send: [...send], fields: { ...(s.fields ?? {}) }, next: edge([...sp, 'next'], s.next!), onFailure: edge([...sp, 'onFailure'], s.onFailure!) };
+        } else if (s.branch !== undefined) {
+          const when = s.branch.map((rule, i) => {
+            const rp = [...sp, 'branch', i] as const;
+            const condition = toCondition(rule.if);
+            if (condition.kind === 'schedule') refTo([...rp, 'if', 'schedule'], 'schedules', condition.schedule);
+            else if (condition.kind === 'callerIn') refTo([...rp, 'if', 'callerIn'], 'callerLists', condition.list);
+            else {
+              varUses.push({ src, path: [...rp, 'if', 'var'], name: condition.name, use: 'test' });
+              if (condition.matches !== undefined) checkPattern(src, [...rp, 'if', 'matches'], condition.matches, false);
+            }
+            return { condition, next: edge([...rp, 'then'], rule.then) };
+          });
+          step = { kind: 'branch', when, otherwise: edge([...sp, 'else'], s.else!) };
+        } else if (s.set !== undefined) {
+          const st = s.set;
+          if (st.language !== undefined) catalogLanguage(src, [...sp, 'set', 'language'], st.language);
+          // The queue step sends the call's language as call.language: set it with set.language.
+          if ('language' in st.attributes) at(src, [...sp, 'set', 'attributes', 'language'], 'the call\'s language is set with set.language, not as an attribute');
+          step = {
+            kind: 'set',
+            ...(st.language !== undefined ? { language: st.language } : {}),
+            vars: { ...st.vars },
+            ...(st.priority !== undefined ? { priority: st.priority } : {}),
+            attributes: { ...st.attributes },
+            next: edge([...sp, 'next'], s.next!),
+          };
+        } else if (s.queue !== undefined) {
+          refTo([...sp, 'queue'], 'queues', s.queue);
+          step = { kind: 'queue', queue: s.queue, ...(s.priority !== undefined ? { priority: s.priority } : {}) };
+        } else if (s.transfer !== undefined) {
+          refTo([...sp, 'transfer'], 'flows', s.transfer);
+          step = { kind: 'transfer', flow: s.transfer };
+        } else if (s.voicemail !== undefined) {
+          const v = s.voicemail;
+          step = { kind: 'voicemail', prompts: promptsAt([...sp, 'voicemail', 'prompt'], v.prompt), mailbox: v.mailbox, maxSeconds: v.maxSeconds, silenceSeconds: v.silenceSeconds };
+        } else if (s.hangup !== undefined) {
+          step = { kind: 'hangup', prompts: promptsAt([...sp, 'hangup', 'prompt'], s.hangup?.prompt ?? []) };
+        } else if (s.goto !== undefined) {
+          step = { kind: 'goto', next: edge([...sp, 'goto'], s.goto) };
+        }
+        if (!step) continue; // cannot happen: the schema requires one kind
+        draft.steps.set(name, step);
+        draft.edges.set(name, edges);
+      }
+      if (!stepNames.has(f.start)) draft.partial = true;
+      flows.set(id, { id, start: f.start, language: f.language, steps: draft.steps });
+    }
+  }
+
+  // Sensitive digits never leave the call, and only what is derived from them can be tested.
+  for (const u of varUses) {
+    const where = sensitiveVars.get(u.name);
+    if (where === undefined) continue;
+    if (u.use === 'send') at(u.src, u.path, `"${u.name}" is collected as sensitive (${where}): sensitive digits are never sent; send ${u.name}_valid or ${u.name}_last4`);
+    else at(u.src, u.path, `"${u.name}" is collected as sensitive (${where}) and never kept: test ${u.name}_valid or ${u.name}_last4`);
+  }
+
+  // Every step can be reached from the start (a step nobody reaches is a typo in a reference).
+  for (const d of drafts.values()) {
+    if (d.partial) continue; // broken references or steps: already reported
+    const seen = new Set<string>([d.start]);
+    const todo = [d.start];
+    while (todo.length > 0) {
+      for (const e of d.edges.get(todo.pop()!) ?? []) {
+        if (!seen.has(e.to)) {
+          seen.add(e.to);
+          todo.push(e.to);
+        }
+      }
+    }
+    for (const name of d.steps.keys()) if (!seen.has(name)) at(d.src, ['flows', d.id, 'steps', name], `never reached from start "${d.start}"`, true);
+  }
+
+  // Loops that never wait for the caller: a cycle of steps that complete at once (branch, set,
+  // goto, transfer) would spin until the engine's hop limit cuts the call.
+  {
+    const INSTANT = new Set<Step['kind']>(['branch', 'set', 'goto', 'transfer']);
+    const node = (flow: string, step: string) => `${flow}\0${step}`;
+    const instantEdges = new Map<string, { to: string; src: Source; path: Path }[]>();
+    for (const d of drafts.values()) {
+      for (const [name, step] of d.steps) {
+        if (!INSTANT.has(step.kind)) continue;
+        const out: { to: string; src: Source; path: Path }[] = [];
+        if (step.kind === 'transfer') {
+          const target = drafts.get(step.flow);
+          if (target?.steps.has(target.start)) out.push({ to: node(target.id, target.start), src: d.src, path: ['flows', d.id, 'steps', name, 'transfer'] });
+        } else for (const e of d.edges.get(name) ?? []) out.push({ to: node(d.id, e.to), src: d.src, path: e.path });
+        instantEdges.set(node(d.id, name), out.filter((e) => {
+          const [flow, step] = e.to.split('\0') as [string, string];
+          const k = drafts.get(flow)?.steps.get(step)?.kind;
+          return k !== undefined && INSTANT.has(k);
+        }));
+      }
+    }
+    const state = new Map<string, 'open' | 'done'>();
+    const trail: string[] = [];
+    const reportedLoops = new Set<string>();
+    const visit = (n: string): void => {
+      state.set(n, 'open');
+      trail.push(n);
+      for (const e of instantEdges.get(n) ?? []) {
+        const st = state.get(e.to);
+        if (st === undefined) visit(e.to);
+        else if (st === 'open') {
+          const cycle = [...trail.slice(trail.indexOf(e.to)), e.to];
+          // One report per loop, at the first reference found that closes it.
+          const loopKey = cycle.slice(1).sort().join('\n');
+          if (reportedLoops.has(loopKey)) continue;
+          reportedLoops.add(loopKey);
+          const flowsIn = new Set(cycle.map((c) => c.split('\0')[0]));
+          const label = (c: string) => (flowsIn.size === 1 ? c.split('\0')[1]! : c.replace('\0', ':'));
+          at(e.src, e.path, `loops back to "${label(e.to)}" without waiting for the caller: ${cycle.map(label).join(' → ')}`);
+        }
+      }
+      trail.pop();
+      state.set(n, 'done');
+    };
+    for (const n of instantEdges.keys()) if (!state.has(n)) visit(n);
+  }
+
+  // The languages a call may have at each step: the flow's at its start, changed by set steps,
+  // kept across transfers. Prompts are looked up in each of them (falling back to en).
+  const stepLanguages = new Map<string, Set<string>>();
+  {
+    const todo: [string, string, string][] = [...drafts.values()].map((d) => [d.id, d.start, d.language]);
+    while (todo.length > 0) {
+      const [flow, name, lang] = todo.pop()!;
+      const key = `${flow}\0${name}`;
+      const langs = stepLanguages.get(key) ?? new Set<string>();
+      if (langs.has(lang)) continue;
+      langs.add(lang);
+      stepLanguages.set(key, langs);
+      const d = drafts.get(flow);
+      const step = d?.steps.get(name);
+      if (!d || !step) continue;
+      const after = step.kind === 'set' && step.language !== undefined ? step.language : lang;
+      for (const e of d.edges.get(name) ?? []) todo.push([flow, e.to, after]);
+      if (step.kind === 'transfer') {
+        const target = drafts.get(step.flow);
+        if (target) todo.push([target.id, target.start, lang]);
+      }
+    }
+  }
+
   // Numbers
   const numbers = new Map<string, NumberRouteConfig>();
   for (const src of sources) {
@@ -559,8 +1161,18 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
       const base = ['numbers', number] as const;
       const before = problems.length;
       const greeting = n.greeting ?? [];
+      if (n.flow !== undefined) {
+        if (!defined.flows.has(n.flow)) at(src, [...base, 'flow'], `unknown flow "${n.flow}"${didYouMean(n.flow, defined.flows.keys())}`);
+        // A flow does it all: its own prompts, queue, priority and attributes (set steps).
+        for (const key of ['greeting', 'queue', 'priority', 'attributes'] as const) {
+          if (valueAt(src.raw, [...base, key]) !== undefined) at(src, [...base, key], `a number with a flow has no ${key} (the flow decides it)`, true);
+        }
+        if (problems.length > before) continue;
+        numbers.set(number, { greeting: [], flow: n.flow, priority: 0, attributes: {} });
+        continue;
+      }
       if (n.queue === undefined) {
-        if (n.greeting === undefined) at(src, base, 'needs a greeting, a queue or both', true);
+        if (n.greeting === undefined) at(src, base, 'needs a flow, a queue or a greeting', true);
         else if (greeting.length === 0) at(src, [...base, 'greeting'], 'needs at least one prompt (or a queue)');
       } else if (!queueExists(n.queue)) at(src, [...base, 'queue'], `unknown queue "${n.queue}"${didYouMean(n.queue, defined.queues.keys())}`);
       greeting.forEach((name, i) => prompts.push({ src, path: [...base, 'greeting', i], name }));
@@ -574,25 +1186,103 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
     }
   }
 
-  // Sounds
+  // Sounds: a prompt plays in the call's language, else in en (Asterisk's fallback).
   if (options.soundsDir !== undefined && prompts.length > 0 && (await isDir(options.soundsDir))) {
-    const langDir = path.join(options.soundsDir, DEFAULT_SOUND_LANGUAGE);
+    const soundsDir = options.soundsDir;
     const known = new Map<string, Promise<boolean>>();
-    const exists = (name: string) => {
-      let p = known.get(name);
+    const exists = (lang: string, name: string) => {
+      const key = `${lang}/${name}`;
+      let p = known.get(key);
       if (!p) {
-        p = anyExists(SOUND_EXTENSIONS.map((ext) => path.join(langDir, `${name}.${ext}`)));
-        known.set(name, p);
+        p = anyExists(SOUND_EXTENSIONS.map((ext) => path.join(soundsDir, lang, `${name}.${ext}`)));
+        known.set(key, p);
       }
       return p;
     };
     for (const p of prompts) {
-      if (!(await exists(p.name))) at(p.src, p.path, `unknown sound "${p.name}" (no ${p.name}.{${SOUND_EXTENSIONS.join(',')}} in ${langDir})`);
+      const flow = p.flowStep !== undefined ? drafts.get(p.flowStep.split('\0')[0]!) : undefined;
+      const langs = p.flowStep !== undefined ? [...(stepLanguages.get(p.flowStep) ?? [flow?.language ?? DEFAULT_SOUND_LANGUAGE])] : [DEFAULT_SOUND_LANGUAGE];
+      if (await exists(DEFAULT_SOUND_LANGUAGE, p.name)) continue;
+      const missing: string[] = [];
+      for (const lang of langs) if (lang === DEFAULT_SOUND_LANGUAGE || !(await exists(lang, p.name))) missing.push(lang);
+      if (missing.length === 0) continue;
+      const looked = [...new Set([...missing, DEFAULT_SOUND_LANGUAGE])].map((l) => path.join(soundsDir, l));
+      at(p.src, p.path, `unknown sound "${p.name}" (no ${p.name}.{${SOUND_EXTENSIONS.join(',')}} in ${looked.join(' or ')})`);
     }
   }
 
   if (problems.length > 0) throw sorted(problems, files);
-  return { numbers, skills, languages, pauseReasons, agents, queues, files };
+  return { numbers, skills, languages, pauseReasons, agents, queues, flows, lookups, callerLists, schedules, files };
+}
+
+interface Edge {
+  to: string;
+  path: Path;
+}
+
+/** A flow while it is checked: its compiled steps and the step references each one makes. */
+interface FlowDraft {
+  src: Source;
+  id: string;
+  start: string;
+  language: string;
+  /** Some step failed validation or a reference is broken: graph checks would only add noise. */
+  partial: boolean;
+  steps: Map<string, Step>;
+  edges: Map<string, Edge[]>;
+}
+
+function toCondition(c: ParsedCondition): Condition {
+  if (c.schedule !== undefined) return { kind: 'schedule', schedule: c.schedule, is: c.is ?? 'open' };
+  if (c.callerIn !== undefined) return { kind: 'callerIn', list: c.callerIn };
+  return {
+    kind: 'var',
+    name: c.var ?? '',
+    ...(c.equals !== undefined ? { equals: c.equals } : {}),
+    ...(c.matches !== undefined ? { matches: c.matches } : {}),
+    ...(c.exists !== undefined ? { exists: c.exists } : {}),
+  };
+}
+
+/** A real calendar date written YYYY-MM-DD. */
+function isRealDate(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+}
+
+/**
+ * Where a regular expression goes wrong, as a character offset: the longest prefix that can still
+ * be completed (by closing open groups and classes) ends where the problem is; the length of the
+ * pattern means "at the end" (something left open).
+ */
+export function regexErrorOffset(pattern: string): number {
+  for (let k = pattern.length; k > 0; k--) if (completable(pattern.slice(0, k))) return k;
+  return 0;
+}
+
+function completable(prefix: string): boolean {
+  let open = 0;
+  let inClass = false;
+  for (let i = 0; i < prefix.length; i++) {
+    const ch = prefix[i];
+    if (ch === '\\') {
+      if (i === prefix.length - 1) return false;
+      i++;
+    } else if (inClass) {
+      if (ch === ']') inClass = false;
+    } else if (ch === '[') inClass = true;
+    else if (ch === '(') open++;
+    else if (ch === ')') open--;
+  }
+  try {
+    new RegExp(prefix + (inClass ? ']' : '') + ')'.repeat(Math.max(0, open)));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function valueAt(raw: unknown, p: Path): unknown {

@@ -7,7 +7,9 @@ export type JournalEntry =
   | { type: 'CALL_ANSWERED'; callId: string; at: number }
   | { type: 'CALL_QUEUED'; callId: string; queue: string; at: number }
   | { type: 'DIGIT'; callId: string; digit: string; at: number }
-  | { type: 'CALL_ENDED'; callId: string; reason: 'caller-hangup' | 'flow-complete' | 'unknown-number'; at: number };
+  | { type: 'CALL_ENDED'; callId: string; reason: 'caller-hangup' | 'flow-complete' | 'unknown-number'; at: number }
+  /** An IVR transition (IVR_STEP, IVR_CHOICE, …); `data` is JSON and never holds a sensitive value. */
+  | { type: 'IVR'; callId: string; event: string; data: string; at: number };
 
 export type Command =
   | { kind: 'answer'; channelId: string }

@@ -7,7 +7,11 @@ export type CallEvent =
   | { type: 'DigitReceived'; callId: string; digit: string; at: number }
   | { type: 'CallHungUp'; callId: string; at: number }
   // Switchboard lost sight of the call (ARI reconnect) and finds it still present: pick up where it was.
-  | { type: 'CallResumed'; callId: string; at: number };
+  | { type: 'CallResumed'; callId: string; at: number }
+  // IVR: a flow's deadline came, an HTTP lookup answered (or failed), a recording ended.
+  | { type: 'FlowTimer'; callId: string; timerId: string; at: number }
+  | { type: 'LookupDone'; callId: string; requestId: string; ok: boolean; fields: Record<string, string>; at: number }
+  | { type: 'RecordingDone'; callId: string; recordingId: string; ok: boolean; durationS: number; at: number };
 
 export const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
 export type Digit = (typeof DIGITS)[number];

@@ -35,7 +35,7 @@ function callIdOf(journal: Array<Record<string, string>>, callerId: string): str
 }
 
 test('a call to 5000 is answered, hears the configured greeting, and is hung up when it ends', async () => {
-  const greeting = (await loadRoutingDir(`${ROOT}/config/demo`)).numbers.get('5000')!.greeting;
+  const greeting = (await loadRoutingDir(`${ROOT}/test/fixtures/greeting`)).numbers.get('5000')!.greeting;
   const expectedS = greeting.reduce((s, p) => s + promptSeconds(soundsDir, p), 0);
   const ear = await RtpSink.open();
   try {

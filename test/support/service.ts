@@ -36,7 +36,7 @@ export async function startTestService(over: Record<string, string> = {}): Promi
     SWITCHBOARD_REDIS_URL: redisUrl(),
     SWITCHBOARD_KEY_PREFIX: prefix,
     SWITCHBOARD_HTTP_PORT: '0',
-    SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'config', 'demo'),
+    SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', 'greeting'),
     SWITCHBOARD_LOG_LEVEL: 'debug',
     ...over,
   });

@@ -23,15 +23,22 @@ export interface CallerOptions {
   /** Expect this final response instead of 200 (e.g. 404 for an unknown number). */
   expectFailure?: number;
   callerNumber?: string;
+  /** After the answer (and `digits`): pauses, key presses and speech, in order. */
+  script?: Array<{ pauseMs: number } | { keys: string } | { speech: true }>;
+  /** Offer A-law (needed to play the stock speech recording, g711a.pcap). Default μ-law. */
+  codec?: 'pcmu' | 'pcma';
 }
 
-const sdp = `v=0
+/** The stock SIPp speech sample (A-law) and its length. */
+export const SPEECH_PCAP = `${DTMF_PCAP_DIR}/g711a.pcap`;
+
+const sdpFor = (codec: 'pcmu' | 'pcma') => `v=0
 o=sipp 1 1 IN IP4 127.0.0.1
 s=-
 c=IN IP4 127.0.0.1
 t=0 0
-m=audio [rtp_port] RTP/AVP 0 101
-a=rtpmap:0 PCMU/8000
+m=audio [rtp_port] RTP/AVP ${codec === 'pcma' ? '8' : '0'} 101
+a=rtpmap:${codec === 'pcma' ? '8 PCMA' : '0 PCMU'}/8000
 a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-15
 a=sendrecv`;
@@ -49,7 +56,7 @@ Max-Forwards: 70
 Content-Type: application/sdp
 Content-Length: [len]
 
-${sdp}
+${sdpFor(o.codec ?? 'pcmu')}
 `;
   const ack = (cseq = '1') => `ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
@@ -70,6 +77,11 @@ Content-Length: 0
     parts.push('<recv response="200" rtd="true"/>', `<send>${cdata(ack())}</send>`);
     for (const d of o.digits ?? '') {
       parts.push(`<nop><action><exec play_pcap_audio="${pcapFor(d)}"/></action></nop>`, '<pause milliseconds="250"/>');
+    }
+    for (const step of o.script ?? []) {
+      if ('pauseMs' in step) parts.push(`<pause milliseconds="${step.pauseMs}"/>`);
+      else if ('keys' in step) for (const d of step.keys) parts.push(`<nop><action><exec play_pcap_audio="${pcapFor(d)}"/></action></nop>`, '<pause milliseconds="250"/>');
+      else parts.push(`<nop><action><exec play_pcap_audio="${SPEECH_PCAP}"/></action></nop>`, '<pause milliseconds="7500"/>'); // the sample lasts 7.05 s
     }
     if (o.hangupAfterMs !== undefined) {
       parts.push(`<pause milliseconds="${o.hangupAfterMs}"/>`);

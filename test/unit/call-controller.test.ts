@@ -47,6 +47,9 @@ class FakeTelephony implements Telephony {
   async stopPlayback(id: string) {
     this.log.push(`stop ${id}`);
   }
+  async record(ch: string, name: string) {
+    this.log.push(`record ${ch} ${name}`);
+  }
   async hangup(ch: string, reason: string) {
     this.log.push(`hangup ${ch} ${reason}`);
   }

@@ -97,7 +97,7 @@ describe('IVR engine', () => {
     r = run([done(r.state), ...'123456'.split('').map((d) => key(d))], r.state);
     expect(r.state).toMatchObject({ stepId: 'lookup', phase: 'lookup', vars: { account: '123456' } });
     const lookup = r.commands.find((c) => c.kind === 'lookup') as Extract<IvrCommand, { kind: 'lookup' }>;
-    expect(lookup).toEqual({ kind: 'lookup', requestId: expect.stringMatching(/^c1-ivr-lk-\d+$/), lookup: 'customers', params: { account: '123456' } });
+    expect(lookup).toEqual({ kind: 'lookup', requestId: expect.stringMatching(/^c1-ivr-lk-\d+$/), lookup: 'customers', params: { account: '123456' }, fields: { vip: 'customer.vip' } });
     const ok = run([{ type: 'LookupDone', requestId: lookup.requestId, ok: true, fields: { vip: 'true' }, at: 1 }], r.state);
     expect(ok.state).toMatchObject({ phase: 'queued', vars: { vip: 'true' } });
     const failed = run([{ type: 'LookupDone', requestId: lookup.requestId, ok: false, fields: {}, at: 1 }], r.state);
@@ -165,5 +165,26 @@ describe('IVR engine', () => {
     expect(kinds(r.commands)).toEqual(['hangup']);
     expect(r.commands.filter((c) => c.kind === 'journal' && c.event === 'IVR_STEP')).toHaveLength(MAX_HOPS);
     expect(r.commands.at(-1)).toMatchObject({ kind: 'journal', event: 'IVR_END', data: { reason: 'loop without input' } });
+  });
+
+  it('a caller who hangs up to end the message still leaves the voicemail', () => {
+    closed = true;
+    let r = run([{ type: 'Start', at: 0 }]);
+    r = run([done(r.state)], r.state);
+    r = run([done(r.state)], r.state);
+    const rec = r.commands.find((c) => c.kind === 'record') as Extract<IvrCommand, { kind: 'record' }>;
+    r = run([{ type: 'HungUp', at: 5 }, key('1')], r.state);
+    expect(kinds(r.commands)).toEqual([]);
+    r = run([{ type: 'RecordingDone', recordingId: rec.recordingId, ok: true, durationS: 7, at: 6 }], r.state);
+    expect(kinds(r.commands)).toEqual(['voicemail']);
+    expect(r.state.phase).toBe('ended');
+    closed = false;
+  });
+
+  it('after a reconnect the current step starts again (a lost prompt end does not strand the caller)', () => {
+    const s = toMenu().state;
+    const r = run([{ type: 'Resume', at: 5 }], s);
+    expect(kinds(r.commands)).toEqual(['stopPlayback', 'cancelTimer', 'play main-menu']);
+    expect(r.state).toMatchObject({ stepId: 'menu', phase: 'input' });
   });
 });

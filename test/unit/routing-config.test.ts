@@ -25,7 +25,7 @@ async function problems(files: Record<string, string>, opts?: LoadOptions): Prom
 describe('routing files', () => {
   it('loads the demo configuration', async () => {
     const cfg = await loadRoutingDir(path.join(__dirname, '..', '..', 'config', 'demo'));
-    expect(cfg.numbers.get('5000')?.greeting.length).toBeGreaterThan(0);
+    expect(cfg.numbers.get('5000')).toEqual({ greeting: [], flow: 'main', priority: 0, attributes: {} });
   });
 
   it('merges several files', async () => {
@@ -43,7 +43,7 @@ describe('routing files', () => {
   it('names a missing field and a bad prompt', async () => {
     const out = await problems({ 'a.yaml': 'numbers:\n  "5001": {}\n  "5002":\n    greeting: ["../../etc/passwd"]\n' });
     expect(out).toEqual([
-      'a.yaml:2:3: numbers.5001: needs a greeting, a queue or both',
+      'a.yaml:2:3: numbers.5001: needs a flow, a queue or a greeting',
       expect.stringMatching(/^a\.yaml:4:16: numbers\.5002\.greeting\.0: must be a sound name/),
     ]);
   });
@@ -115,8 +115,12 @@ describe('routing files: ACD', () => {
     expect([...cfg.queues.keys()].sort()).toEqual(['billing', 'sales', 'support']);
     expect(cfg.queues.get('support')).toMatchObject({ strategy: 'most-skilled', rankSkill: 'internet', ringTimeoutS: 15, wrapUpS: 5, serviceLevel: { thresholdS: 20, targetPct: 80 } });
     expect(cfg.queues.get('sales')?.announcements).toMatchObject({ firstAfterS: 15, everyS: 30 });
-    expect(cfg.numbers.get('5000')?.greeting).toEqual(['hello-world', 'demo-thanks']);
+    expect(cfg.numbers.get('5000')?.flow).toBe('main');
+    expect(cfg.numbers.get('5099')?.flow).toBe('after-hours');
     expect(['5001', '5002', '5003'].map((n) => cfg.numbers.get(n)?.queue)).toEqual(['sales', 'support', 'billing']);
+    expect([...cfg.flows.keys()]).toEqual(['main', 'after-hours']);
+    expect([...cfg.schedules.keys()]).toEqual(['always', 'never']);
+    expect(cfg.lookups.get('customers')).toEqual({ id: 'customers', url: 'http://127.0.0.1:8081/customers', method: 'GET', timeoutS: 2 });
     expect(cfg.pauseReasons.has('no-answer')).toBe(true);
   });
 
@@ -386,7 +390,7 @@ describe('routing file JSON Schema', () => {
 
   it('describes the format', () => {
     const schema = JSON.parse(routingFileJsonSchemaText()) as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'numbers']);
+    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'numbers', 'schedules', 'callerLists', 'lookups', 'flows']);
     expect(schema.additionalProperties).toBe(false);
   });
 });

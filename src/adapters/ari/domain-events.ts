@@ -24,6 +24,13 @@ export function domainEventFrom(ev: AriEvent, at: number): CallEvent | undefined
       const callId = channelIdFromTarget(ev.playback.target_uri);
       return callId ? { type: 'PlaybackFinished', callId, playbackId: ev.playback.id, at } : undefined;
     }
+    case 'RecordingFinished':
+    case 'RecordingFailed': {
+      const callId = channelIdFromTarget(ev.recording.target_uri);
+      if (!callId) return undefined;
+      const ok = ev.type === 'RecordingFinished';
+      return { type: 'RecordingDone', callId, recordingId: ev.recording.name, ok, durationS: ok ? (ev.recording.duration ?? 0) : 0, at };
+    }
     case 'ApplicationReplaced':
     case 'EndpointStateChange':
       return undefined;

@@ -85,6 +85,19 @@ export class AriRest {
     return this.request('POST', `/channels/${encodeURIComponent(channelId)}/play/${encodeURIComponent(playbackId)}`, { media: media.join(','), lang });
   }
 
+  /** Records the channel to <spool>/recording/<name>.<format>, with a beep first. */
+  record(channelId: string, o: { name: string; format: string; maxDurationSeconds: number; maxSilenceSeconds: number; beep: boolean; terminateOn: string }): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/record`, {
+      name: o.name,
+      format: o.format,
+      maxDurationSeconds: o.maxDurationSeconds,
+      maxSilenceSeconds: o.maxSilenceSeconds,
+      beep: o.beep,
+      terminateOn: o.terminateOn,
+      ifExists: 'fail',
+    });
+  }
+
   stopPlayback(playbackId: string): Promise<void> {
     return this.request('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
   }

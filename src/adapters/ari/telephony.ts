@@ -19,14 +19,18 @@ export class AriTelephony implements Telephony {
     return this.rest.answer(channelId);
   }
 
-  async play(channelId: string, playbackId: string, media: string[]): Promise<void> {
+  async play(channelId: string, playbackId: string, media: string[], language?: string): Promise<void> {
     try {
-      await this.rest.play(channelId, playbackId, media);
+      await this.rest.play(channelId, playbackId, media, language);
     } catch (err) {
       // 409: a playback with this id exists already, i.e. a retried command: done.
       if (err instanceof AriHttpError && err.conflict) return;
       throw err;
     }
+  }
+
+  async record(channelId: string, name: string, maxSeconds: number, silenceSeconds: number): Promise<void> {
+    await this.rest.record(channelId, { name, format: 'wav', maxDurationSeconds: maxSeconds, maxSilenceSeconds: silenceSeconds, beep: true, terminateOn: '#' });
   }
 
   async playbackActive(playbackId: string): Promise<boolean> {

@@ -33,6 +33,9 @@ export const ChannelDtmfSchema = z.object({
 export const PlaybackSchema = z.object({ id: z.string(), media_uri: z.string(), target_uri: z.string(), state: z.string() });
 export const PlaybackFinishedSchema = z.object({ ...base, type: z.literal('PlaybackFinished'), playback: PlaybackSchema });
 export const EndpointStateChangeSchema = z.object({ ...base, type: z.literal('EndpointStateChange'), endpoint: EndpointSchema });
+export const LiveRecordingSchema = z.object({ name: z.string(), state: z.string(), target_uri: z.string(), duration: z.number().optional(), cause: z.string().optional() });
+export const RecordingFinishedSchema = z.object({ ...base, type: z.literal('RecordingFinished'), recording: LiveRecordingSchema });
+export const RecordingFailedSchema = z.object({ ...base, type: z.literal('RecordingFailed'), recording: LiveRecordingSchema });
 export const ApplicationReplacedSchema = z.object({ ...base, type: z.literal('ApplicationReplaced') });
 
 export const KnownEventSchema = z.discriminatedUnion('type', [
@@ -43,6 +46,8 @@ export const KnownEventSchema = z.discriminatedUnion('type', [
   ChannelDtmfSchema,
   PlaybackFinishedSchema,
   EndpointStateChangeSchema,
+  RecordingFinishedSchema,
+  RecordingFailedSchema,
   ApplicationReplacedSchema,
 ]);
 export type AriEvent = z.infer<typeof KnownEventSchema>;

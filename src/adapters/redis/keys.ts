@@ -51,4 +51,12 @@ export class Keys {
   queueLog(): string {
     return `${this.prefix}:queue_log`;
   }
+  /** Voicemail metadata (the audio is in Asterisk's recording folder as <id>.wav). */
+  voicemail(id: string): string {
+    return `${this.prefix}:voicemail:${id}`;
+  }
+  /** ZSET of voicemail ids by time left. */
+  voicemails(): string {
+    return `${this.prefix}:voicemails`;
+  }
 }

@@ -724,6 +724,8 @@ export class AcdService {
       case 'announce':
         await this.announce(t.callId);
         return;
+      case 'ivr':
+        return; // the call flow's, routed there by the service
     }
   }
 

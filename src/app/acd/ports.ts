@@ -75,7 +75,9 @@ export type AcdTimer =
   | { kind: 'wrap-up-end'; agentId: string; callId: string }
   | { kind: 'step'; callId: string }
   | { kind: 'max-wait'; callId: string }
-  | { kind: 'announce'; callId: string };
+  | { kind: 'announce'; callId: string }
+  /** An IVR flow's deadline (input timeouts); handled by the call flow, not the ACD. */
+  | { kind: 'ivr'; callId: string; timerId: string };
 
 export interface TimerPort {
   set(id: string, due: number, payload: AcdTimer): Promise<void>;

@@ -3,12 +3,15 @@
 // the shape stays: a pure step function.
 import type { Command } from '../commands';
 import type { CallEvent } from '../events';
+import type { IvrState } from '../ivr/engine';
 
 export interface NumberRoute {
   /** Prompts played in order, as Asterisk sound names (e.g. "hello-world"). May be empty when a queue follows. */
   greeting: string[];
   /** The queue the call joins after the greeting; without one the call ends after it. */
   queue?: string;
+  /** An IVR flow instead of a greeting. */
+  flow?: string;
   priority?: number;
   attributes?: Record<string, string | number | boolean>;
 }
@@ -16,7 +19,7 @@ export interface NumberRoute {
 /** What the flow needs to know about configuration, as a lookup by dialled number. */
 export type RouteLookup = (number: string) => NumberRoute | undefined;
 
-export type CallPhase = 'greeting' | 'queued' | 'ended';
+export type CallPhase = 'greeting' | 'ivr' | 'queued' | 'ended';
 
 export interface CallState {
   callId: string;
@@ -32,6 +35,8 @@ export interface CallState {
   digits: string;
   /** Where the call goes after the greeting (from the route, fixed at arrival). */
   queue?: { name: string; priority: number; attributes: Record<string, string | number | boolean> };
+  /** Calls on an IVR flow: the flow's state (phase "ivr" until it ends). */
+  ivr?: IvrState;
 }
 
 export interface StepResult {
@@ -134,6 +139,10 @@ export function step(state: CallState | undefined, event: CallEvent, routes: Rou
       if (state.phase === 'queued') done.commands.unshift({ kind: 'leaveQueue', callId: state.callId });
       return done;
     }
+    case 'FlowTimer':
+    case 'LookupDone':
+    case 'RecordingDone':
+      return { state, commands: [] };
     case 'CallResumed': {
       if (state.phase === 'queued') return { state, commands: [] }; // the ACD reconciles its own part
       // The playback may have ended while we were away: stop whatever is left of it and start the

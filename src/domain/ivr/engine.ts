@@ -10,14 +10,17 @@ export type IvrEvent =
   | { type: 'Timer'; timerId: string; at: number }
   | { type: 'LookupDone'; requestId: string; ok: boolean; fields: Record<string, string>; at: number }
   | { type: 'RecordingDone'; recordingId: string; ok: boolean; durationS: number; at: number }
-  | { type: 'HungUp'; at: number };
+  | { type: 'HungUp'; at: number }
+  /** Switchboard lost sight of the call (ARI reconnect): events may have been missed. */
+  | { type: 'Resume'; at: number };
 
 export type IvrCommand =
   | { kind: 'play'; playbackId: string; prompts: string[]; language: string }
   | { kind: 'stopPlayback'; playbackId: string }
   | { kind: 'setTimer'; timerId: string; at: number }
   | { kind: 'cancelTimer'; timerId: string }
-  | { kind: 'lookup'; requestId: string; lookup: string; params: Record<string, string> }
+  /** `fields`: variable name → dotted path in the answer; the adapter answers with LookupDone keyed by variable name. */
+  | { kind: 'lookup'; requestId: string; lookup: string; params: Record<string, string>; fields: Record<string, string> }
   | { kind: 'record'; recordingId: string; maxSeconds: number; silenceSeconds: number }
   | { kind: 'voicemail'; recordingId: string; mailbox: string; durationS: number; vars: Record<string, string> }
   | { kind: 'enqueue'; queue: string; priority: number; attributes: Record<string, string | number | boolean> }
@@ -25,7 +28,8 @@ export type IvrCommand =
   /** A journal line; never carries a sensitive value. */
   | { kind: 'journal'; event: string; data: Record<string, string | number> };
 
-type Phase = 'prompt' | 'input' | 'lookup' | 'record-prompt' | 'recording' | 'goodbye' | 'queued' | 'ended';
+/** 'recording-after-hangup': the caller hung up to end their message; Asterisk still reports the recording. */
+type Phase = 'prompt' | 'input' | 'lookup' | 'record-prompt' | 'recording' | 'recording-after-hangup' | 'goodbye' | 'queued' | 'ended';
 
 export interface IvrState {
   callId: string;
@@ -155,7 +159,7 @@ class Run {
         const params: Record<string, string> = {};
         for (const name of step.send) if (this.s.vars[name] !== undefined) params[name] = this.s.vars[name]!;
         this.s = { ...this.s, phase: 'lookup' };
-        this.emit({ kind: 'lookup', requestId: id(this.s, 'lk'), lookup: step.lookup, params });
+        this.emit({ kind: 'lookup', requestId: id(this.s, 'lk'), lookup: step.lookup, params, fields: { ...step.fields } });
         return undefined;
       }
       case 'set':
@@ -289,12 +293,15 @@ class Run {
 export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): IvrResult {
   const r = new Run(state, ctx, event.at);
   if (state.phase === 'ended' || (state.phase === 'queued' && event.type !== 'HungUp')) return { state, commands: [] };
+  if (state.phase === 'recording-after-hangup' && event.type !== 'RecordingDone') return { state, commands: [] };
   switch (event.type) {
     case 'Start':
       r.emit({ kind: 'journal', event: 'IVR_START', data: { flow: state.flowId } });
       r.goTo(state.stepId);
       break;
     case 'HungUp': {
+      // Hanging up is how most callers end a voicemail: keep the recording Asterisk is closing.
+      if (state.phase === 'recording') return { state: { ...state, phase: 'recording-after-hangup' }, commands: [{ kind: 'journal', event: 'IVR_HANGUP', data: { step: state.stepId } }] };
       // Leave nothing behind: no timer, no playback, no recording, no half-typed digits.
       const commands: IvrCommand[] = [];
       if (state.prompting) commands.push({ kind: 'stopPlayback', playbackId: id(state, 'pb') });
@@ -313,6 +320,13 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       else if (state.phase === 'goodbye') r.end('hangup step');
       break;
     }
+    case 'Resume':
+      // A prompt end or a lookup answer may have been lost: start the current step again.
+      if (state.phase === 'recording' || state.phase === 'queued') return { state, commands: [] };
+      r.stopPrompt();
+      r.emit({ kind: 'cancelTimer', timerId: id(state, 'tm') });
+      r.goTo(state.stepId);
+      break;
     case 'Digit':
       if (!DIGITS.has(event.digit)) return { state, commands: [] };
       r.digit(event.digit as Digit);
@@ -340,14 +354,15 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       break;
     }
     case 'RecordingDone': {
-      if (event.recordingId !== id(state, 'vm') || state.phase !== 'recording') return { state, commands: [] };
+      if (event.recordingId !== id(state, 'vm') || (state.phase !== 'recording' && state.phase !== 'recording-after-hangup')) return { state, commands: [] };
       const step = r.step();
       if (step?.kind === 'voicemail' && event.ok && event.durationS > 0) {
-        const vars: Record<string, string> = {};
-        for (const [k, v] of Object.entries(r.s.vars)) vars[k] = v;
-        r.emit({ kind: 'voicemail', recordingId: event.recordingId, mailbox: step.mailbox, durationS: event.durationS, vars });
+        r.emit({ kind: 'voicemail', recordingId: event.recordingId, mailbox: step.mailbox, durationS: event.durationS, vars: { ...r.s.vars } });
       }
-      r.end(event.ok ? 'voicemail' : 'voicemail failed');
+      if (state.phase === 'recording-after-hangup') {
+        r.s = { ...r.s, phase: 'ended' };
+        r.emit({ kind: 'journal', event: 'IVR_END', data: { reason: event.ok ? 'voicemail' : 'voicemail failed', step: r.s.stepId } });
+      } else r.end(event.ok ? 'voicemail' : 'voicemail failed');
       break;
     }
   }
