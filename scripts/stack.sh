@@ -287,6 +287,10 @@ install_config() {
   priv mkdir -p "${HOST_ASTDIR}"/{etc,run,log,spool,lib,db,cache}
   priv chown "${ids}" "${HOST_ASTDIR}" "${HOST_ASTDIR}"/{etc,run,log,spool,lib,db,cache}
   priv chmod 0750 "${HOST_ASTDIR}"/{etc,run,spool,lib,db,cache}
+  # ARI recordings (voicemail) go to <spool>/recording; Asterisk does not create it.
+  priv mkdir -p "${HOST_ASTDIR}/spool/recording"
+  priv chown "${ids}" "${HOST_ASTDIR}/spool/recording"
+  priv chmod 0750 "${HOST_ASTDIR}/spool/recording"
   priv chmod 0755 "${HOST_ASTDIR}" "${HOST_ASTDIR}/log"
   for f in "${staged}"/*.conf; do
     name="$(basename "${f}")"

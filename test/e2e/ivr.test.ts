@@ -52,7 +52,14 @@ beforeAll(async () => {
   await waitReady(t);
 });
 
+// Phones belong to the test that started them: later tests expect no agent to answer.
+afterEach(async () => {
+  for (const p of phones.splice(0)) await p.stop();
+});
+
 afterAll(async () => {
+  // SB_TEST_DUMP_LOGS=<folder>: keep the service log (JSON lines) for debugging.
+  if (process.env.SB_TEST_DUMP_LOGS && t) await writeFile(path.join(process.env.SB_TEST_DUMP_LOGS, 'ivr.log'), t.logs.map((l) => JSON.stringify(l)).join('\n'));
   for (const p of phones) await p.stop();
   await t?.stop();
   crm?.close();

@@ -1,6 +1,7 @@
 // SIPp plays callers. Scenarios are generated from options because SIPp takes pauses and
 // timeouts as literal numbers only (no variables).
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +13,30 @@ function pcapFor(digit: string): string {
   const name = digit === '#' ? 'pound' : digit === '*' ? 'star' : digit;
   return `${DTMF_PCAP_DIR}/dtmf_2833_${name}.pcap`;
 }
+
+/**
+ * SIPp replays a pcap byte for byte, and each stock DTMF pcap carries the RTP sequence numbers
+ * and timestamps of the capture it came from (digit 1 lower than digit 3): a "1" sent after a "3"
+ * looks old to Asterisk and is dropped. So every key press of a call gets its own copy, with
+ * sequence numbers and timestamps that keep increasing.
+ */
+export function dtmfPcap(digit: string, press: number): Buffer {
+  const src = readFileSync(pcapFor(digit));
+  const out = Buffer.from(src);
+  let off = 24;
+  let i = 0;
+  while (off + 16 <= out.length) {
+    const incl = out.readUInt32LE(off + 8);
+    const rtp = off + 16 + 42; // Ethernet 14 + IPv4 20 + UDP 8
+    out.writeUInt16BE((1000 + press * 50 + i) & 0xffff, rtp + 2);
+    out.writeUInt32BE(8000 + press * 8000, rtp + 4); // one timestamp per event
+    off += 16 + incl;
+    i++;
+  }
+  return out;
+}
+
+const KEY = (d: string, n: number) => `@DTMF:${d === '#' ? 'pound' : d === '*' ? 'star' : d}:${n}@`;
 
 export interface CallerOptions {
   /** Digits sent as RFC 4733 events right after the answer. */
@@ -70,17 +95,17 @@ Content-Length: 0
 `;
   const cdata = (s: string) => `<![CDATA[\n${s}\n]]>`;
   const parts: string[] = [`<send retrans="500">${cdata(invite)}</send>`];
+  let presses = 0;
+  const press = (d: string) => `<nop><action><exec play_pcap_audio="${KEY(d, presses++)}"/></action></nop>`;
   parts.push('<recv response="100" optional="true"/>', '<recv response="180" optional="true"/>', '<recv response="183" optional="true"/>');
   if (o.expectFailure) {
     parts.push(`<recv response="${o.expectFailure}"/>`, `<send>${cdata(ack())}</send>`);
   } else {
     parts.push('<recv response="200" rtd="true"/>', `<send>${cdata(ack())}</send>`);
-    for (const d of o.digits ?? '') {
-      parts.push(`<nop><action><exec play_pcap_audio="${pcapFor(d)}"/></action></nop>`, '<pause milliseconds="250"/>');
-    }
+    for (const d of o.digits ?? '') parts.push(press(d), '<pause milliseconds="250"/>');
     for (const step of o.script ?? []) {
       if ('pauseMs' in step) parts.push(`<pause milliseconds="${step.pauseMs}"/>`);
-      else if ('keys' in step) for (const d of step.keys) parts.push(`<nop><action><exec play_pcap_audio="${pcapFor(d)}"/></action></nop>`, '<pause milliseconds="250"/>');
+      else if ('keys' in step) for (const d of step.keys) parts.push(press(d), '<pause milliseconds="250"/>');
       else parts.push(`<nop><action><exec play_pcap_audio="${SPEECH_PCAP}"/></action></nop>`, '<pause milliseconds="7500"/>'); // the sample lasts 7.05 s
     }
     if (o.hangupAfterMs !== undefined) {
@@ -112,6 +137,13 @@ Content-Length: 0
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n<scenario name="switchboard caller">\n${parts.join('\n')}\n</scenario>\n`;
 }
 
+async function replaceAsync(text: string, re: RegExp, fn: (m: string, ...groups: string[]) => Promise<string>): Promise<string> {
+  const found = [...text.matchAll(re)];
+  const values = await Promise.all(found.map((m) => fn(m[0], ...m.slice(1))));
+  let i = 0;
+  return text.replace(re, () => values[i++]!);
+}
+
 export interface SippResult {
   code: number;
   output: string;
@@ -125,7 +157,14 @@ export async function placeCall(target: string, number: string, scenarioXml: str
   const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-sipp-'));
   const sf = path.join(dir, 'scenario.xml');
   const mf = path.join(dir, 'messages.log');
-  await writeFile(sf, scenarioXml);
+  // Key presses: write this call's DTMF pcaps and point the scenario at them.
+  const xml = await replaceAsync(scenarioXml, /@DTMF:([0-9a-z]+):(\d+)@/g, async (_m, name: string, n: string) => {
+    const digit = name === 'pound' ? '#' : name === 'star' ? '*' : name;
+    const file = path.join(dir, `dtmf-${n}.pcap`);
+    await writeFile(file, dtmfPcap(digit, Number(n)));
+    return file;
+  });
+  await writeFile(sf, xml);
   const sipPort = await freeUdpPort();
   const mediaPort = await freeUdpPort();
   const args = [target, '-sf', sf, '-s', number, '-m', '1', '-l', '1', '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
