@@ -133,8 +133,9 @@ Switchboard demo is up.
   ARI         ${stack.SWITCHBOARD_ARI_URL ?? ''}
   HTTP        http://127.0.0.1:${http}/readyz
   API         tokens: admin demo-admin-token-0001, supervisor demo-supervisor-token-01
-Try it: a softphone on this machine calling sip:5000@127.0.0.1:5060 hears the greeting;
-5001 (sales), 5002 (support) and 5003 (billing) queue for a registered agent with the skill.
+Try it: a softphone on this machine calling sip:5000@127.0.0.1:5060 reaches the menu
+(1 sales, 2 support, 3 billing, 9 Spanish, 0 sales); 5099 takes a voicemail; 5001 (sales),
+5002 (support) and 5003 (billing) queue straight for a registered agent with the skill.
 `);
 }
 

@@ -40,3 +40,24 @@ test('registration logs agents in and out; each demo number reaches an agent wit
   await got.agent3!.unregister();
   await waitFor('agent3 logged out by unregistering', async () => (await status('agent3')) === 'logged-out');
 });
+
+test('5000: Spanish, then billing with an account number, reaches the Spanish-speaking billing agent', async () => {
+  const en = await AgentPhone.start({ agent: 'agent3', password: 'demo-agent3', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 500 } });
+  phones.push(en);
+  await waitFor('agent3 logged in', async () => (await status('agent3')) === 'available');
+  const es = await AgentPhone.start({ agent: 'agent4', password: 'demo-agent4', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 500 } });
+  phones.push(es);
+  await waitFor('agent4 logged in', async () => (await status('agent4')) === 'available');
+  // agent3 has been idle longer, but does not speak Spanish. (Whether the demo's customer list
+  // answers the lookup or not, the call goes to billing.)
+  const res = await placeCall(target, '5000', callerScenario({ callerNumber: '15550801', script: [{ pauseMs: 500 }, { keys: '9' }, { pauseMs: 500 }, { keys: '3' }, { pauseMs: 500 }, { keys: '123456#' }], byeTimeoutMs: 30_000 }), { rtpPort: 9 });
+  expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
+  expect([es.answered(), en.invites()]).toEqual([1, 0]);
+});
+
+test('5099: the after-hours line takes a voicemail', async () => {
+  const res = await placeCall(target, '5099', callerScenario({ callerNumber: '15550802', codec: 'pcma', script: [{ pauseMs: 4000 }, { speech: true }], hangupAfterMs: 200 }), { rtpPort: 9, timeoutS: 60 });
+  expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
+  await waitFor('the voicemail', async () => (await t.redis.zcard(`${t.prefix}:voicemails`)) === 1, 15_000);
+});
+

@@ -108,6 +108,8 @@ Content-Length: 0
       else if ('keys' in step) for (const d of step.keys) parts.push(press(d), '<pause milliseconds="250"/>');
       else parts.push(`<nop><action><exec play_pcap_audio="${SPEECH_PCAP}"/></action></nop>`, '<pause milliseconds="7500"/>'); // the sample lasts 7.05 s
     }
+    // No pause after the last key: the far end may answer it at once (a BYE during a pause aborts the call).
+    if (parts.at(-1) === '<pause milliseconds="250"/>' && o.hangupAfterMs === undefined) parts.pop();
     if (o.hangupAfterMs !== undefined) {
       parts.push(`<pause milliseconds="${o.hangupAfterMs}"/>`);
       parts.push(`<send retrans="500">${cdata(`BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0

@@ -187,4 +187,12 @@ describe('IVR engine', () => {
     expect(kinds(r.commands)).toEqual(['stopPlayback', 'cancelTimer', 'play main-menu']);
     expect(r.state).toMatchObject({ stepId: 'menu', phase: 'input' });
   });
+
+  it('a key during the greeting ends it and counts as the menu choice (type-ahead)', () => {
+    closed = false;
+    const r0 = run([{ type: 'Start', at: 0 }]);
+    expect(r0.state).toMatchObject({ stepId: 'greet', phase: 'prompt' });
+    const r = run([key('1')], r0.state);
+    expect(kinds(r.commands)).toEqual(['stopPlayback', 'play main-menu', 'stopPlayback', 'cancelTimer', 'enqueue sales p0']);
+  });
 });

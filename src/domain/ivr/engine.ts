@@ -241,6 +241,13 @@ class Run {
 
   digit(d: Digit): void {
     const step = this.step();
+    if (this.s.phase === 'prompt' && step?.kind === 'play') {
+      // Type-ahead: a key during an announcement ends it and counts for the input that follows.
+      this.stopPrompt();
+      this.goTo(step.next);
+      if (this.s.phase === 'input') this.digit(d);
+      return;
+    }
     if (this.s.phase !== 'input' || !step || (step.kind !== 'menu' && step.kind !== 'collect')) return;
     this.stopPrompt();
     this.emit({ kind: 'cancelTimer', timerId: id(this.s, 'tm') });
