@@ -245,7 +245,7 @@ class Run {
       // Type-ahead: a key during an announcement ends it and counts for the input that follows.
       this.stopPrompt();
       this.goTo(step.next);
-      if (this.s.phase === 'input') this.digit(d);
+      if ((this.s.phase as Phase) === 'input') this.digit(d); // goTo changed the phase
       return;
     }
     if (this.s.phase !== 'input' || !step || (step.kind !== 'menu' && step.kind !== 'collect')) return;
