@@ -81,7 +81,19 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const timers = new RedisTimers<AcdTimer>(redis, keys, clock, logger);
   // The store's documents hold AcdEntry, which extends the QueueEntry it is typed with.
   const store = new AcdStore(redis, keys) as unknown as AcdStorePort;
-  const acd = new AcdService({ store, telephony: new AriAcdTelephony(rest, env.SWITCHBOARD_ARI_APP), timers, config: () => config.current, queueLog, clock, logger });
+  // `controller` is created below; the ACD only calls afterCall once calls flow.
+  let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined;
+  const acd = new AcdService({
+    store,
+    telephony: new AriAcdTelephony(rest, env.SWITCHBOARD_ARI_APP),
+    timers,
+    config: () => config.current,
+    queueLog,
+    clock,
+    logger,
+    // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
+    afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
+  });
   const voicemails = new VoicemailStore(redis, keys);
   const flowContext = (): FlowContext => {
     const cfg = config.current;
@@ -117,6 +129,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       saveVoicemail: (v) => voicemails.save(v),
     },
   });
+
+  startFlow = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, at: clock.now() });
 
   let phase: Phase = 'starting';
   let reconcileError = '';

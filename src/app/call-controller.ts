@@ -107,7 +107,7 @@ export class CallController {
     }
     const log = this.callLogger(event.callId);
     const flow = event.type === 'CallArrived' && !before ? this.deps.routes(event.number)?.flow : undefined;
-    if (before?.ivr || flow) {
+    if (before?.ivr || flow || event.type === 'FlowStart') {
       await this.processIvr(before, event, flow, log);
       return;
     }
@@ -163,6 +163,15 @@ export class CallController {
         case 'CallResumed':
           ivrEvent = { type: 'Resume', at: event.at };
           break;
+        case 'FlowStart': {
+          // A new flow on a call in progress (the survey after the agent hung up).
+          const next = ctx.flows.get(event.flow);
+          if (!next || state.phase === 'ended') return;
+          const fresh = newIvrState(state.callId, state.callerId, next, event.at);
+          state = { ...state, phase: 'ivr', ivr: { ...fresh, language: state.ivr?.language ?? fresh.language, vars: state.ivr?.vars ?? {} } };
+          ivrEvent = { type: 'Start', at: event.at };
+          break;
+        }
         default:
           return; // a repeated arrival
       }

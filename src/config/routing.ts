@@ -97,6 +97,7 @@ export const QueueSchema = z.strictObject({
   music: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a music-on-hold class name').default('default').describe('Music-on-hold class'),
   announcements: AnnouncementsSchema.optional().describe('Periodic announcements to waiting callers (off when absent)'),
   maxMissedOffers: positiveInt('maxMissedOffers').default(3).describe('Missed offers in a row before an agent is paused (no-answer)'),
+  survey: z.string().optional().describe('A flow the caller enters when the agent hangs up first (post-call survey)'),
 });
 
 export const AgentSchema = z.strictObject({
@@ -825,6 +826,7 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
           if (r) steps.push({ afterS: s.after, requirement: r });
         }
       });
+      if (q.survey !== undefined && !defined.flows.has(q.survey)) at(src, [...base, 'survey'], `unknown flow "${q.survey}"${didYouMean(q.survey, defined.flows.keys())}`);
       if (q.rankSkill !== undefined && !skills.has(q.rankSkill)) at(src, [...base, 'rankSkill'], `unknown skill "${q.rankSkill}"${didYouMean(q.rankSkill, skills)}`);
       const rankSkill = q.rankSkill ?? (q.strategy === 'most-skilled' ? baseReq?.skills[0] : undefined);
       if (q.strategy === 'most-skilled' && baseReq && rankSkill === undefined) at(src, [...base, 'strategy'], 'most-skilled needs rankSkill (requires reads no skill)');
@@ -856,6 +858,7 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
           ...(ann.periodicPrompt !== undefined ? { periodicPrompt: ann.periodicPrompt } : {}),
         },
         maxMissedOffers: q.maxMissedOffers,
+        ...(q.survey !== undefined ? { survey: q.survey } : {}),
       });
     }
   }

@@ -11,7 +11,9 @@ export type CallEvent =
   // IVR: a flow's deadline came, an HTTP lookup answered (or failed), a recording ended.
   | { type: 'FlowTimer'; callId: string; timerId: string; at: number }
   | { type: 'LookupDone'; callId: string; requestId: string; ok: boolean; fields: Record<string, string>; at: number }
-  | { type: 'RecordingDone'; callId: string; recordingId: string; ok: boolean; durationS: number; at: number };
+  | { type: 'RecordingDone'; callId: string; recordingId: string; ok: boolean; durationS: number; at: number }
+  /** Start a flow on a call already in progress (the post-call survey). */
+  | { type: 'FlowStart'; callId: string; flow: string; at: number };
 
 export const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
 export type Digit = (typeof DIGITS)[number];

@@ -110,7 +110,7 @@ test('each branch reaches its queue and an agent: 1 sales, 3 + account (VIP look
   expect(await enteredQueue('15551003')).toBe('sales');
 
   // Wrong keys: the retry prompt each time, then the fallback to sales after the last try.
-  ok(await call('5000', '15551004', { script: [{ pauseMs: 300 }, { keys: '7' }, { pauseMs: 1500 }, { keys: '8' }, { pauseMs: 1500 }, { keys: '5' }] }));
+  ok(await call('5000', '15551004', { script: [{ pauseMs: 300 }, { keys: '7' }, { pauseMs: 1500 }, { keys: '8' }, { pauseMs: 1500 }, { keys: '6' }] }));
   expect(await enteredQueue('15551004')).toBe('sales');
   expect((await journalOf('15551004')).filter((r) => r.event === 'IVR_INVALID')).toHaveLength(3);
 });
@@ -195,3 +195,17 @@ test('a card number collected as sensitive is found nowhere afterwards; hanging 
   const timers = await t.redis.zrange(`${t.prefix}:timers`, '0', '-1');
   expect(timers.filter((id) => id.startsWith(gone))).toEqual([]);
 });
+
+test('post-call survey: after the agent hangs up, the caller rates the call by keypad and the rating is kept', async () => {
+  const sales = await phone('agent1');
+  await waitFor('agent1 in', async () => (await t.redis.get(`${t.prefix}:acd:agent:agent1`))?.includes('"available"'));
+  // 5 → sales with a survey; the agent answers and hangs up after 0.3 s; the survey asks; the caller presses 4.
+  ok(await call('5000', '15551012', { script: [{ pauseMs: 300 }, { keys: '5' }, { pauseMs: 2500 }, { keys: '4' }] }));
+  await sales.waitForCallEnd(1);
+  const j = await journalOf('15551012');
+  expect(j.some((r) => r.event === 'IVR_START' && r.data === '{"flow":"survey"}')).toBe(true);
+  const rating = j.find((r) => r.event === 'IVR_COLLECTED');
+  expect(JSON.parse(rating!.data!)).toEqual({ step: 'rate', variable: 'rating', value: '4', sensitive: 'no' });
+  expect(JSON.parse((await t.redis.get(`${t.prefix}:call:${j[0]!.callId}`))!).ivr.vars.rating).toBe('4');
+});
+

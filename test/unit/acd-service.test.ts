@@ -3,7 +3,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { QueueLogLine } from '../../src/adapters/queue-log/queue-log';
-import { AcdService, type AcdConfigView } from '../../src/app/acd/acd-service';
+import { AcdService, type AcdConfigView, type AcdDeps } from '../../src/app/acd/acd-service';
 import type { AgentProfile, QueueConfig } from '../../src/domain/acd/model';
 import { agentProfile, queueConfig, req } from '../support/acd-fixtures';
 import { FakeTelephony, MemoryAcdStore, MemoryTimers } from '../support/memory-acd';
@@ -11,7 +11,7 @@ import { FakeTelephony, MemoryAcdStore, MemoryTimers } from '../support/memory-a
 const queue = (id: string, over: Partial<QueueConfig> = {}): QueueConfig => queueConfig(id, { maxMissedOffers: 2, ...over });
 const agent = agentProfile;
 
-function setup(queues: QueueConfig[], agents: AgentProfile[]) {
+function setup(queues: QueueConfig[], agents: AgentProfile[], extra: Partial<AcdDeps> = {}) {
   let now = 1_000_000;
   const store = new MemoryAcdStore();
   const tel = new FakeTelephony();
@@ -25,7 +25,7 @@ function setup(queues: QueueConfig[], agents: AgentProfile[]) {
       cb();
     },
   });
-  const acd = new AcdService({ store, telephony: tel, timers, config: () => config, queueLog: async (l) => void qlog.push(l), clock: { now: () => now }, logger: pino({ level: 'warn' }, sink) });
+  const acd = new AcdService({ store, telephony: tel, timers, config: () => config, queueLog: async (l) => void qlog.push(l), clock: { now: () => now }, logger: pino({ level: 'warn' }, sink), ...extra });
   const events = () => qlog.map((l) => `${l.event}${l.agent !== 'NONE' ? ` ${l.agent}` : ''}${l.callId !== 'NONE' ? ` ${l.callId}` : ''}`);
   const advance = async (ms: number) => {
     now += ms;
@@ -319,5 +319,24 @@ describe('AcdService', () => {
     // The next round, positions unchanged: no position (only when improved), the estimate again.
     await t.advance(20_000);
     expect(t.tel.take().filter((l) => l.startsWith('play c2'))).toEqual(['play c2 c2-ann-2 sound:queue-holdtime,number:3,sound:queue-minutes']);
+  });
+
+  it('a queue with a survey: when the agent hangs up first, the caller is not hung up but handed to the survey', async () => {
+    const started: string[] = [];
+    const t = setup([queue('sales', { survey: 'rate-us' })], [agent('a1', { sales: 5 })], { afterCall: async (c) => void started.push(`${c.callId} ${c.flow}`) });
+    await t.online('a1');
+    await t.call('c1', 'sales');
+    await t.acd.legAnswered('c1-leg-1');
+    t.tel.take();
+    await t.acd.legEnded('c1-leg-1', 'StasisEnd');
+    expect(t.tel.take()).toEqual(['destroy c1-bridge']);
+    expect(started).toEqual(['c1 rate-us']);
+    expect(t.events()).toContain('COMPLETEAGENT a1 c1');
+    // When the caller hangs up first there is no survey.
+    await t.advance(5000);
+    await t.call('c2', 'sales');
+    await t.acd.legAnswered('c2-leg-1');
+    await t.acd.callerLeft('c2');
+    expect(started).toEqual(['c1 rate-us']);
   });
 });

@@ -31,6 +31,8 @@ export interface AcdDeps {
   leaseGraceMs?: number;
   /** Mean patience for the wait estimate (seconds). */
   patienceS?: number;
+  /** The agent hung up first on a queue with a survey: the caller goes on to that flow. */
+  afterCall?: (call: { callId: string; channelId: string; flow: string }) => Promise<void>;
 }
 
 export class UnknownAgent extends Error {
@@ -664,8 +666,15 @@ export class AcdService {
     await this.deps.queueLog({ at, callId, queue: entry.queue, agent: agentId, event: by === 'caller' ? 'COMPLETECALLER' : 'COMPLETEAGENT', data: [holdS, talkS, entry.joinPosition] });
     this.deps.logger.child({ callId, agentId }).info({ by, talkS, wrapUpS: res.wrapUpS }, 'call completed');
     const log = this.deps.logger.child({ callId, agentId });
-    await this.deps.telephony.hangup(by === 'caller' ? entry.legId! : entry.channelId).catch((err: unknown) => log.warn({ err }, 'could not hang up the other side'));
-    await this.deps.telephony.destroyBridge(bridgeIdFor(callId)).catch(() => undefined);
+    const survey = by === 'agent' ? this.deps.config().queues.get(entry.queue)?.survey : undefined;
+    if (survey && this.deps.afterCall) {
+      // The caller stays: out of the bridge and on to the survey.
+      await this.deps.telephony.destroyBridge(bridgeIdFor(callId)).catch(() => undefined);
+      await this.deps.afterCall({ callId, channelId: entry.channelId, flow: survey }).catch((err: unknown) => log.error({ err }, 'could not start the survey'));
+    } else {
+      await this.deps.telephony.hangup(by === 'caller' ? entry.legId! : entry.channelId).catch((err: unknown) => log.warn({ err }, 'could not hang up the other side'));
+      await this.deps.telephony.destroyBridge(bridgeIdFor(callId)).catch(() => undefined);
+    }
     await this.agentChanged(agentId, res.before, res.after, at);
   }
 

@@ -65,6 +65,8 @@ export interface QueueConfig {
   readonly musicClass: string;
   readonly announcements: Announcements;
   readonly maxMissedOffers: number;
+  /** A flow the caller enters when the agent hangs up first (post-call survey). */
+  readonly survey?: string;
 }
 
 export type AgentStatus = 'logged-out' | 'available' | 'reserved' | 'on-call' | 'wrap-up' | 'paused';

@@ -142,6 +142,7 @@ export function step(state: CallState | undefined, event: CallEvent, routes: Rou
     case 'FlowTimer':
     case 'LookupDone':
     case 'RecordingDone':
+    case 'FlowStart':
       return { state, commands: [] };
     case 'CallResumed': {
       if (state.phase === 'queued') return { state, commands: [] }; // the ACD reconciles its own part

@@ -291,7 +291,8 @@ class Run {
       return;
     }
     if (!step.sensitive) this.s = { ...this.s, vars: { ...this.s.vars, [step.variable]: typed }, buffer: '' };
-    this.emit({ kind: 'journal', event: 'IVR_COLLECTED', data: { step: this.s.stepId, variable: step.variable, length: typed.length, sensitive: step.sensitive ? 'yes' : 'no' } });
+    // A non-sensitive value (an account number, a survey rating) is journaled with the call; a sensitive one never.
+    this.emit({ kind: 'journal', event: 'IVR_COLLECTED', data: step.sensitive ? { step: this.s.stepId, variable: step.variable, length: typed.length, sensitive: 'yes' } : { step: this.s.stepId, variable: step.variable, value: typed, sensitive: 'no' } });
     this.goTo(step.next);
   }
 }
