@@ -133,7 +133,9 @@ export class CallController {
         await this.deps.telephony.hangup(event.channelId, 'congestion');
         return;
       }
-      state = { callId: event.callId, channelId: event.channelId, number: event.number, callerId: event.callerId, phase: 'ivr', arrivedAt: event.at, remaining: [], playbackSeq: 0, digits: '', ivr: newIvrState(event.callId, event.callerId, flow, event.at) };
+      const fresh = newIvrState(event.callId, event.callerId, flow, event.at);
+      const language = this.deps.routes(event.number)?.language; // the number's language overrides the flow's
+      state = { callId: event.callId, channelId: event.channelId, number: event.number, callerId: event.callerId, phase: 'ivr', arrivedAt: event.at, remaining: [], playbackSeq: 0, digits: '', ivr: language ? { ...fresh, language } : fresh };
       pre.push(
         { kind: 'journal', entry: { type: 'CALL_ARRIVED', callId: event.callId, number: event.number, callerId: event.callerId, at: event.at } },
         { kind: 'answer', channelId: event.channelId },

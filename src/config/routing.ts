@@ -117,6 +117,7 @@ export const PauseReasonSchema = z.strictObject({ label: z.string().min(1) });
 
 export const NumberRouteSchema = z.strictObject({
   flow: identifier.optional().describe('IVR flow the call runs (instead of greeting and queue)'),
+  language: languageCode.optional().describe("The call's language from this number (overrides the flow's; for a queue, call.language)"),
   greeting: z.array(soundName).optional().describe('Prompts played in order (before queueing, when queue is set)'),
   queue: identifier.optional().describe('Queue the call joins'),
   priority: z.number().int('priority must be a whole number').default(0).describe('Queue priority: higher is answered first'),
@@ -238,6 +239,7 @@ export const CollectSchema = z.strictObject({
 
 export const SetSchema = z.strictObject({
   language: languageCode.optional().describe("The call's language (prompts, call.language)"),
+  languageFrom: variableName.optional().describe("The call's language from a variable (e.g. a lookup field); ignored unless it holds a language code"),
   vars: z
     .record(variableName, z.string({ error: 'a variable holds text: quote numbers and true/false' }))
     .default({})
@@ -387,6 +389,8 @@ type ParsedLookup = z.output<typeof LookupSchema>;
 // Output
 
 export interface NumberRouteConfig {
+  /** The call's language from the number (a flow's starting language; a queue's call.language). */
+  language?: string;
   /** Prompts played in order; before queueing when `queue` is set (may then be empty; always empty with `flow`). */
   greeting: string[];
   queue?: string;
@@ -1034,6 +1038,7 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
           step = {
             kind: 'set',
             ...(st.language !== undefined ? { language: st.language } : {}),
+            ...(st.languageFrom !== undefined ? { languageFrom: st.languageFrom } : {}),
             vars: { ...st.vars },
             ...(st.priority !== undefined ? { priority: st.priority } : {}),
             attributes: { ...st.attributes },
@@ -1170,8 +1175,9 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
         for (const key of ['greeting', 'queue', 'priority', 'attributes'] as const) {
           if (valueAt(src.raw, [...base, key]) !== undefined) at(src, [...base, key], `a number with a flow has no ${key} (the flow decides it)`, true);
         }
+        if (n.language !== undefined) checkLanguage(src, [...base, 'language'], n.language);
         if (problems.length > before) continue;
-        numbers.set(number, { greeting: [], flow: n.flow, priority: 0, attributes: {} });
+        numbers.set(number, { greeting: [], flow: n.flow, priority: 0, attributes: {}, ...(n.language !== undefined ? { language: n.language } : {}) });
         continue;
       }
       if (n.queue === undefined) {
@@ -1185,7 +1191,10 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
         else checkLanguage(src, [...base, 'attributes', 'language'], lang);
       }
       if (problems.length > before) continue;
-      numbers.set(number, { greeting: [...greeting], ...(n.queue !== undefined ? { queue: n.queue } : {}), priority: n.priority, attributes: { ...n.attributes } as CallAttributes });
+      if (n.language !== undefined) checkLanguage(src, [...base, 'language'], n.language);
+      // A number's language reaches the queue as call.language (an explicit attribute wins).
+      const attributes = { ...(n.language !== undefined ? { language: n.language } : {}), ...n.attributes } as CallAttributes;
+      numbers.set(number, { greeting: [...greeting], ...(n.queue !== undefined ? { queue: n.queue } : {}), priority: n.priority, attributes, ...(n.language !== undefined ? { language: n.language } : {}) });
     }
   }
 

@@ -195,4 +195,23 @@ describe('IVR engine', () => {
     const r = run([key('1')], r0.state);
     expect(kinds(r.commands)).toEqual(['stopPlayback', 'play main-menu', 'stopPlayback', 'cancelTimer', 'enqueue sales p0']);
   });
+
+  it('set.languageFrom takes the language from a variable (a lookup field) when it is a language code', () => {
+    const lang: Flow = {
+      id: 'lang',
+      start: 'a',
+      language: 'en',
+      steps: new Map<string, Step>([
+        ['a', { kind: 'set', vars: { preferred: 'es' }, attributes: {}, next: 'b' }],
+        ['b', { kind: 'set', languageFrom: 'preferred', vars: {}, attributes: {}, next: 'c' }],
+        ['c', { kind: 'set', vars: { preferred: 'not a language!' }, attributes: {}, next: 'd' }],
+        ['d', { kind: 'set', languageFrom: 'preferred', vars: {}, attributes: {}, next: 'e' }],
+        ['e', { kind: 'play', prompts: ['hello'], next: 'e' }],
+      ]),
+    };
+    const c2: FlowContext = { ...ctx, flows: new Map([['lang', lang]]) };
+    const r = ivrStep(newIvrState('c1', '+1', lang, 0), { type: 'Start', at: 0 }, c2);
+    expect(r.state.language).toBe('es');
+    expect(kinds(r.commands)).toEqual(['play hello (es)']);
+  });
 });

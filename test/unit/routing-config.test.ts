@@ -292,6 +292,19 @@ describe('routing files: ACD', () => {
     ]);
   });
 
+  it("a number's language: a flow starts in it, a queue gets it as call.language; an unknown one is refused", async () => {
+    const flows = 'flows:\n  main:\n    start: a\n    steps:\n      a: { play: [hello-world], next: b }\n      b: { hangup: {} }\n';
+    const dir = await dirWith({
+      'a.yaml': CATALOG,
+      'b.yaml': `${flows}queues:\n  sales: { requires: "skill.sales >= 1" }\nnumbers:\n  "5000": { flow: main, language: es }\n  "5001": { queue: sales, language: es }\n`,
+    });
+    const cfg = await loadRoutingDir(dir);
+    expect(cfg.numbers.get('5000')).toMatchObject({ flow: 'main', language: 'es' });
+    expect(cfg.numbers.get('5001')).toMatchObject({ queue: 'sales', attributes: { language: 'es' } });
+    const out = await problems({ 'a.yaml': CATALOG, 'b.yaml': `${flows}numbers:\n  "5000": { flow: main, language: fr }\n` });
+    expect(out).toEqual([expect.stringMatching(/^b\.yaml:8:\d+: numbers\.5000\.language: .*fr/)]);
+  });
+
   it('refuses queue exits that send a call round in a loop', async () => {
     const out = await problems({
       'a.yaml': CATALOG,

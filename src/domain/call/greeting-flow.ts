@@ -12,6 +12,8 @@ export interface NumberRoute {
   queue?: string;
   /** An IVR flow instead of a greeting. */
   flow?: string;
+  /** The call's language from the number. */
+  language?: string;
   priority?: number;
   attributes?: Record<string, string | number | boolean>;
 }

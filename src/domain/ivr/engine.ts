@@ -64,6 +64,9 @@ export interface IvrResult {
 /** Steps run without waiting for the caller before the engine calls it a loop. */
 export const MAX_HOPS = 50;
 
+/** A language a variable may carry (from a lookup): "es", "pt_BR"… anything else is ignored. */
+const LANGUAGE_CODE = /^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?$/;
+
 const DIGITS = new Set(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#']);
 
 export function newIvrState(callId: string, callerId: string, flow: Flow, at: number): IvrState {
@@ -162,15 +165,17 @@ class Run {
         this.emit({ kind: 'lookup', requestId: id(this.s, 'lk'), lookup: step.lookup, params, fields: { ...step.fields } });
         return undefined;
       }
-      case 'set':
+      case 'set': {
+        const fromVar = step.languageFrom !== undefined ? this.s.vars[step.languageFrom] : undefined;
         this.s = {
           ...this.s,
-          language: step.language ?? this.s.language,
+          language: fromVar !== undefined && LANGUAGE_CODE.test(fromVar) ? fromVar : (step.language ?? this.s.language),
           vars: { ...this.s.vars, ...step.vars },
           priority: step.priority ?? this.s.priority,
           attributes: { ...this.s.attributes, ...step.attributes },
         };
         return step.next;
+      }
       case 'queue':
         this.s = { ...this.s, phase: 'queued' };
         this.emit({ kind: 'enqueue', queue: step.queue, priority: step.priority ?? this.s.priority, attributes: { ...this.s.attributes, language: this.s.language } });

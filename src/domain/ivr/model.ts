@@ -53,6 +53,8 @@ export type Step =
   | {
       readonly kind: 'set';
       readonly language?: string;
+      /** Take the language from this variable (e.g. a lookup field) when it holds a language code. */
+      readonly languageFrom?: string;
       readonly vars: Readonly<Record<string, string>>;
       readonly priority?: number;
       /** Call attributes the queue's requirements can read (call.<name>). */
