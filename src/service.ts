@@ -25,7 +25,7 @@ import { scheduleStateAt } from './domain/ivr/schedule';
 import type { FlowContext } from './domain/ivr/model';
 import { AcdService, callIdOfLeg, LEG_MARK } from './app/acd/acd-service';
 import type { AcdStorePort, AcdTimer } from './app/acd/ports';
-import { CallController } from './app/call-controller';
+import { CallController, DIAL_MARK } from './app/call-controller';
 import { systemClock, type Clock } from './app/ports';
 import { reconcile } from './app/reconcile';
 import type { Env } from './config/env';
@@ -100,6 +100,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     return {
       flows: cfg.flows,
       lookups: cfg.lookups,
+      destinations: cfg.destinations,
       callerLists: cfg.callerLists,
       // A schedule the flow names but the configuration lost (a reload) counts as closed.
       scheduleState: (id, at) => {
@@ -118,6 +119,19 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     routes: (n) => config.current.numbers.get(n),
     ivr: {
       context: flowContext,
+      dial: async (dialId, callId, callerId, destination) => {
+        try {
+          await rest.originate({ endpoint: destination.endpoint, channelId: dialId, app: env.SWITCHBOARD_ARI_APP, appArgs: ['dial', callId], callerId, timeoutS: destination.timeoutS });
+          return true;
+        } catch (err) {
+          logger.warn({ err, callId, destination: destination.id }, 'could not dial the destination');
+          return false;
+        }
+      },
+      connect: async (callId, channelIds) => {
+        await rest.createBridge(`${callId}-dial-bridge`, 'mixing');
+        await rest.addToBridge(`${callId}-dial-bridge`, channelIds);
+      },
       setTimer: (timerId, at, callId) => timers.set(timerId, at, { kind: 'ivr', callId, timerId }),
       cancelTimer: (timerId) => timers.cancel(timerId),
       lookup: async (lookupId, params, fields) => {
@@ -142,7 +156,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const runReconcile = async (gen: number): Promise<void> => {
     if (gen !== generation) return; // the connection it was for is gone
     try {
-      await reconcile({ telephony, calls, controller, clock, logger, ownedElsewhere: (id) => id.includes(LEG_MARK) });
+      await reconcile({ telephony, calls, controller, clock, logger, ownedElsewhere: (id) => id.includes(LEG_MARK) || id.includes(DIAL_MARK) });
       await acd.refreshEndpoints();
       await acd.reconcile();
       if (gen === generation && phase === 'reconciling') {
@@ -168,6 +182,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     if (ev.type === 'EndpointStateChange') {
       const endpoint = `${ev.endpoint.technology}/${ev.endpoint.resource}`;
       void acd.endpointChanged(endpoint).catch((err: unknown) => logger.error({ err, endpoint }, 'endpoint update failed'));
+      return;
+    }
+    // A flow's dial leg: its answer and its end are events of the caller's call.
+    if ('channel' in ev && ev.channel.id.includes(DIAL_MARK)) {
+      const dialId = ev.channel.id;
+      const callId = dialId.slice(0, dialId.indexOf(DIAL_MARK));
+      if (ev.type === 'StasisStart') void controller.handle({ type: 'DialAnswered', callId, dialId, at: clock.now() });
+      else if (ev.type === 'ChannelDestroyed' || ev.type === 'StasisEnd') void controller.handle({ type: 'DialEnded', callId, dialId, at: clock.now() });
       return;
     }
     // Agent legs belong to the ACD; everything else is a caller's channel and goes to the call flow.

@@ -6,7 +6,7 @@ import { playbackIdFor, step, type CallState, type RouteLookup } from '../domain
 import type { Command } from '../domain/commands';
 import type { CallEvent } from '../domain/events';
 import { ivrStep, newIvrState, persistable, type IvrCommand, type IvrEvent, type IvrState } from '../domain/ivr/engine';
-import type { FlowContext } from '../domain/ivr/model';
+import type { Destination, FlowContext } from '../domain/ivr/model';
 import type { CallRepository, ChannelInfo, Clock, Journal, Telephony } from './ports';
 
 export interface VoicemailRecord {
@@ -21,9 +21,16 @@ export interface VoicemailRecord {
   vars: Record<string, string>;
 }
 
+/** Dial legs of a flow's dial step are named <callId>-dial-<n>. */
+export const DIAL_MARK = '-dial-';
+
 /** What the IVR needs around the pure engine. */
 export interface IvrPorts {
   context(): FlowContext;
+  /** Rings a configured destination on channel `dialId`; false when Asterisk refused at once. */
+  dial(dialId: string, callId: string, callerId: string, destination: Destination): Promise<boolean>;
+  /** Bridges the caller with the answered destination. */
+  connect(callId: string, channelIds: string[]): Promise<void>;
   setTimer(timerId: string, at: number, callId: string): Promise<void>;
   cancelTimer(timerId: string): Promise<void>;
   lookup(lookupId: string, params: Record<string, string>, fields: Record<string, string>): Promise<{ ok: boolean; fields: Record<string, string>; reason?: string }>;
@@ -45,6 +52,16 @@ export interface CallControllerDeps {
   routes: RouteLookup;
   clock: Clock;
   logger: Logger;
+}
+
+/** The Asterisk channel id of a flow's dial: <callId>-dial-<n>, from the engine's …-ivr-dl-<n>. */
+export function dialChannel(callId: string, dialId: string): string {
+  return `${callId}${DIAL_MARK}${dialId.slice(dialId.lastIndexOf('-') + 1)}`;
+}
+
+/** The engine's dial id from a dial channel id (events from Asterisk carry the channel id). */
+export function engineDialId(callId: string, id: string): string {
+  return id.includes(DIAL_MARK) ? `${callId}-ivr-dl-${id.slice(id.lastIndexOf('-') + 1)}` : id;
 }
 
 export class CallController {
@@ -165,6 +182,12 @@ export class CallController {
         case 'CallResumed':
           ivrEvent = { type: 'Resume', at: event.at };
           break;
+        case 'DialAnswered':
+          ivrEvent = { type: 'DialAnswered', dialId: engineDialId(state.callId, event.dialId), at: event.at };
+          break;
+        case 'DialEnded':
+          ivrEvent = { type: 'DialEnded', dialId: engineDialId(state.callId, event.dialId), at: event.at };
+          break;
         case 'FlowStart': {
           // A new flow on a call in progress (the survey after the agent hung up).
           const next = ctx.flows.get(event.flow);
@@ -234,6 +257,20 @@ export class CallController {
           return;
         case 'hangup':
           await this.deps.telephony.hangup(call.channelId, 'normal');
+          return;
+        case 'dial': {
+          const dest = ivr.context().destinations.get(c.destination);
+          const channel = dialChannel(call.callId, c.dialId);
+          if (!dest || !(await ivr.dial(channel, call.callId, call.callerId, dest))) {
+            void this.handle({ type: 'DialEnded', callId: call.callId, dialId: c.dialId, at: this.deps.clock.now() });
+          }
+          return;
+        }
+        case 'connect':
+          await ivr.connect(call.callId, [call.channelId, dialChannel(call.callId, c.dialId)]);
+          return;
+        case 'hangupDial':
+          await this.deps.telephony.hangup(dialChannel(call.callId, c.dialId), 'normal');
           return;
         case 'journal':
           await this.deps.journal.append({ type: 'IVR', callId: call.callId, event: c.event, data: JSON.stringify(c.data), at });

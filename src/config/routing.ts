@@ -7,7 +7,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Docume
 import { z } from 'zod';
 import { compileRequirement, didYouMean, ExpressionError } from '../domain/acd/expression';
 import type { AgentProfile, CallAttributes, QueueConfig, QueueExit, QueueStep, Requirement, Strategy } from '../domain/acd/model';
-import type { Condition, Digit, Flow, Lookup, Step } from '../domain/ivr/model';
+import type { Condition, Destination, Digit, Flow, Lookup, Step } from '../domain/ivr/model';
 import { isValidTimeZone, parseTimeRange, WEEKDAYS, type DayOverride, type Schedule, type TimeRange, type Weekday } from '../domain/ivr/schedule';
 
 // ---------------------------------------------------------------------------------------------
@@ -186,6 +186,14 @@ const isHttpUrl = (u: string): boolean => {
   }
 };
 
+export const DestinationSchema = z.strictObject({
+  endpoint: z
+    .string()
+    .regex(/^(PJSIP|SIP|IAX2)\/[A-Za-z0-9_.@-]+$/, 'must be an Asterisk endpoint like "PJSIP/operator" or "PJSIP/+34910000000@trunk"')
+    .describe('Dialled as configured: never built from caller input'),
+  timeout: positiveSeconds('timeout').max(120, 'timeout must be at most 120 seconds').default(30).describe('Seconds to ring before the dial step fails'),
+});
+
 export const LookupSchema = z.strictObject({
   url: z
     .string()
@@ -296,7 +304,7 @@ export const ConditionSchema = z
     }
   });
 
-export const STEP_KINDS = ['play', 'menu', 'collect', 'lookup', 'branch', 'set', 'queue', 'transfer', 'voicemail', 'hangup', 'goto'] as const;
+export const STEP_KINDS = ['play', 'menu', 'collect', 'lookup', 'branch', 'set', 'queue', 'transfer', 'dial', 'voicemail', 'hangup', 'goto'] as const;
 type StepKind = (typeof STEP_KINDS)[number];
 const STEP_EXTRA_KEYS = ['next', 'onFailure', 'send', 'fields', 'else', 'priority'] as const;
 type StepExtraKey = (typeof STEP_EXTRA_KEYS)[number];
@@ -309,6 +317,7 @@ const STEP_KEYS: Record<StepKind, { required: readonly StepExtraKey[]; optional:
   set: { required: ['next'], optional: [] },
   queue: { required: [], optional: ['priority'] },
   transfer: { required: [], optional: [] },
+  dial: { required: ['onFailure'], optional: [] },
   voicemail: { required: [], optional: [] },
   hangup: { required: [], optional: [] },
   goto: { required: [], optional: [] },
@@ -328,11 +337,12 @@ export const StepSchema = z
     set: SetSchema.optional().describe('Set language, variables, priority or attributes, then go to next'),
     queue: identifier.optional().describe('Join this queue (the flow ends)'),
     transfer: identifier.optional().describe("Continue in another flow's start"),
+    dial: identifier.optional().describe('Ring a configured destination and connect the caller (onFailure if it does not answer)'),
     voicemail: VoicemailSchema.optional().describe('Record a message for a mailbox, then hang up'),
     hangup: HangupSchema.optional(),
     goto: identifier.optional().describe('Go to another step'),
     next: identifier.optional().describe('Following step (play, collect, lookup, set)'),
-    onFailure: identifier.optional().describe('lookup: step when the lookup fails or times out'),
+    onFailure: identifier.optional().describe('lookup: step when the lookup fails or times out; dial: when the destination does not answer'),
     send: z.array(variableName).optional().describe('lookup: call variables sent'),
     fields: z.record(variableName, fieldPath).optional().describe('lookup: variable → dotted path in the JSON answer'),
     else: identifier.optional().describe('branch: step when no rule holds'),
@@ -370,6 +380,7 @@ export const RoutingFileSchema = z
     schedules: z.record(identifier, ScheduleSchema).optional().describe('Hours of operation, for flow branches'),
     callerLists: z.record(identifier, CallerListSchema).optional().describe('Named lists of caller numbers, for flow branches'),
     lookups: z.record(identifier, LookupSchema).optional().describe('HTTP lookups flows can call'),
+    destinations: z.record(identifier, DestinationSchema).optional().describe('Endpoints a flow may dial (dial step), from configuration only'),
     flows: z.record(identifier, FlowSchema).optional().describe('IVR flows (numbers reach them with flow:)'),
   })
   .meta({ title: 'Switchboard routing file', description: 'One file of a Switchboard routing folder (all *.yaml files are merged).' });
@@ -384,6 +395,7 @@ type ParsedStep = z.output<typeof StepSchema>;
 type ParsedCondition = z.output<typeof ConditionSchema>;
 type ParsedSchedule = z.output<typeof ScheduleSchema>;
 type ParsedLookup = z.output<typeof LookupSchema>;
+type ParsedDestination = z.output<typeof DestinationSchema>;
 
 // ---------------------------------------------------------------------------------------------
 // Output
@@ -414,6 +426,7 @@ export interface RoutingConfig {
   queues: ReadonlyMap<string, QueueConfig>;
   flows: ReadonlyMap<string, Flow>;
   lookups: ReadonlyMap<string, Lookup>;
+  destinations: ReadonlyMap<string, Destination>;
   /** List name → caller numbers as they arrive. */
   callerLists: ReadonlyMap<string, ReadonlySet<string>>;
   schedules: ReadonlyMap<string, Schedule>;
@@ -548,8 +561,8 @@ interface Source {
   data: Partial<ParsedFile>;
 }
 
-type Section = 'agents' | 'queues' | 'numbers' | 'pauseReasons' | 'schedules' | 'callerLists' | 'lookups' | 'flows';
-const SECTIONS: readonly Section[] = ['pauseReasons', 'agents', 'queues', 'numbers', 'schedules', 'callerLists', 'lookups', 'flows'];
+type Section = 'agents' | 'queues' | 'numbers' | 'pauseReasons' | 'schedules' | 'callerLists' | 'lookups' | 'destinations' | 'flows';
+const SECTIONS: readonly Section[] = ['pauseReasons', 'agents', 'queues', 'numbers', 'schedules', 'callerLists', 'lookups', 'destinations', 'flows'];
 const SECTION_NOUN: Record<Section, string> = {
   agents: 'agent',
   queues: 'queue',
@@ -558,6 +571,7 @@ const SECTION_NOUN: Record<Section, string> = {
   schedules: 'schedule',
   callerLists: 'caller list',
   lookups: 'lookup',
+  destinations: 'destination',
   flows: 'flow',
 };
 const ENTRY_SCHEMA = {
@@ -568,9 +582,10 @@ const ENTRY_SCHEMA = {
   schedules: ScheduleSchema,
   callerLists: CallerListSchema,
   lookups: LookupSchema,
+  destinations: DestinationSchema,
   flows: FlowSchema,
 } as const;
-const KEY_SCHEMA = { agents: identifier, queues: identifier, numbers: dialledNumber, pauseReasons: identifier, schedules: identifier, callerLists: identifier, lookups: identifier, flows: identifier } as const;
+const KEY_SCHEMA = { agents: identifier, queues: identifier, numbers: dialledNumber, pauseReasons: identifier, schedules: identifier, callerLists: identifier, lookups: identifier, destinations: identifier, flows: identifier } as const;
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -912,8 +927,10 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
   const callerLists = new Map<string, ReadonlySet<string>>();
   for (const src of sources) for (const [id, list] of Object.entries(src.data.callerLists ?? {})) callerLists.set(id, new Set(list));
   const lookups = new Map<string, Lookup>();
+  const destinations = new Map<string, Destination>();
   for (const src of sources) {
     for (const [id, l] of Object.entries(src.data.lookups ?? {}) as [string, ParsedLookup][]) lookups.set(id, { id, url: l.url, method: l.method, timeoutS: l.timeout });
+    for (const [id, d] of Object.entries(src.data.destinations ?? {}) as [string, ParsedDestination][]) destinations.set(id, { id, endpoint: d.endpoint, timeoutS: d.timeout });
   }
 
   // Flows
@@ -965,7 +982,7 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
           names.forEach((n, i) => prompts.push({ src, path: [...p, i], name: n, flowStep: `${id}\0${name}` }));
           return [...names];
         };
-        const refTo = (p: Path, section: 'queues' | 'lookups' | 'schedules' | 'callerLists' | 'flows', ref: string): void => {
+        const refTo = (p: Path, section: 'queues' | 'lookups' | 'destinations' | 'schedules' | 'callerLists' | 'flows', ref: string): void => {
           if (!defined[section].has(ref)) at(src, p, `unknown ${SECTION_NOUN[section]} "${ref}"${didYouMean(ref, defined[section].keys())}`);
         };
         let step: Step | undefined;
@@ -1050,6 +1067,9 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
         } else if (s.transfer !== undefined) {
           refTo([...sp, 'transfer'], 'flows', s.transfer);
           step = { kind: 'transfer', flow: s.transfer };
+        } else if (s.dial !== undefined) {
+          refTo([...sp, 'dial'], 'destinations', s.dial);
+          step = { kind: 'dial', destination: s.dial, onFailure: edge([...sp, 'onFailure'], s.onFailure!) };
         } else if (s.voicemail !== undefined) {
           const v = s.voicemail;
           step = { kind: 'voicemail', prompts: promptsAt([...sp, 'voicemail', 'prompt'], v.prompt), mailbox: v.mailbox, maxSeconds: v.maxSeconds, silenceSeconds: v.silenceSeconds };
@@ -1224,7 +1244,7 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
   }
 
   if (problems.length > 0) throw sorted(problems, files);
-  return { numbers, skills, languages, pauseReasons, agents, queues, flows, lookups, callerLists, schedules, files };
+  return { numbers, skills, languages, pauseReasons, agents, queues, flows, lookups, destinations, callerLists, schedules, files };
 }
 
 interface Edge {

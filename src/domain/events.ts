@@ -12,6 +12,9 @@ export type CallEvent =
   | { type: 'FlowTimer'; callId: string; timerId: string; at: number }
   | { type: 'LookupDone'; callId: string; requestId: string; ok: boolean; fields: Record<string, string>; at: number }
   | { type: 'RecordingDone'; callId: string; recordingId: string; ok: boolean; durationS: number; at: number }
+  /** A dial step's destination answered / is gone. */
+  | { type: 'DialAnswered'; callId: string; dialId: string; at: number }
+  | { type: 'DialEnded'; callId: string; dialId: string; at: number }
   /** Start a flow on a call already in progress (the post-call survey). */
   | { type: 'FlowStart'; callId: string; flow: string; at: number };
 

@@ -209,3 +209,17 @@ test('post-call survey: after the agent hangs up, the caller rates the call by k
   expect(JSON.parse((await t.redis.get(`${t.prefix}:call:${j[0]!.callId}`))!).ivr.vars.rating).toBe('4');
 });
 
+test('dial: 8 rings the configured operator desk and connects the caller; no answer falls back to voicemail', async () => {
+  const desk = await AgentPhone.start({ agent: 'agent2', password: 'demo-agent2', target, behaviour: { kind: 'answer', afterMs: 200, hangupAfterMs: 1000 } });
+  phones.push(desk);
+  ok(await call('5000', '15551013', { script: [{ pauseMs: 300 }, { keys: '8' }] })); // the desk hangs up after 1 s: BYE to the caller
+  expect(desk.answered()).toBe(1);
+  expect((await journalOf('15551013')).map((r) => r.event).filter(Boolean)).toEqual(expect.arrayContaining(['IVR_DIAL', 'IVR_DIAL_ANSWERED']));
+  await desk.stop();
+  // Nobody there (not registered): the dial fails and the flow goes to its failure step.
+  ok(await call('5000', '15551014', { script: [{ pauseMs: 300 }, { keys: '8' }, { pauseMs: 1500 }], hangupAfterMs: 500 }));
+  const j = await journalOf('15551014');
+  expect(j.some((r) => r.event === 'IVR_DIAL_FAILED')).toBe(true);
+  expect(j.some((r) => r.event === 'IVR_STEP' && r.data!.includes('"step":"closed"'))).toBe(true);
+});
+

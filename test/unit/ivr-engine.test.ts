@@ -19,6 +19,7 @@ const steps: Record<string, Step> = {
   loop1: { kind: 'goto', next: 'loop2' },
   loop2: { kind: 'goto', next: 'loop1' },
   other: { kind: 'transfer', flow: 'after-hours' },
+  operator: { kind: 'dial', destination: 'operator', onFailure: 'closed' },
 };
 const main: Flow = { id: 'main', start: 'greet', language: 'en', steps: new Map(Object.entries(steps)) };
 const afterHours: Flow = { id: 'after-hours', start: 'bye', language: 'en', steps: new Map([['bye', { kind: 'hangup', prompts: [] } as Step]]) };
@@ -26,6 +27,7 @@ let closed = false;
 const ctx: FlowContext = {
   flows: new Map([['main', main], ['after-hours', afterHours]]),
   lookups: new Map([['customers', { id: 'customers', url: 'http://127.0.0.1:1/c', method: 'GET', timeoutS: 2 }]]),
+  destinations: new Map([['operator', { id: 'operator', endpoint: 'PJSIP/operator', timeoutS: 20 }]]),
   callerLists: new Map([['vip', new Set(['+100'])]]),
   scheduleState: () => (closed ? 'closed' : 'open'),
 };
@@ -213,5 +215,18 @@ describe('IVR engine', () => {
     const r = ivrStep(newIvrState('c1', '+1', lang, 0), { type: 'Start', at: 0 }, c2);
     expect(r.state.language).toBe('es');
     expect(kinds(r.commands)).toEqual(['play hello (es)']);
+  });
+
+  it('dial: rings a configured destination, connects on answer, ends when it hangs up; no answer takes onFailure', () => {
+    const at = { ...toMenu().state, stepId: 'operator', phase: 'prompt' as const };
+    let r = run([{ type: 'Start', at: 0 }], at);
+    const dial = r.commands.find((c) => c.kind === 'dial') as Extract<IvrCommand, { kind: 'dial' }>;
+    expect(dial).toEqual({ kind: 'dial', dialId: expect.stringMatching(/^c1-ivr-dl-\d+$/), destination: 'operator' });
+    const answered = run([{ type: 'DialAnswered', dialId: dial.dialId, at: 1 }], r.state);
+    expect(kinds(answered.commands)).toEqual(['connect']);
+    expect(kinds(run([{ type: 'DialEnded', dialId: dial.dialId, at: 2 }], answered.state).commands)).toEqual(['hangup']);
+    expect(kinds(run([{ type: 'HungUp', at: 2 }], answered.state).commands)).toEqual(['hangupDial']);
+    r = run([{ type: 'DialEnded', dialId: dial.dialId, at: 1 }], r.state);
+    expect(r.state.stepId).toBe('closed');
   });
 });

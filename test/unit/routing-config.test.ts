@@ -403,7 +403,7 @@ describe('routing file JSON Schema', () => {
 
   it('describes the format', () => {
     const schema = JSON.parse(routingFileJsonSchemaText()) as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'numbers', 'schedules', 'callerLists', 'lookups', 'flows']);
+    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'numbers', 'schedules', 'callerLists', 'lookups', 'destinations', 'flows']);
     expect(schema.additionalProperties).toBe(false);
   });
 });

@@ -195,6 +195,7 @@ describe('routing files: IVR flows', () => {
     const ctx: FlowContext = {
       flows: cfg.flows,
       lookups: cfg.lookups,
+    destinations: cfg.destinations,
       callerLists: cfg.callerLists,
       scheduleState: (id, at) => scheduleStateAt(cfg.schedules.get(id)!, at).state,
     };
@@ -433,7 +434,7 @@ describe('routing files: IVR flows', () => {
       'flows.yaml:5:7: flows.main.steps.a.next: a play step needs "next"',
       'flows.yaml:6:10: flows.main.steps.b: has play and goto: a step does exactly one of them',
       'flows.yaml:7:32: flows.main.steps.c.next: "next" does not apply to a queue step',
-      'flows.yaml:8:10: flows.main.steps.d: needs one of play, menu, collect, lookup, branch, set, queue, transfer, voicemail, hangup, goto',
+      'flows.yaml:8:10: flows.main.steps.d: needs one of play, menu, collect, lookup, branch, set, queue, transfer, dial, voicemail, hangup, goto',
       'flows.yaml:9:31: flows.main.steps.e.menu.options.12: must be one key: 0-9, * or #',
       'flows.yaml:9:40: flows.main.steps.e.menu.options.A: must be one key: 0-9, * or #',
       'flows.yaml:10:27: flows.main.steps.f.branch.0.if: a var condition needs equals, matches or exists',

@@ -145,6 +145,8 @@ export function step(state: CallState | undefined, event: CallEvent, routes: Rou
     case 'LookupDone':
     case 'RecordingDone':
     case 'FlowStart':
+    case 'DialAnswered':
+    case 'DialEnded':
       return { state, commands: [] };
     case 'CallResumed': {
       if (state.phase === 'queued') return { state, commands: [] }; // the ACD reconciles its own part

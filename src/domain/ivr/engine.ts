@@ -12,7 +12,10 @@ export type IvrEvent =
   | { type: 'RecordingDone'; recordingId: string; ok: boolean; durationS: number; at: number }
   | { type: 'HungUp'; at: number }
   /** Switchboard lost sight of the call (ARI reconnect): events may have been missed. */
-  | { type: 'Resume'; at: number };
+  | { type: 'Resume'; at: number }
+  /** The destination of a dial step answered / is gone (before or after answering). */
+  | { type: 'DialAnswered'; dialId: string; at: number }
+  | { type: 'DialEnded'; dialId: string; at: number };
 
 export type IvrCommand =
   | { kind: 'play'; playbackId: string; prompts: string[]; language: string }
@@ -24,12 +27,17 @@ export type IvrCommand =
   | { kind: 'record'; recordingId: string; maxSeconds: number; silenceSeconds: number }
   | { kind: 'voicemail'; recordingId: string; mailbox: string; durationS: number; vars: Record<string, string> }
   | { kind: 'enqueue'; queue: string; priority: number; attributes: Record<string, string | number | boolean> }
+  /** Ring a configured destination on a channel with id `dialId`. */
+  | { kind: 'dial'; dialId: string; destination: string }
+  /** Put the caller and the answered destination together. */
+  | { kind: 'connect'; dialId: string }
+  | { kind: 'hangupDial'; dialId: string }
   | { kind: 'hangup' }
   /** A journal line; never carries a sensitive value. */
   | { kind: 'journal'; event: string; data: Record<string, string | number> };
 
 /** 'recording-after-hangup': the caller hung up to end their message; Asterisk still reports the recording. */
-type Phase = 'prompt' | 'input' | 'lookup' | 'record-prompt' | 'recording' | 'recording-after-hangup' | 'goodbye' | 'queued' | 'ended';
+type Phase = 'prompt' | 'input' | 'lookup' | 'dialing' | 'connected' | 'record-prompt' | 'recording' | 'recording-after-hangup' | 'goodbye' | 'queued' | 'ended';
 
 export interface IvrState {
   callId: string;
@@ -190,6 +198,13 @@ class Run {
         this.s = { ...this.s, flowId: to.id };
         return to.start;
       }
+      case 'dial':
+        if (!this.ctx.destinations.has(step.destination)) return step.onFailure;
+        this.bump();
+        this.s = { ...this.s, phase: 'dialing' };
+        this.emit({ kind: 'dial', dialId: id(this.s, 'dl'), destination: step.destination });
+        this.emit({ kind: 'journal', event: 'IVR_DIAL', data: { destination: step.destination } });
+        return undefined;
       case 'voicemail':
         this.play(step.prompts, 'record-prompt');
         if (step.prompts.length === 0) this.startRecording(step);
@@ -313,6 +328,9 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       r.goTo(state.stepId);
       break;
     case 'HungUp': {
+      if (state.phase === 'dialing' || state.phase === 'connected') {
+        return { state: { ...state, phase: 'ended' }, commands: [{ kind: 'hangupDial', dialId: id(state, 'dl') }, { kind: 'journal', event: 'IVR_HANGUP', data: { step: state.stepId } }] };
+      }
       // Hanging up is how most callers end a voicemail: keep the recording Asterisk is closing.
       if (state.phase === 'recording') return { state: { ...state, phase: 'recording-after-hangup' }, commands: [{ kind: 'journal', event: 'IVR_HANGUP', data: { step: state.stepId } }] };
       // Leave nothing behind: no timer, no playback, no recording, no half-typed digits.
@@ -333,9 +351,27 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       else if (state.phase === 'goodbye') r.end('hangup step');
       break;
     }
+    case 'DialAnswered':
+      if (event.dialId !== id(state, 'dl') || state.phase !== 'dialing') return { state, commands: [] };
+      r.s = { ...r.s, phase: 'connected' };
+      r.emit({ kind: 'connect', dialId: event.dialId });
+      r.emit({ kind: 'journal', event: 'IVR_DIAL_ANSWERED', data: { step: state.stepId } });
+      break;
+    case 'DialEnded': {
+      if (event.dialId !== id(state, 'dl')) return { state, commands: [] };
+      if (state.phase === 'connected') {
+        r.end('destination hung up');
+        break;
+      }
+      if (state.phase !== 'dialing') return { state, commands: [] };
+      const step = r.step();
+      r.emit({ kind: 'journal', event: 'IVR_DIAL_FAILED', data: { step: state.stepId } });
+      if (step?.kind === 'dial') r.goTo(step.onFailure);
+      break;
+    }
     case 'Resume':
       // A prompt end or a lookup answer may have been lost: start the current step again.
-      if (state.phase === 'recording' || state.phase === 'queued') return { state, commands: [] };
+      if (state.phase === 'recording' || state.phase === 'queued' || state.phase === 'dialing' || state.phase === 'connected') return { state, commands: [] };
       r.stopPrompt();
       r.emit({ kind: 'cancelTimer', timerId: id(state, 'tm') });
       r.goTo(state.stepId);

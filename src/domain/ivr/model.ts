@@ -63,6 +63,8 @@ export type Step =
     }
   | { readonly kind: 'queue'; readonly queue: string; readonly priority?: number }
   | { readonly kind: 'transfer'; readonly flow: string }
+  /** Ring a configured destination and connect the caller; `onFailure` when it does not answer. */
+  | { readonly kind: 'dial'; readonly destination: string; readonly onFailure: string }
   | { readonly kind: 'voicemail'; readonly prompts: readonly string[]; readonly mailbox: string; readonly maxSeconds: number; readonly silenceSeconds: number }
   | { readonly kind: 'hangup'; readonly prompts: readonly string[] }
   | { readonly kind: 'goto'; readonly next: string };
@@ -72,6 +74,13 @@ export interface Flow {
   readonly start: string;
   readonly language: string;
   readonly steps: ReadonlyMap<string, Step>;
+}
+
+/** An endpoint a flow may dial, from configuration only. */
+export interface Destination {
+  readonly id: string;
+  readonly endpoint: string;
+  readonly timeoutS: number;
 }
 
 export interface Lookup {
@@ -85,6 +94,7 @@ export interface Lookup {
 export interface FlowContext {
   flows: ReadonlyMap<string, Flow>;
   lookups: ReadonlyMap<string, Lookup>;
+  destinations: ReadonlyMap<string, Destination>;
   callerLists: ReadonlyMap<string, ReadonlySet<string>>;
   /** "open" | "closed" | "holiday" for a schedule at an instant. */
   scheduleState(schedule: string, at: number): 'open' | 'closed' | 'holiday';
