@@ -1099,12 +1099,12 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
   for (const d of drafts.values()) {
     if (d.partial) continue; // broken references or steps: already reported
     const seen = new Set<string>([d.start]);
-    const todo = [d.start];
-    while (todo.length > 0) {
-      for (const e of d.edges.get(todo.pop()!) ?? []) {
+    const pending = [d.start];
+    while (pending.length > 0) {
+      for (const e of d.edges.get(pending.pop()!) ?? []) {
         if (!seen.has(e.to)) {
           seen.add(e.to);
-          todo.push(e.to);
+          pending.push(e.to);
         }
       }
     }
@@ -1162,9 +1162,9 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
   // kept across transfers. Prompts are looked up in each of them (falling back to en).
   const stepLanguages = new Map<string, Set<string>>();
   {
-    const todo: [string, string, string][] = [...drafts.values()].map((d) => [d.id, d.start, d.language]);
-    while (todo.length > 0) {
-      const [flow, name, lang] = todo.pop()!;
+    const pending: [string, string, string][] = [...drafts.values()].map((d) => [d.id, d.start, d.language]);
+    while (pending.length > 0) {
+      const [flow, name, lang] = pending.pop()!;
       const key = `${flow}\0${name}`;
       const langs = stepLanguages.get(key) ?? new Set<string>();
       if (langs.has(lang)) continue;
@@ -1174,10 +1174,10 @@ export async function loadRoutingDir(dir: string, options: LoadOptions = {}): Pr
       const step = d?.steps.get(name);
       if (!d || !step) continue;
       const after = step.kind === 'set' && step.language !== undefined ? step.language : lang;
-      for (const e of d.edges.get(name) ?? []) todo.push([flow, e.to, after]);
+      for (const e of d.edges.get(name) ?? []) pending.push([flow, e.to, after]);
       if (step.kind === 'transfer') {
         const target = drafts.get(step.flow);
-        if (target) todo.push([target.id, target.start, lang]);
+        if (target) pending.push([target.id, target.start, lang]);
       }
     }
   }

@@ -3,24 +3,9 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { routingFileJsonSchemaText } from '../../src/config/json-schema';
-import { ConfigError, loadRoutingDir, type LoadOptions } from '../../src/config/routing';
+import { loadRoutingDir } from '../../src/config/routing';
+import { dirWith, problems } from '../support/routing-files';
 
-async function dirWith(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-cfg-'));
-  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
-  return dir;
-}
-
-async function problems(files: Record<string, string>, opts?: LoadOptions): Promise<string[]> {
-  const dir = await dirWith(files);
-  try {
-    await loadRoutingDir(dir, opts);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n').map((l) => l.replace(dir + path.sep, ''));
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('routing files', () => {
   it('loads the demo configuration', async () => {

@@ -2,27 +2,12 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadRoutingDir, regexErrorOffset, type LoadOptions } from '../../src/config/routing';
+import { loadRoutingDir, regexErrorOffset } from '../../src/config/routing';
+import { dirWith, problems } from '../support/routing-files';
 import { ivrStep, newIvrState, type IvrCommand, type IvrEvent, type IvrState } from '../../src/domain/ivr/engine';
 import type { FlowContext } from '../../src/domain/ivr/model';
 import { scheduleStateAt } from '../../src/domain/ivr/schedule';
 
-async function dirWith(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-flows-'));
-  for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
-  return dir;
-}
-
-async function problems(files: Record<string, string>, opts?: LoadOptions): Promise<string[]> {
-  const dir = await dirWith(files);
-  try {
-    await loadRoutingDir(dir, opts);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.message.split('\n').map((l) => l.replace(dir + path.sep, ''));
-    throw err;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 const lines = (...l: string[]) => `${l.join('\n')}\n`;
 
