@@ -110,7 +110,7 @@ test('each branch reaches its queue and an agent: 1 sales, 3 + account (VIP look
   expect(await enteredQueue('15551003')).toBe('sales');
 
   // Wrong keys: the retry prompt each time, then the fallback to sales after the last try.
-  ok(await call('5000', '15551004', { script: [{ pauseMs: 300 }, { keys: '7' }, { pauseMs: 1500 }, { keys: '8' }, { pauseMs: 1500 }, { keys: '6' }] }));
+  ok(await call('5000', '15551004', { script: [{ pauseMs: 300 }, { keys: '7' }, { pauseMs: 1500 }, { keys: '2' }, { pauseMs: 1500 }, { keys: '6' }] }));
   expect(await enteredQueue('15551004')).toBe('sales');
   expect((await journalOf('15551004')).filter((r) => r.event === 'IVR_INVALID')).toHaveLength(3);
 });
