@@ -61,3 +61,17 @@ test('5099: the after-hours line takes a voicemail', async () => {
   await waitFor('the voicemail', async () => (await t.redis.zcard(`${t.prefix}:voicemails`)) === 1, 15_000);
 });
 
+test('5000 → 2 support menu: 1 internet reaches an internet agent; 2 tv is never offered to an agent without tv', async () => {
+  for (const p of phones.splice(0)) await p.stop();
+  const internetOnly = await AgentPhone.start({ agent: 'agent4', password: 'demo-agent4', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 500 } });
+  phones.push(internetOnly);
+  await waitFor('agent4 logged in', async () => (await status('agent4')) === 'available');
+  const internet = await placeCall(target, '5000', callerScenario({ callerNumber: '15550803', script: [{ pauseMs: 500 }, { keys: '2' }, { pauseMs: 500 }, { keys: '1' }], byeTimeoutMs: 30_000 }), { rtpPort: 9 });
+  expect({ code: internet.code, out: internet.code === 0 ? '' : internet.output }).toEqual({ code: 0, out: '' });
+  expect(internetOnly.answered()).toBe(1);
+  await waitFor('agent4 back from wrap-up', async () => (await status('agent4')) === 'available', 15_000);
+  const tv = await placeCall(target, '5000', callerScenario({ callerNumber: '15550804', script: [{ pauseMs: 500 }, { keys: '2' }, { pauseMs: 500 }, { keys: '2' }], hangupAfterMs: 4000 }), { rtpPort: 9 });
+  expect({ code: tv.code, out: tv.code === 0 ? '' : tv.output }).toEqual({ code: 0, out: '' });
+  expect(internetOnly.invites()).toBe(1);
+});
+
