@@ -16,8 +16,8 @@ export class RtpSink {
   samples = 0;
   loudSamples = 0; // |sample| above a silence threshold
   payloadTypes = new Set<number>();
-  /** Loud samples of each PCMU packet, in arrival order (20 ms a packet). */
-  private readonly loudPerPacket: number[] = [];
+  /** Arrival time (ms since the epoch) and peak |sample| of each PCMU packet. */
+  private readonly arrivals: { at: number; peak: number }[] = [];
   private readonly socket = dgram.createSocket('udp4');
 
   static async open(): Promise<RtpSink> {
@@ -41,9 +41,10 @@ export class RtpSink {
     return this.loudSamples / 8000;
   }
 
-  /** Seconds of non-silent audio between `fromS` and `toS` of the received stream (by packet count). */
-  audibleSecondsBetween(fromS: number, toS: number): number {
-    return this.loudPerPacket.slice(Math.floor(fromS * 50), Math.floor(toS * 50)).reduce((a, b) => a + b, 0) / 8000;
+  /** PCMU packets that arrived in [fromMs, toMs) of wall-clock time, and how many carried more than near-silence. */
+  packetsBetweenTimes(fromMs: number, toMs: number): { packets: number; nonSilent: number } {
+    const inWindow = this.arrivals.filter((a) => a.at >= fromMs && a.at < toMs);
+    return { packets: inWindow.length, nonSilent: inWindow.filter((a) => a.peak > 16).length };
   }
 
   private onPacket(msg: Buffer): void {
@@ -54,12 +55,15 @@ export class RtpSink {
     if (pt !== 0) return;
     const cc = msg[0]! & 0x0f;
     let loud = 0;
+    let peak = 0;
     for (let i = 12 + 4 * cc; i < msg.length; i++) {
       this.samples++;
-      if (Math.abs(ulawToLinear(msg[i]!)) > 500) loud++;
+      const v = Math.abs(ulawToLinear(msg[i]!));
+      if (v > 500) loud++;
+      if (v > peak) peak = v;
     }
+    this.arrivals.push({ at: Date.now(), peak });
     this.loudSamples += loud;
-    this.loudPerPacket.push(loud);
   }
 
   close(): Promise<void> {
