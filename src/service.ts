@@ -80,7 +80,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
   const timers = new RedisTimers<AcdTimer>(redis, keys, clock, logger);
   // The store's documents hold AcdEntry, which extends the QueueEntry it is typed with.
-  const store = new AcdStore(redis, keys) as unknown as AcdStorePort;
+  const acdStore = new AcdStore(redis, keys);
+  // After a reconnect Redis may be another server or have lost its last writes (AOF): the ACD's
+  // in-memory copy of the agents is read again in full.
+  redis.on('ready', () => acdStore.forgetAgents());
+  const store = acdStore as unknown as AcdStorePort;
   // `controller` is created below; the ACD only calls afterCall once calls flow.
   let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined;
   const acd = new AcdService({

@@ -211,7 +211,7 @@ describe('commit', () => {
     expect(await script.run(fake, [], ['hi'])).toBe('hi');
     expect(calls).toEqual(['evalsha', 'eval']);
     // And against Redis itself: after EVAL the script is cached under its SHA-1.
-    await COMMIT_SCRIPT.run(redis, [], ['0', '0', '0', '0', '0', '0', '0']);
+    await COMMIT_SCRIPT.run(redis, [], ['0', '0', '0', '0', '0', '0', '0', '0']);
     expect(await redis.script('EXISTS', COMMIT_SCRIPT.sha)).toEqual([1]);
   });
 });
@@ -254,6 +254,106 @@ describe('reads', () => {
     expect(all).toHaveLength(n);
     expect(commands).toBeLessThanOrEqual(1 + Math.ceil(n / 1000));
     console.log(`allAgents(): ${n} agents in ${ms.toFixed(1)} ms with ${commands} commands (1 SMEMBERS + MGETs of 1000, sent back to back)`);
+  });
+});
+
+describe('currentAgents: the in-memory copy that follows the change feed', () => {
+  /** Another instance of Switchboard: its own store (and copy) on the same Redis. */
+  const other = () => new AcdStore(redis, keys);
+  const bump = async (s: AcdStore, id: string, over: Partial<AgentState>): Promise<void> => {
+    const cur = (await s.getAgent(id))!;
+    expect(await s.commit({ expect: [{ key: s.agentKey(id), v: cur.v }], put: [{ key: s.agentKey(id), v: cur.v + 1, doc: { ...cur.d, ...over } }] })).toEqual({ ok: true });
+  };
+  const picture = async (s: AcdStore) => Object.fromEntries([...(await s.currentAgents()).docs.values()].map((a) => [a.d.id, [a.v, a.d.status]]));
+
+  test("sees another instance's writes, fetching only the documents that changed", async () => {
+    await seed(['a1', 'a2', 'a3']);
+    const b = other();
+    expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [1, 'available'], a3: [1, 'available'] });
+    const rev = (await b.currentAgents()).rev;
+    await bump(store, 'a2', { status: 'paused' });
+    const mget = jest.spyOn(redis, 'mget');
+    try {
+      expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [2, 'paused'], a3: [1, 'available'] });
+      expect(mget.mock.calls).toEqual([[store.agentKey('a2')]]);
+      mget.mockClear();
+      expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [2, 'paused'], a3: [1, 'available'] });
+      expect(mget).not.toHaveBeenCalled(); // nothing changed: no document read at all
+    } finally {
+      mget.mockRestore();
+    }
+    const snap = await b.currentAgents();
+    expect([snap.rev, [...snap.changedSince(rev)!]]).toEqual([rev + 1, ['a2']]);
+    await seed(['a4']);
+    expect(Object.keys(await picture(b)).sort()).toEqual(['a1', 'a2', 'a3', 'a4']);
+    expect([...(await b.currentAgents()).changedSince(rev)!].sort()).toEqual(['a2', 'a4']);
+    // After a full reload what changed before is not known any more.
+    b.forgetAgents();
+    expect((await b.currentAgents()).changedSince(rev)).toBeUndefined();
+  });
+
+  test('a read asked for after a commit sees it, even while an older read is in flight', async () => {
+    await seed(['a1', 'a2']);
+    const b = other();
+    await b.currentAgents();
+    await bump(store, 'a2', { status: 'paused' });
+    // b's refresh reads the feed (a2 changed) first on the connection, then needs a second round
+    // trip for a2's document; the commit of a1 goes out between the two, so it is done while
+    // that refresh still runs, and the refresh cannot have seen it.
+    const inFlight = b.currentAgents();
+    const ak = store.agentKey('a1');
+    expect(await store.commit({ expect: [{ key: ak, v: 1 }], put: [{ key: ak, v: 2, doc: agent('a1', { status: 'paused' }) }] })).toEqual({ ok: true });
+    const after = b.currentAgents();
+    const versions = (snap: { docs: ReadonlyMap<string, { v: number }> }) => Object.fromEntries([...snap.docs].map(([id, a]) => [id, a.v]));
+    expect(versions(await inFlight)).toMatchObject({ a2: 2 });
+    expect(versions(await after)).toEqual({ a1: 2, a2: 2 });
+  });
+
+  test('data lost or flushed: a new feed epoch makes the copy reload in full', async () => {
+    await seed(['a1', 'a2', 'a3']);
+    const b = other();
+    await bump(store, 'a1', { status: 'paused' });
+    expect(Object.keys(await picture(b)).sort()).toEqual(['a1', 'a2', 'a3']);
+    // Redis starts over (FLUSHDB for this prefix); as many writes follow as before.
+    await redis.del(...(await redis.keys(`${prefix}:*`)));
+    await seed(['a9']);
+    await bump(store, 'a9', { status: 'paused' });
+    await bump(store, 'a9', { status: 'available' });
+    await bump(store, 'a9', { status: 'paused' });
+    expect(await redis.hget(keys.acdAgentsFeed(), 'seq')).toBe('4'); // the count of b's copy before
+    expect(await picture(b)).toEqual({ a9: [4, 'paused'] });
+  });
+
+  test('documents written without the feed (older data) are read in full until the feed exists', async () => {
+    await redis.set(store.agentKey('a1'), JSON.stringify({ v: 3, d: agent('a1') }));
+    await redis.sadd(store.agentsKey(), 'a1');
+    const b = other();
+    expect(await picture(b)).toEqual({ a1: [3, 'available'] });
+    await redis.set(store.agentKey('a1'), JSON.stringify({ v: 4, d: agent('a1', { status: 'paused' }) }));
+    expect(await picture(b)).toEqual({ a1: [4, 'paused'] });
+  });
+
+  test('a conflict on an agent the feed does not list (a write Redis lost) re-reads that agent', async () => {
+    await seed(['a1', 'a2']);
+    await bump(store, 'a1', { status: 'paused' });
+    const b = other();
+    expect(await picture(b)).toEqual({ a1: [2, 'paused'], a2: [1, 'available'] });
+    // As after a restart that lost the last second of AOF: a1 is back at version 1, unannounced.
+    await redis.set(store.agentKey('a1'), JSON.stringify({ v: 1, d: agent('a1') }));
+    expect(await picture(b)).toEqual({ a1: [2, 'paused'], a2: [1, 'available'] });
+    const r = await b.commit({ expect: [{ key: b.agentKey('a1'), v: 2 }], put: [{ key: b.agentKey('a1'), v: 3, doc: agent('a1') }] });
+    expect(r).toEqual({ ok: false, conflict: b.agentKey('a1'), actual: 1 });
+    expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [1, 'available'] });
+  });
+
+  test('forgetAgents (after a reconnect) reads everything again', async () => {
+    await seed(['a1']);
+    const b = other();
+    await b.currentAgents();
+    await redis.set(store.agentKey('a1'), JSON.stringify({ v: 1, d: agent('a1', { status: 'paused' }) }));
+    expect(await picture(b)).toEqual({ a1: [1, 'available'] });
+    b.forgetAgents();
+    expect(await picture(b)).toEqual({ a1: [1, 'paused'] });
   });
 });
 

@@ -2,7 +2,7 @@
 // (all expected versions match, or nothing is written). For fast unit tests of the service; the
 // real store is proven against Redis in test/integration.
 import type { AgentState } from '../../src/domain/acd/model';
-import type { AcdEntry, AcdStorePort, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/app/acd/ports';
+import type { AcdEntry, AcdStorePort, AgentSnapshot, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/app/acd/ports';
 
 export class MemoryAcdStore implements AcdStorePort {
   docs = new Map<string, Versioned<unknown>>();
@@ -30,6 +30,17 @@ export class MemoryAcdStore implements AcdStorePort {
   async getAgent(id: string) {
     return this.docs.get(this.agentKey(id)) as Versioned<AgentState> | undefined;
   }
+  /** The snapshot's change feed, as the Redis store keeps it: every revision's changed agent ids. */
+  private agentRev = 0;
+  private readonly agentLog: Array<{ rev: number; id: string }> = [];
+  async currentAgents(): Promise<AgentSnapshot> {
+    const docs = new Map((await this.allAgents()).map((a) => [a.d.id, a]));
+    return {
+      rev: this.agentRev,
+      docs,
+      changedSince: (rev: number) => new Set(this.agentLog.filter((e) => e.rev > rev).map((e) => e.id)),
+    };
+  }
   async allAgents() {
     return [...this.s('agents')].map((id) => this.docs.get(this.agentKey(id)) as Versioned<AgentState>).filter(Boolean);
   }
@@ -50,6 +61,9 @@ export class MemoryAcdStore implements AcdStorePort {
       }
     }
     this.commits++;
+    for (const key of [...(tx.put ?? []).map((p) => p.key), ...(tx.del ?? [])]) {
+      if (key.startsWith('agent:')) this.agentLog.push({ rev: ++this.agentRev, id: key.slice('agent:'.length) });
+    }
     for (const p of tx.put ?? []) this.docs.set(p.key, { v: p.v, d: structuredClone(p.doc) });
     for (const k of tx.del ?? []) this.docs.delete(k);
     for (const z of tx.zadd ?? []) this.z(z.key).set(z.member, z.score);

@@ -25,6 +25,15 @@ export class Keys {
   acdAgents(): string {
     return `${this.prefix}:acd:agents`;
   }
+  /** HASH {seq, epoch}: counter of applied transactions that wrote agent documents, and the
+   *  token set when the counter was created (the agent change feed). */
+  acdAgentsFeed(): string {
+    return `${this.prefix}:acd:agents:feed`;
+  }
+  /** ZSET of agent ids scored by the counter value of their last write (the agent change feed). */
+  acdAgentsChanged(): string {
+    return `${this.prefix}:acd:agents:changed`;
+  }
   /** Queue entry document (a call in the ACD, waiting or offered). */
   acdEntry(callId: string): string {
     return `${this.prefix}:acd:entry:${callId}`;

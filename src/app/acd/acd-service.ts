@@ -10,6 +10,7 @@ import type { AgentProfile, AgentState, QueueConfig, QueueExit } from '../../dom
 import { compareEntries, selectAgent, selectCall, type AgentView } from '../../domain/acd/select';
 import { currentStep, nextStepAt } from '../../domain/acd/steps';
 import type { Clock } from '../ports';
+import { OfferableAgents } from './offerable-agents';
 import type { AcdEntry, AcdStorePort, AcdTelephony, AcdTimer, TimerPort, Tx, Versioned } from './ports';
 
 export interface AcdConfigView {
@@ -65,6 +66,8 @@ export class AcdService {
   /** Endpoints already reported unknown (logged once). */
   private readonly unknownEndpoints = new Set<string>();
   private readonly agentLoggers = new Map<string, Logger>();
+  /** The agents a call can be offered to, updated from the store's copy by what changed. */
+  private readonly offerable = new OfferableAgents();
 
   constructor(private readonly deps: AcdDeps) {
     this.log = deps.logger.child({ component: 'acd' });
@@ -270,9 +273,9 @@ export class AcdService {
   }
 
   private async anyAgentCouldServe(queue: QueueConfig, attributes: Record<string, string | number | boolean>): Promise<boolean> {
-    const states = new Map((await this.deps.store.allAgents()).map((a) => [a.d.id, a.d]));
+    const { docs } = await this.deps.store.currentAgents();
     for (const profile of this.deps.config().agents.values()) {
-      const s = states.get(profile.id);
+      const s = docs.get(profile.id)?.d;
       if (!s || s.status === 'logged-out' || (s.status === 'paused' && s.pauseReason !== NO_ANSWER_REASON)) continue;
       for (const step of queue.steps) if ('requirement' in step && step.requirement.test(profile, attributes)) return true;
     }
@@ -301,19 +304,6 @@ export class AcdService {
     }
   }
 
-  private agentViews(states: Array<Versioned<AgentState>>): { views: AgentView[]; versions: Map<string, number> } {
-    const agents = this.deps.config().agents;
-    const views: AgentView[] = [];
-    const versions = new Map<string, number>();
-    for (const s of states) {
-      const profile = agents.get(s.d.id);
-      if (!profile) continue;
-      views.push({ profile, state: s.d });
-      versions.set(s.d.id, s.v);
-    }
-    return { views, versions };
-  }
-
   /** Offers a waiting call to the best agent for it, if there is one (after an overflow, in its new queue). */
   async matchCall(callId: string): Promise<boolean> {
     const outcome = await this.retry<{ offer?: PendingOffer; overflow?: { from: AcdEntry; to: AcdEntry } } | undefined>('match call', async () => {
@@ -327,11 +317,13 @@ export class AcdService {
         const tx = this.overflowTx(entry, step.overflowTo, now);
         return { tx, result: { overflow: { from: entry.d, to: tx.put![0]!.doc as AcdEntry } } };
       }
-      const { views, versions } = this.agentViews(await this.deps.store.allAgents());
-      const candidates = views.filter((v) => !this.recentlyMissed(entry.d, v.profile.id, queue, now));
-      const picked = selectAgent(queue, entry.d, candidates, { now, lastPicked: await this.lastPicked(queue.id), random: this.deps.random });
+      const lastPicked = await this.lastPicked(queue.id);
+      const { views, version } = this.offerable.update(await this.deps.store.currentAgents(), this.deps.config().agents);
+      // Usually nobody missed this call: then the views go to the selection as they are.
+      const candidates = Object.keys(entry.d.missedBy).length === 0 ? views : views.filter((v) => !this.recentlyMissed(entry.d, v.profile.id, queue, now));
+      const picked = selectAgent(queue, entry.d, candidates, { now, lastPicked, random: this.deps.random });
       if (!picked) return { result: undefined };
-      const r = this.reserveTx(entry, picked, versions.get(picked.profile.id) ?? 0, queue, now);
+      const r = this.reserveTx(entry, picked, version(picked.profile.id), queue, now);
       return { tx: r.tx, result: { offer: r.result } };
     });
     if (outcome?.overflow) {

@@ -37,6 +37,16 @@ export interface Tx {
 
 export type CommitResult = { ok: true } | { ok: false; conflict: string };
 
+/** Every agent document at one moment, and what changed since an earlier moment. */
+export interface AgentSnapshot {
+  /** Grows whenever the documents change. */
+  readonly rev: number;
+  /** Read it before the next await: a later refresh updates it in place. */
+  readonly docs: ReadonlyMap<string, Versioned<AgentState>>;
+  /** Ids whose document changed after revision `rev`; undefined when that is not known any more (start over). */
+  changedSince(rev: number): ReadonlySet<string> | undefined;
+}
+
 export interface AcdStorePort {
   agentKey(id: string): string;
   agentsKey(): string;
@@ -46,7 +56,10 @@ export interface AcdStorePort {
   queuesKey(): string;
   leasesKey(): string;
   getAgent(id: string): Promise<Versioned<AgentState> | undefined>;
+  /** Every agent document, read from Redis now (reconcile, sweep). */
   allAgents(): Promise<Array<Versioned<AgentState>>>;
+  /** The same set, as fresh as allAgents() but served from a copy that fetches only what changed (routing decisions). */
+  currentAgents(): Promise<AgentSnapshot>;
   getEntry(callId: string): Promise<Versioned<AcdEntry> | undefined>;
   waitingEntries(queue?: string): Promise<Array<Versioned<AcdEntry>>>;
   commit(tx: Tx): Promise<CommitResult>;

@@ -10,17 +10,24 @@
 -- beyond copying bytes.
 --
 -- KEYS  = expect (E) | put (P) | del (D) | zadd (ZA) | zrem (ZR) | sadd (SA) | srem (SR)
--- ARGV  = E, P, D, ZA, ZR, SA, SR,
+--         | (when C > 0) change counter HASH {seq, epoch}, change ZSET
+-- ARGV  = E, P, D, ZA, ZR, SA, SR, C,
 --         E expected versions ("0" = must not exist),
 --         P pairs (new version, json of the document),
---         ZA pairs (score, member), ZR members, SA members, SR members
--- Writes apply in that order: put, del, zadd, zrem, sadd, srem.
+--         ZA pairs (score, member), ZR members, SA members, SR members,
+--         C ids of the agents whose document this writes, then (when C > 0) a new epoch token
+-- Writes apply in that order: put, del, zadd, zrem, sadd, srem, change feed.
+--
+-- The change feed lets a reader keep every agent document in memory and fetch only what
+-- changed: the counter is incremented once per applied transaction that writes agents, and each
+-- written agent id is scored with the new count (one member per agent, so the ZSET stays as
+-- small as the agent list).
 --
 -- Returns 1 when applied, or {0, key, actualVersion} for the first expected document whose
 -- version differs (nothing is written then).
 local n = {}
-for i = 1, 7 do n[i] = tonumber(ARGV[i]) end
-local k, a = 0, 7
+for i = 1, 8 do n[i] = tonumber(ARGV[i]) end
+local k, a = 0, 8
 
 for i = 1, n[1] do
   local key = KEYS[k + i]
@@ -66,6 +73,18 @@ a = a + n[6]
 
 for i = 1, n[7] do
   redis.call('SREM', KEYS[k + i], ARGV[a + i])
+end
+k = k + n[7]
+a = a + n[7]
+
+if n[8] > 0 then
+  local seq = redis.call('HINCRBY', KEYS[k + 1], 'seq', 1)
+  -- A new counter (first use, or the data was lost) gets a new epoch, so a reader whose copy
+  -- predates it reloads everything instead of trusting counts that started again.
+  if seq == 1 then redis.call('HSET', KEYS[k + 1], 'epoch', ARGV[a + n[8] + 1]) end
+  for i = 1, n[8] do
+    redis.call('ZADD', KEYS[k + 2], seq, ARGV[a + i])
+  end
 end
 
 return 1
