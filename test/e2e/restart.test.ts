@@ -9,8 +9,9 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { AgentPhone } from '../support/agent-phone';
 import { waitFor } from '../support/net';
+import { testServiceEnv } from '../support/service';
 import { callerScenario, placeCall, type SippResult } from '../support/sipp';
-import { ariUrl, redisUrl, ROOT, TEST } from '../support/stack';
+import { redisUrl, ROOT, TEST } from '../support/stack';
 
 jest.setTimeout(150_000);
 
@@ -23,17 +24,7 @@ const phones: AgentPhone[] = [];
 
 function startService(logFile: { out: string }): ChildProcess {
   const child = spawn(process.execPath, [CLI, 'start'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      SWITCHBOARD_ARI_URL: ariUrl(),
-      SWITCHBOARD_ARI_USER: TEST.ARI_USER,
-      SWITCHBOARD_ARI_PASSWORD: TEST.ARI_PASSWORD,
-      SWITCHBOARD_ARI_APP: TEST.ARI_APP,
-      SWITCHBOARD_REDIS_URL: redisUrl(),
-      SWITCHBOARD_KEY_PREFIX: prefix,
-      SWITCHBOARD_HTTP_PORT: '0',
-      SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', 'acd'),
-    },
+    env: { PATH: process.env.PATH ?? '', ...testServiceEnv(prefix, 'acd') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (logFile.out += d.toString()));

@@ -19,6 +19,20 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
+/** The environment of a Switchboard on the test stack: its own key prefix, a fixture folder, any free HTTP port. */
+export function testServiceEnv(prefix: string, fixture: string): Record<string, string> {
+  return {
+    SWITCHBOARD_ARI_URL: ariUrl(),
+    SWITCHBOARD_ARI_USER: TEST.ARI_USER,
+    SWITCHBOARD_ARI_PASSWORD: TEST.ARI_PASSWORD,
+    SWITCHBOARD_ARI_APP: TEST.ARI_APP,
+    SWITCHBOARD_REDIS_URL: redisUrl(),
+    SWITCHBOARD_KEY_PREFIX: prefix,
+    SWITCHBOARD_HTTP_PORT: '0',
+    SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', fixture),
+  };
+}
+
 export async function startTestService(over: Record<string, string> = {}): Promise<TestService> {
   const prefix = `sbtest-${randomUUID().slice(0, 8)}`;
   const logs: Array<Record<string, unknown>> = [];
@@ -28,18 +42,7 @@ export async function startTestService(over: Record<string, string> = {}): Promi
       cb();
     },
   });
-  const env = parseEnv({
-    SWITCHBOARD_ARI_URL: ariUrl(),
-    SWITCHBOARD_ARI_USER: TEST.ARI_USER,
-    SWITCHBOARD_ARI_PASSWORD: TEST.ARI_PASSWORD,
-    SWITCHBOARD_ARI_APP: TEST.ARI_APP,
-    SWITCHBOARD_REDIS_URL: redisUrl(),
-    SWITCHBOARD_KEY_PREFIX: prefix,
-    SWITCHBOARD_HTTP_PORT: '0',
-    SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', 'greeting'),
-    SWITCHBOARD_LOG_LEVEL: 'debug',
-    ...over,
-  });
+  const env = parseEnv({ ...testServiceEnv(prefix, 'greeting'), SWITCHBOARD_LOG_LEVEL: 'debug', ...over });
   const service = await startService({ env, logger: createLogger(env.SWITCHBOARD_LOG_LEVEL, sink), ari: { backoffBaseMs: 100, backoffMaxMs: 1000, pingIntervalMs: 1000 } });
   const redis = new Redis(redisUrl());
   return {
