@@ -161,11 +161,47 @@ async function benchWithRedis(): Promise<void> {
       const chunk = entries.slice(i, i + 500);
       await store.commit({
         expect: chunk.map((e) => ({ key: store.entryKey(e.callId), v: 0 })),
-        put: chunk.map((e) => ({ key: store.entryKey(e.callId), doc: e, v: 1 })),
+        put: chunk.map((e) => ({ key: store.entryKey(e.callId), doc: { ...e, state: 'waiting' }, v: 1 })),
         zadd: chunk.map((e) => ({ key: store.queueWaitingKey(e.queue), score: e.enqueuedAt, member: e.callId })),
+        sadd: [...new Set(chunk.map((e) => e.queue))].map((q) => ({ key: store.queuesKey(), member: q })),
       });
     }
     for (const e of entries) versions.set(e.callId, 1);
+
+    // The other direction as the service does it (AcdService.matchAgent): the in-memory copy of
+    // the waiting calls brought up to date from the change feed, then the best call for a free
+    // agent. Between two decisions one call ends and another arrives, as in a busy center.
+    const waitingRead: number[] = [];
+    const free0 = views.filter((v) => v.state.status === 'available');
+    const fullReads: number[] = [];
+    for (let i = 0; i < 50; i++) {
+      const t0 = process.hrtime.bigint();
+      if ((await store.waitingEntries()).length !== CALLS) throw new Error('waiting entries');
+      if (i >= 10) fullReads.push(Number(process.hrtime.bigint() - t0));
+    }
+    console.log(`  (reading all ${CALLS} waiting entries, as each decision did before the copy: p50 ${ms(pct(fullReads, 50)).toFixed(1)} ms, p99 ${ms(pct(fullReads, 99)).toFixed(1)} ms)`);
+    await store.currentWaiting(); // the first read loads every waiting entry
+    for (let i = 0; i < 500; i++) {
+      const gone = entries[i]!;
+      await store.commit({ expect: [{ key: store.entryKey(gone.callId), v: 1 }], del: [store.entryKey(gone.callId)], zrem: [{ key: store.queueWaitingKey(gone.queue), member: gone.callId }] });
+      const arrived = { ...gone, callId: `n${i}` };
+      await store.commit({ expect: [{ key: store.entryKey(arrived.callId), v: 0 }], put: [{ key: store.entryKey(arrived.callId), doc: { ...arrived, state: 'waiting' }, v: 1 }], zadd: [{ key: store.queueWaitingKey(arrived.queue), score: arrived.enqueuedAt, member: arrived.callId }] });
+      const agent = free0[Math.floor(rand() * free0.length)]!;
+      const t0 = process.hrtime.bigint();
+      const { docs } = await store.currentWaiting();
+      const eligible: QueueEntry[] = [];
+      for (const w of docs.values()) eligible.push(w.d);
+      selectCall(agent, eligible, queues, NOW);
+      if (i >= 20) waitingRead.push(Number(process.hrtime.bigint() - t0));
+      if (docs.size !== CALLS) throw new Error(`waiting entries: ${docs.size}`);
+    }
+    record('service path: waiting copy + best call', waitingRead, 5);
+    // Put the 500 calls back under their first ids for the reservation loops below.
+    for (let i = 0; i < 500; i++) {
+      const e = entries[i]!;
+      await store.commit({ expect: [{ key: store.entryKey(`n${i}`), v: 1 }, { key: store.entryKey(e.callId), v: 0 }], del: [store.entryKey(`n${i}`)], put: [{ key: store.entryKey(e.callId), doc: { ...e, state: 'waiting' }, v: 1 }], zrem: [{ key: store.queueWaitingKey(e.queue), member: `n${i}` }], zadd: [{ key: store.queueWaitingKey(e.queue), score: e.enqueuedAt, member: e.callId }] });
+    }
+
     const offerable = views.filter((v) => v.state.status === 'available');
     const samples: number[] = [];
     let conflicts = 0;

@@ -82,8 +82,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // The store's documents hold AcdEntry, which extends the QueueEntry it is typed with.
   const acdStore = new AcdStore(redis, keys);
   // After a reconnect Redis may be another server or have lost its last writes (AOF): the ACD's
-  // in-memory copy of the agents is read again in full.
-  redis.on('ready', () => acdStore.forgetAgents());
+  // in-memory copies (agents, waiting calls) are read again in full.
+  redis.on('ready', () => acdStore.forgetCopies());
   const store = acdStore as unknown as AcdStorePort;
   // `controller` is created below; the ACD only calls afterCall once calls flow.
   let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined;

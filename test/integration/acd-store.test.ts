@@ -211,7 +211,7 @@ describe('commit', () => {
     expect(await script.run(fake, [], ['hi'])).toBe('hi');
     expect(calls).toEqual(['evalsha', 'eval']);
     // And against Redis itself: after EVAL the script is cached under its SHA-1.
-    await COMMIT_SCRIPT.run(redis, [], ['0', '0', '0', '0', '0', '0', '0', '0']);
+    await COMMIT_SCRIPT.run(redis, [], Array.from({ length: 11 }, () => '0'));
     expect(await redis.script('EXISTS', COMMIT_SCRIPT.sha)).toEqual([1]);
   });
 });
@@ -288,7 +288,7 @@ describe('currentAgents: the in-memory copy that follows the change feed', () =>
     expect(Object.keys(await picture(b)).sort()).toEqual(['a1', 'a2', 'a3', 'a4']);
     expect([...(await b.currentAgents()).changedSince(rev)!].sort()).toEqual(['a2', 'a4']);
     // After a full reload what changed before is not known any more.
-    b.forgetAgents();
+    b.forgetCopies();
     expect((await b.currentAgents()).changedSince(rev)).toBeUndefined();
   });
 
@@ -320,7 +320,7 @@ describe('currentAgents: the in-memory copy that follows the change feed', () =>
     await bump(store, 'a9', { status: 'paused' });
     await bump(store, 'a9', { status: 'available' });
     await bump(store, 'a9', { status: 'paused' });
-    expect(await redis.hget(keys.acdAgentsFeed(), 'seq')).toBe('4'); // the count of b's copy before
+    expect(await redis.hget(keys.acdFeed('agents').hash, 'seq')).toBe('4'); // the count of b's copy before
     expect(await picture(b)).toEqual({ a9: [4, 'paused'] });
   });
 
@@ -346,14 +346,77 @@ describe('currentAgents: the in-memory copy that follows the change feed', () =>
     expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [1, 'available'] });
   });
 
-  test('forgetAgents (after a reconnect) reads everything again', async () => {
+  test('forgetCopies (after a reconnect) reads everything again', async () => {
     await seed(['a1']);
     const b = other();
     await b.currentAgents();
     await redis.set(store.agentKey('a1'), JSON.stringify({ v: 1, d: agent('a1', { status: 'paused' }) }));
     expect(await picture(b)).toEqual({ a1: [1, 'available'] });
-    b.forgetAgents();
+    b.forgetCopies();
     expect(await picture(b)).toEqual({ a1: [1, 'paused'] });
+  });
+});
+
+describe('currentWaiting: the in-memory copy of the waiting entries', () => {
+  const other = () => new AcdStore(redis, keys);
+  const waiting = async (s: AcdStore) => [...(await s.currentWaiting()).docs.keys()].sort();
+  const acdEntry = (callId: string, queue = 'sales') => ({ ...entry(callId, queue), state: 'waiting' });
+  /** Creates waiting entries in one commit, as enqueue does. */
+  const enqueue = async (ids: string[], queue = 'sales') => {
+    const r = await store.commit({
+      expect: ids.map((id) => ({ key: store.entryKey(id), v: 0 })),
+      put: ids.map((id) => ({ key: store.entryKey(id), v: 1, doc: acdEntry(id, queue) })),
+      zadd: ids.map((id) => ({ key: store.queueWaitingKey(queue), score: 100, member: id })),
+      sadd: [{ key: store.queuesKey(), member: queue }],
+    });
+    expect(r).toEqual({ ok: true });
+  };
+  /** Ends calls in one commit (entry deleted, out of its waiting set). */
+  const end = async (ids: string[], queue = 'sales') => {
+    const docs = await store.getEntries(ids);
+    const r = await store.commit({
+      expect: ids.map((id, i) => ({ key: store.entryKey(id), v: docs[i]!.v })),
+      del: ids.map((id) => store.entryKey(id)),
+      zrem: ids.map((id) => ({ key: store.queueWaitingKey(queue), member: id })),
+    });
+    expect(r).toEqual({ ok: true });
+  };
+
+  test('follows enqueue, offer (no longer waiting), back to waiting and the end of calls', async () => {
+    await enqueue(['c1', 'c2']);
+    await enqueue(['s1'], 'support');
+    const b = other();
+    expect(await waiting(b)).toEqual(['c1', 'c2', 's1']);
+    // c1 is offered: its state changes and it leaves the waiting set in the same commit.
+    const ek = store.entryKey('c1');
+    await store.commit({ expect: [{ key: ek, v: 1 }], put: [{ key: ek, v: 2, doc: { ...acdEntry('c1'), state: 'offered' } }], zrem: [{ key: store.queueWaitingKey('sales'), member: 'c1' }] });
+    expect(await waiting(b)).toEqual(['c2', 's1']);
+    await store.commit({ expect: [{ key: ek, v: 2 }], put: [{ key: ek, v: 3, doc: acdEntry('c1') }], zadd: [{ key: store.queueWaitingKey('sales'), score: 100, member: 'c1' }] });
+    expect(await waiting(b)).toEqual(['c1', 'c2', 's1']);
+    await end(['c2']);
+    expect(await waiting(b)).toEqual(['c1', 's1']);
+    expect((await b.currentWaiting()).docs.get('c1')?.v).toBe(3);
+    // The copy agrees with a full read.
+    expect((await store.waitingEntries()).map((e) => e.d.callId).sort()).toEqual(await waiting(b));
+  });
+
+  test('deletions trimmed from the feed before a copy saw them make it reload in full', async () => {
+    const early = Array.from({ length: 1100 }, (_, i) => `e${String(i).padStart(4, '0')}`);
+    await enqueue(['keep', ...early]);
+    const b = other();
+    expect(await waiting(b)).toHaveLength(1101);
+    await end(early);
+    // 3,000 more calls come and go: the deleted ids pass the feed's limit (4,096) and the
+    // oldest 1,024, all of them calls b's copy still holds, leave the feed.
+    for (let i = 0; i < 3; i++) {
+      const batch = Array.from({ length: 1000 }, (_, j) => `x${i}-${j}`);
+      await enqueue(batch);
+      await end(batch);
+    }
+    const feed = keys.acdFeed('entries');
+    expect(await redis.zcard(feed.gone)).toBe(4100 - 1024);
+    expect(Number(await redis.hget(feed.hash, 'floor'))).toBeGreaterThan(0);
+    expect(await waiting(b)).toEqual(['keep']);
   });
 });
 

@@ -2,7 +2,8 @@
 // (all expected versions match, or nothing is written). For fast unit tests of the service; the
 // real store is proven against Redis in test/integration.
 import type { AgentState } from '../../src/domain/acd/model';
-import type { AcdEntry, AcdStorePort, AgentSnapshot, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/app/acd/ports';
+import type { Snapshot } from '../../src/app/acd/ports';
+import type { AcdEntry, AcdStorePort, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/app/acd/ports';
 
 export class MemoryAcdStore implements AcdStorePort {
   docs = new Map<string, Versioned<unknown>>();
@@ -33,7 +34,13 @@ export class MemoryAcdStore implements AcdStorePort {
   /** The snapshot's change feed, as the Redis store keeps it: every revision's changed agent ids. */
   private agentRev = 0;
   private readonly agentLog: Array<{ rev: number; id: string }> = [];
-  async currentAgents(): Promise<AgentSnapshot> {
+  async currentWaiting(): Promise<Snapshot<AcdEntry>> {
+    // No change log: users of this snapshot start over each time, which is always correct.
+    this.waitingRev++;
+    return { rev: this.waitingRev, docs: new Map((await this.waitingEntries()).map((e) => [e.d.callId, e])), changedSince: () => undefined };
+  }
+  private waitingRev = 0;
+  async currentAgents(): Promise<Snapshot<AgentState>> {
     const docs = new Map((await this.allAgents()).map((a) => [a.d.id, a]));
     return {
       rev: this.agentRev,

@@ -1,14 +1,14 @@
 // OfferableAgents keeps the selection's agent list up to date from a snapshot's changes; whatever
 // the sequence of changes, the result must equal a list built from scratch.
 import { OfferableAgents } from '../../src/app/acd/offerable-agents';
-import type { AgentSnapshot, Versioned } from '../../src/app/acd/ports';
+import type { Snapshot, Versioned } from '../../src/app/acd/ports';
 import type { AgentProfile, AgentState } from '../../src/domain/acd/model';
 
 const profile = (id: string): AgentProfile => ({ id, name: id, endpoint: `PJSIP/${id}`, skills: { sales: 5 }, languages: ['en'], autoLogin: false });
 const state = (id: string, status: AgentState['status'], reachable = true): AgentState => ({ id, status, since: 0, idleSince: 0, missed: 0, callsTaken: 0, talkTimeMs: 0, reachable });
 
 /** A snapshot whose change log can be cut (as the Redis copy's is after a full reload). */
-class FakeSnapshot implements AgentSnapshot {
+class FakeSnapshot implements Snapshot<AgentState> {
   rev = 0;
   docs = new Map<string, Versioned<AgentState>>();
   log: Array<{ rev: number; id: string }> = [];

@@ -6,8 +6,9 @@
 // Key layout (all in keys.ts):
 //   <prefix>:acd:agent:<agentId>          string  {"v":<version>,"d":<AgentState>}
 //   <prefix>:acd:agents                   SET     agent ids that have a document
-//   <prefix>:acd:agents:feed              HASH    seq: commits that wrote agent documents; epoch
-//   <prefix>:acd:agents:changed           ZSET    agent ids, score = counter value of their last write
+//   <prefix>:acd:{agents,entries}:feed    HASH    change feed: seq (commits that wrote the family), epoch, floor
+//   <prefix>:acd:{agents,entries}:feed:changed  ZSET  ids, score = seq of their last write or delete
+//   <prefix>:acd:{agents,entries}:feed:gone     ZSET  deleted ids, score = seq of the delete (trimmed)
 //   <prefix>:acd:entry:<callId>           string  {"v":<version>,"d":<QueueEntry>}
 //   <prefix>:acd:queue:<queue>:waiting    ZSET    call ids waiting, score = enqueuedAt
 //   <prefix>:acd:queues                   SET     queue ids with a waiting ZSET
@@ -17,7 +18,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Redis from 'ioredis';
 import type { AgentState, QueueEntry } from '../../domain/acd/model';
-import type { AgentSnapshot } from '../../app/acd/ports';
+import type { AcdEntry, Snapshot } from '../../app/acd/ports';
 import type { Keys } from './keys';
 
 /** A document as stored: its version (1 on creation, +1 on every write) and its data. */
@@ -181,39 +182,65 @@ export class AcdStore {
    * reading thousands of documents per routing decision. Commits still check versions, so a copy
    * that is stale by the time it is used costs a retry, never a double booking.
    */
-  async currentAgents(): Promise<AgentSnapshot> {
-    await this.agentCache.refresh();
-    return this.agentCache;
+  async currentAgents(): Promise<Snapshot<AgentState>> {
+    await this.agentCopy.refresh();
+    return this.agentCopy;
   }
 
-  private readonly agentCache = new AgentCache(this);
-  /** With a count, the feed's epoch if this commit is the one that creates the counter: unique
-   *  per creation, also when one process sees the counter created twice. */
+  /** Every waiting queue entry (all queues), kept the same way as currentAgents(). */
+  async currentWaiting(): Promise<Snapshot<AcdEntry>> {
+    await this.waitingCopy.refresh();
+    return this.waitingCopy;
+  }
+
+  /** Drops the in-memory copies: the next reads fetch every document. */
+  forgetCopies(): void {
+    this.agentCopy.forget();
+    this.waitingCopy.forget();
+  }
+
+  private readonly agentCopy = new FeedCopy<AgentState>({
+    // The position is read in the same MULTI as the index, before the documents: anything
+    // written meanwhile has a higher count and is fetched again at the next refresh.
+    readAll: async () => {
+      const r = await this.redis.multi().hmget(this.keys.acdFeed('agents').hash, 'seq', 'epoch', 'floor').smembers(this.agentsKey()).exec();
+      return { at: feedPosition(replyOf(r, 0)), ids: replyOf<string[]>(r, 1) };
+    },
+    changesSince: (seq) => this.changesSince('agents', seq),
+    fetch: (ids) => this.getAgents(ids),
+    keep: () => true,
+  });
+
+  private readonly waitingCopy = new FeedCopy<AcdEntry>({
+    readAll: async () => {
+      const r = await this.redis.multi().hmget(this.keys.acdFeed('entries').hash, 'seq', 'epoch', 'floor').smembers(this.queuesKey()).exec();
+      const queues = replyOf<string[]>(r, 1);
+      const ids = (await Promise.all(queues.map((q) => this.redis.zrange(this.queueWaitingKey(q), '0', '-1')))).flat();
+      return { at: feedPosition(replyOf(r, 0)), ids };
+    },
+    changesSince: (seq) => this.changesSince('entries', seq),
+    fetch: (ids) => this.getDocs<AcdEntry>(ids.map((id) => this.entryKey(id))),
+    // An entry is in its queue's waiting ZSET exactly while its state is waiting (every commit
+    // that changes one changes the other).
+    keep: (d) => d.state === 'waiting',
+  });
+
+  /** A feed's position, and the ids written or deleted after `seq`: one MULTI. */
+  private async changesSince(family: 'agents' | 'entries', seq: number): Promise<{ at: FeedPosition; ids: string[] }> {
+    const feed = this.keys.acdFeed(family);
+    const r = await this.redis.multi().hmget(feed.hash, 'seq', 'epoch', 'floor').zrangebyscore(feed.changed, `(${seq}`, '+inf').exec();
+    return { at: feedPosition(replyOf(r, 0)), ids: replyOf<string[]>(r, 1) };
+  }
+
+  /** With a count, a feed's epoch if this commit is the one that creates its counter: unique
+   *  per creation, also when one process sees a counter created twice. */
   private readonly epochToken = randomBytes(8).toString('hex');
   private epochCount = 0;
 
-  /** The change feed's position, and every agent id in the index: one MULTI, so they agree. */
-  async agentIndex(): Promise<FeedRead> {
-    const r = await this.redis.multi().hmget(this.keys.acdAgentsFeed(), 'seq', 'epoch').smembers(this.agentsKey()).exec();
-    return { ...feedPosition(replyOf<Array<string | null>>(r, 0)), ids: replyOf<string[]>(r, 1) };
-  }
-
-  /** The change feed's position, and the agent ids written after `seq`: one MULTI. */
-  async agentChangesSince(seq: number): Promise<FeedRead> {
-    const r = await this.redis.multi().hmget(this.keys.acdAgentsFeed(), 'seq', 'epoch').zrangebyscore(this.keys.acdAgentsChanged(), `(${seq}`, '+inf').exec();
-    return { ...feedPosition(replyOf<Array<string | null>>(r, 0)), ids: replyOf<string[]>(r, 1) };
-  }
-
-  /** Drops the in-memory copy: the next currentAgents() reads every document. */
-  forgetAgents(): void {
-    this.agentCache.forget();
-  }
-
-  private agentIdsWritten(tx: Tx): string[] {
-    const prefix = this.keys.acdAgent('');
-    const ids: string[] = [];
-    for (const key of [...(tx.put ?? []).map((p) => p.key), ...(tx.del ?? [])]) if (key.startsWith(prefix)) ids.push(key.slice(prefix.length));
-    return ids;
+  /** For the change feeds: the ids of one family's documents that `tx` writes and deletes. */
+  private idsTouched(tx: Tx, prefix: string): { written: string[]; deleted: string[] } {
+    const ids = (keys: readonly string[]) => keys.filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    return { written: ids((tx.put ?? []).map((p) => p.key)), deleted: ids(tx.del ?? []) };
   }
 
   // ---- the one write primitive ----
@@ -230,8 +257,11 @@ export class AcdStore {
     const sadd = tx.sadd ?? [];
     const srem = tx.srem ?? [];
     const keys: string[] = [];
-    const changedAgents = this.agentIdsWritten(tx);
-    const args: string[] = [tx.expect.length, put.length, del.length, zadd.length, zrem.length, sadd.length, srem.length, changedAgents.length].map(String);
+    const agents = this.idsTouched(tx, this.keys.acdAgent(''));
+    const entries = this.idsTouched(tx, this.keys.acdEntry(''));
+    const counts = [tx.expect.length, put.length, del.length, zadd.length, zrem.length, sadd.length, srem.length];
+    counts.push(agents.written.length, agents.deleted.length, entries.written.length, entries.deleted.length);
+    const args: string[] = counts.map(String);
     for (const e of tx.expect) {
       keys.push(e.key);
       args.push(String(e.v));
@@ -254,9 +284,11 @@ export class AcdStore {
         args.push(o.member);
       }
     }
-    if (changedAgents.length > 0) {
-      keys.push(this.keys.acdAgentsFeed(), this.keys.acdAgentsChanged());
-      args.push(...changedAgents, `${this.epochToken}-${++this.epochCount}`);
+    for (const [family, ids] of [['agents', agents], ['entries', entries]] as const) {
+      if (ids.written.length + ids.deleted.length === 0) continue;
+      const feed = this.keys.acdFeed(family);
+      keys.push(feed.hash, feed.changed, feed.gone);
+      args.push(...ids.written, ...ids.deleted, `${this.epochToken}-${++this.epochCount}`);
     }
     const reply = await COMMIT_SCRIPT.run(this.redis, keys, args);
     if (reply === 1) return { ok: true };
@@ -264,41 +296,54 @@ export class AcdStore {
       const conflict = String(reply[1]);
       // Usually the feed already lists the agent; if the copy went wrong some other way (writes
       // lost in a Redis restart), this re-reads it instead of conflicting on every retry.
-      const prefix = this.keys.acdAgent('');
-      if (conflict.startsWith(prefix)) this.agentCache.refetch(conflict.slice(prefix.length));
+      for (const [prefix, copy] of [[this.keys.acdAgent(''), this.agentCopy], [this.keys.acdEntry(''), this.waitingCopy]] as const) {
+        if (conflict.startsWith(prefix)) copy.refetch(conflict.slice(prefix.length));
+      }
       return { ok: false, conflict, actual: Number(reply[2]) };
     }
     throw new Error(`commit: unexpected reply ${JSON.stringify(reply)}`);
   }
 }
 
-interface FeedRead {
+interface FeedPosition {
   readonly seq: number;
   readonly epoch: string;
-  readonly ids: string[];
+  readonly floor: number;
 }
 
-function feedPosition([seq, epoch]: Array<string | null>): { seq: number; epoch: string } {
-  return { seq: Number(seq ?? 0), epoch: epoch ?? '' };
+function feedPosition([seq, epoch, floor]: Array<string | null>): FeedPosition {
+  return { seq: Number(seq ?? 0), epoch: epoch ?? '', floor: Number(floor ?? 0) };
+}
+
+/** How one family of documents is read for a FeedCopy. */
+interface FeedSource<T> {
+  /** The feed's position, then every id of the family (read after the position). */
+  readAll(): Promise<{ at: FeedPosition; ids: string[] }>;
+  /** The feed's position, and the ids written or deleted after `seq`. */
+  changesSince(seq: number): Promise<{ at: FeedPosition; ids: string[] }>;
+  fetch(ids: readonly string[]): Promise<Array<Versioned<T> | undefined>>;
+  /** Whether a document belongs in the copy (queue entries: only waiting ones). */
+  keep(d: T): boolean;
 }
 
 /** How many revisions of changed ids a copy remembers for changedSince(). */
 const CHANGE_LOG_REVISIONS = 256;
 
 /**
- * The in-memory copy behind currentAgents(). Refreshes never overlap: a caller that arrives while
- * one runs waits for it and then for the next one, which starts after its call, so it never gets a
- * read older than its request (a call queued just after an agent became free must see the agent).
- * Each refresh that changes the copy is a new revision; the ids it changed are remembered for a
- * while, so a user of the copy can update what it derived from it instead of starting over.
+ * An in-memory copy of a family of documents, following its change feed. Refreshes never
+ * overlap: a caller that arrives while one runs waits for it and then for the next one, which
+ * starts after its call, so it never gets a read older than its request (a call queued just after
+ * an agent became free must see the agent). Each refresh that changes the copy is a new revision;
+ * the ids it changed are remembered for a while, so a user of the copy can update what it derived
+ * from it instead of starting over.
  */
-class AgentCache implements AgentSnapshot {
-  readonly docs = new Map<string, Versioned<AgentState>>();
+class FeedCopy<T> implements Snapshot<T> {
+  readonly docs = new Map<string, Versioned<T>>();
   rev = 0;
   /** Changed ids per revision, oldest first; a full reload clears it (nothing before is known). */
   private log: Array<{ rev: number; ids: string[] }> = [];
   private fullAt = 0;
-  /** Change counter the copy is complete up to; -1 = no copy yet. */
+  /** Feed count the copy is complete up to; -1 = no copy yet. */
   private seq = -1;
   private epoch = '';
   private generation = 0;
@@ -306,7 +351,7 @@ class AgentCache implements AgentSnapshot {
   private next: Promise<void> | undefined;
   private readonly stale = new Set<string>();
 
-  constructor(private readonly store: AcdStore) {}
+  constructor(private readonly source: FeedSource<T>) {}
 
   changedSince(rev: number): ReadonlySet<string> | undefined {
     if (rev < this.fullAt || (this.log.length > 0 && rev < this.log[0]!.rev - 1)) return undefined;
@@ -320,7 +365,7 @@ class AgentCache implements AgentSnapshot {
     this.generation++;
   }
 
-  /** Fetches this agent's document at the next refresh even if the feed does not list it. */
+  /** Fetches this document at the next refresh even if the feed does not list it. */
   refetch(id: string): void {
     this.stale.add(id);
   }
@@ -344,44 +389,42 @@ class AgentCache implements AgentSnapshot {
   private async load(): Promise<void> {
     const generation = this.generation;
     if (this.seq < 0) {
-      // The counter is read with the index, before the documents: anything written meanwhile
-      // has a higher count and is fetched again next time.
-      const { seq, epoch, ids } = await this.store.agentIndex();
-      const docs = await this.store.getAgents(ids);
+      const { at, ids } = await this.source.readAll();
+      const docs = await this.source.fetch(ids);
       if (generation !== this.generation) return this.load();
       this.docs.clear();
-      docs.forEach((d, i) => d && this.docs.set(ids[i]!, d));
+      docs.forEach((d, i) => d && this.source.keep(d.d) && this.docs.set(ids[i]!, d));
       this.fullAt = ++this.rev;
       this.log = [];
-      // No feed yet (no agent written since the data began): nothing to follow, so read in
-      // full again next time rather than trust a copy no epoch can invalidate.
-      this.seq = epoch === '' ? -1 : seq;
-      this.epoch = epoch;
+      // No feed yet (nothing written since the data began): nothing to follow, so read in full
+      // again next time rather than trust a copy no epoch can invalidate.
+      this.seq = at.epoch === '' ? -1 : at.seq;
+      this.epoch = at.epoch;
       return;
     }
     const stale = [...this.stale];
     this.stale.clear();
-    const feed = await this.store.agentChangesSince(this.seq);
-    const { seq, epoch } = feed;
-    if (epoch !== this.epoch || seq < this.seq) {
-      // The counter was created again (Redis lost data, was flushed or replaced): start over.
+    const { at, ids: listed } = await this.source.changesSince(this.seq);
+    if (at.epoch !== this.epoch || at.seq < this.seq || at.floor > this.seq) {
+      // The counter was created again (Redis lost data, was flushed or replaced), or deletions
+      // this copy has not seen were trimmed from the feed: start over.
       this.seq = -1;
       return this.load();
     }
-    const ids = [...new Set([...feed.ids, ...stale])];
-    const docs = await this.store.getAgents(ids);
+    const ids = [...new Set([...listed, ...stale])];
+    const docs = await this.source.fetch(ids);
     if (generation !== this.generation) return this.load();
     const changed: string[] = [];
     ids.forEach((id, i) => {
-      const d = docs[i];
+      const fetched = docs[i];
+      const d = fetched && this.source.keep(fetched.d) ? fetched : undefined;
       const had = this.docs.get(id);
-      if (d && had?.v === d.v) return;
-      if (!d && !had) return;
+      if (d ? had?.v === d.v : !had) return;
       changed.push(id);
       if (d) this.docs.set(id, d);
       else this.docs.delete(id);
     });
-    this.seq = seq;
+    this.seq = at.seq;
     if (changed.length === 0) return;
     this.log.push({ rev: ++this.rev, ids: changed });
     if (this.log.length > CHANGE_LOG_REVISIONS) this.log.shift();

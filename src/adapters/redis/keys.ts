@@ -25,14 +25,11 @@ export class Keys {
   acdAgents(): string {
     return `${this.prefix}:acd:agents`;
   }
-  /** HASH {seq, epoch}: counter of applied transactions that wrote agent documents, and the
-   *  token set when the counter was created (the agent change feed). */
-  acdAgentsFeed(): string {
-    return `${this.prefix}:acd:agents:feed`;
-  }
-  /** ZSET of agent ids scored by the counter value of their last write (the agent change feed). */
-  acdAgentsChanged(): string {
-    return `${this.prefix}:acd:agents:changed`;
+  /** The change feed of a family of ACD documents (see scripts/commit.lua): HASH {seq, epoch,
+   *  floor}, ZSET of ids by the count of their last write or delete, ZSET of deleted ids. */
+  acdFeed(family: 'agents' | 'entries'): { hash: string; changed: string; gone: string } {
+    const base = `${this.prefix}:acd:${family}:feed`;
+    return { hash: base, changed: `${base}:changed`, gone: `${base}:gone` };
   }
   /** Queue entry document (a call in the ACD, waiting or offered). */
   acdEntry(callId: string): string {

@@ -352,14 +352,14 @@ export class AcdService {
       const profile = this.deps.config().agents.get(agentId);
       if (!agent || !profile || !isOfferable(agent.d)) return { result: undefined };
       const now = this.now();
-      const entries = await this.deps.store.waitingEntries();
-      const byId = new Map(entries.map((e) => [e.d.callId, e]));
+      const { docs: byId } = await this.deps.store.currentWaiting();
       const queues = this.deps.config().queues;
-      const eligible = entries.filter((e) => {
+      const eligible: AcdEntry[] = [];
+      for (const e of byId.values()) {
         const q = queues.get(e.d.queue);
-        return e.d.state === 'waiting' && q !== undefined && !this.recentlyMissed(e.d, agentId, q, now);
-      });
-      const best = selectCall({ profile, state: agent.d }, eligible.map((e) => e.d), queues, now);
+        if (e.d.state === 'waiting' && q !== undefined && !this.recentlyMissed(e.d, agentId, q, now)) eligible.push(e.d);
+      }
+      const best = selectCall({ profile, state: agent.d }, eligible, queues, now);
       if (!best) return { result: undefined };
       const entry = byId.get(best.callId)!;
       return this.reserveTx(entry, { profile, state: agent.d }, agent.v, queues.get(best.queue)!, now);

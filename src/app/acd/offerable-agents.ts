@@ -6,7 +6,7 @@
 import { isOfferable } from '../../domain/acd/agent';
 import type { AgentProfile, AgentState } from '../../domain/acd/model';
 import type { AgentView } from '../../domain/acd/select';
-import type { AgentSnapshot } from './ports';
+import type { Snapshot } from './ports';
 
 interface Slot {
   view: AgentView;
@@ -21,7 +21,7 @@ export class OfferableAgents {
   private profiles: ReadonlyMap<string, AgentProfile> | undefined;
 
   /** Every offerable agent that is in the configuration, with its document's version. */
-  update(snapshot: AgentSnapshot, profiles: ReadonlyMap<string, AgentProfile>): { views: readonly AgentView[]; version: (agentId: string) => number } {
+  update(snapshot: Snapshot<AgentState>, profiles: ReadonlyMap<string, AgentProfile>): { views: readonly AgentView[]; version: (agentId: string) => number } {
     const changed = profiles === this.profiles ? snapshot.changedSince(this.rev) : undefined;
     if (changed === undefined) this.rebuild(snapshot, profiles);
     else for (const id of changed) this.set(id, snapshot.docs.get(id), profiles.get(id));
@@ -30,7 +30,7 @@ export class OfferableAgents {
     return { views: this.list, version: (id) => this.slots.get(id)?.v ?? 0 };
   }
 
-  private rebuild(snapshot: AgentSnapshot, profiles: ReadonlyMap<string, AgentProfile>): void {
+  private rebuild(snapshot: Snapshot<AgentState>, profiles: ReadonlyMap<string, AgentProfile>): void {
     this.list = [];
     this.slots.clear();
     for (const [id, doc] of snapshot.docs) this.set(id, doc, profiles.get(id));

@@ -37,12 +37,12 @@ export interface Tx {
 
 export type CommitResult = { ok: true } | { ok: false; conflict: string };
 
-/** Every agent document at one moment, and what changed since an earlier moment. */
-export interface AgentSnapshot {
+/** A family of documents at one moment (read from a copy the store keeps), and what changed since an earlier moment. */
+export interface Snapshot<T> {
   /** Grows whenever the documents change. */
   readonly rev: number;
   /** Read it before the next await: a later refresh updates it in place. */
-  readonly docs: ReadonlyMap<string, Versioned<AgentState>>;
+  readonly docs: ReadonlyMap<string, Versioned<T>>;
   /** Ids whose document changed after revision `rev`; undefined when that is not known any more (start over). */
   changedSince(rev: number): ReadonlySet<string> | undefined;
 }
@@ -59,7 +59,9 @@ export interface AcdStorePort {
   /** Every agent document, read from Redis now (reconcile, sweep). */
   allAgents(): Promise<Array<Versioned<AgentState>>>;
   /** The same set, as fresh as allAgents() but served from a copy that fetches only what changed (routing decisions). */
-  currentAgents(): Promise<AgentSnapshot>;
+  currentAgents(): Promise<Snapshot<AgentState>>;
+  /** Every waiting entry of every queue, as fresh as waitingEntries() and served the same way (routing decisions). */
+  currentWaiting(): Promise<Snapshot<AcdEntry>>;
   getEntry(callId: string): Promise<Versioned<AcdEntry> | undefined>;
   waitingEntries(queue?: string): Promise<Array<Versioned<AcdEntry>>>;
   commit(tx: Tx): Promise<CommitResult>;

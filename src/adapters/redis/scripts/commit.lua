@@ -10,24 +10,28 @@
 -- beyond copying bytes.
 --
 -- KEYS  = expect (E) | put (P) | del (D) | zadd (ZA) | zrem (ZR) | sadd (SA) | srem (SR)
---         | (when C > 0) change counter HASH {seq, epoch}, change ZSET
--- ARGV  = E, P, D, ZA, ZR, SA, SR, C,
+--         | agent feed: hash, changed, gone (when AW + AD > 0)
+--         | entry feed: hash, changed, gone (when EW + ED > 0)
+-- ARGV  = E, P, D, ZA, ZR, SA, SR, AW, AD, EW, ED,
 --         E expected versions ("0" = must not exist),
 --         P pairs (new version, json of the document),
 --         ZA pairs (score, member), ZR members, SA members, SR members,
---         C ids of the agents whose document this writes, then (when C > 0) a new epoch token
--- Writes apply in that order: put, del, zadd, zrem, sadd, srem, change feed.
+--         for each feed in use: its written ids, its deleted ids, a new epoch token
+-- Writes apply in that order: put, del, zadd, zrem, sadd, srem, change feeds.
 --
--- The change feed lets a reader keep every agent document in memory and fetch only what
--- changed: the counter is incremented once per applied transaction that writes agents, and each
--- written agent id is scored with the new count (one member per agent, so the ZSET stays as
--- small as the agent list).
---
--- Returns 1 when applied, or {0, key, actualVersion} for the first expected document whose
--- version differs (nothing is written then).
+-- A change feed lets a reader keep a family of documents (agents, queue entries) in memory and
+-- fetch only what changed: the feed's counter (hash field seq) is incremented once per applied
+-- transaction that writes the family, and each written or deleted id is scored with the new
+-- count in the changed ZSET (one member per id). Deleted ids are also kept in the gone ZSET; when
+-- it grows past GONE_MAX the oldest GONE_TRIM leave both sets and the hash field floor records
+-- the highest count dropped: a reader whose copy is older than that reads everything again. A
+-- counter created anew (first use, or the data was lost) gets a new epoch, so a reader whose copy
+-- predates it reloads everything instead of trusting counts that started again.
+local GONE_MAX, GONE_TRIM = 4096, 1024
+
 local n = {}
-for i = 1, 8 do n[i] = tonumber(ARGV[i]) end
-local k, a = 0, 8
+for i = 1, 11 do n[i] = tonumber(ARGV[i]) end
+local k, a = 0, 11
 
 for i = 1, n[1] do
   local key = KEYS[k + i]
@@ -77,14 +81,29 @@ end
 k = k + n[7]
 a = a + n[7]
 
-if n[8] > 0 then
-  local seq = redis.call('HINCRBY', KEYS[k + 1], 'seq', 1)
-  -- A new counter (first use, or the data was lost) gets a new epoch, so a reader whose copy
-  -- predates it reloads everything instead of trusting counts that started again.
-  if seq == 1 then redis.call('HSET', KEYS[k + 1], 'epoch', ARGV[a + n[8] + 1]) end
-  for i = 1, n[8] do
-    redis.call('ZADD', KEYS[k + 2], seq, ARGV[a + i])
+local function feed(written, deleted)
+  local hash, changed, gone = KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local seq = redis.call('HINCRBY', hash, 'seq', 1)
+  if seq == 1 then redis.call('HSET', hash, 'epoch', ARGV[a + written + deleted + 1]) end
+  for i = 1, written + deleted do
+    redis.call('ZADD', changed, seq, ARGV[a + i])
   end
+  for i = written + 1, written + deleted do
+    redis.call('ZADD', gone, seq, ARGV[a + i])
+  end
+  if deleted > 0 and redis.call('ZCARD', gone) > GONE_MAX then
+    local old = redis.call('ZPOPMIN', gone, GONE_TRIM)
+    for i = 1, #old, 2 do
+      -- Only if not written again since: a live id stays in the changed set.
+      if redis.call('ZSCORE', changed, old[i]) == old[i + 1] then redis.call('ZREM', changed, old[i]) end
+    end
+    redis.call('HSET', hash, 'floor', old[#old])
+  end
+  k = k + 3
+  a = a + written + deleted + 1
 end
+
+if n[8] + n[9] > 0 then feed(n[8], n[9]) end
+if n[10] + n[11] > 0 then feed(n[10], n[11]) end
 
 return 1
