@@ -168,6 +168,28 @@ async function benchWithRedis(): Promise<void> {
     }
     for (const e of entries) versions.set(e.callId, 1);
 
+    // The transactions the loops below commit, as the service builds them.
+    const enqueueCall = (e: QueueEntry) =>
+      store.commit({ expect: [{ key: store.entryKey(e.callId), v: 0 }], put: [{ key: store.entryKey(e.callId), doc: { ...e, state: 'waiting' }, v: 1 }], zadd: [{ key: store.queueWaitingKey(e.queue), score: e.enqueuedAt, member: e.callId }] });
+    const endCall = (e: QueueEntry) =>
+      store.commit({ expect: [{ key: store.entryKey(e.callId), v: 1 }], del: [store.entryKey(e.callId)], zrem: [{ key: store.queueWaitingKey(e.queue), member: e.callId }] });
+    const reserve = (e: QueueEntry, chosen: AgentView, av: number) =>
+      store.commit({
+        expect: [
+          { key: store.agentKey(chosen.profile.id), v: av },
+          { key: store.entryKey(e.callId), v: 1 },
+        ],
+        put: [
+          { key: store.agentKey(chosen.profile.id), doc: applyAgentEvent(chosen.state, { type: 'reserve', callId: e.callId, at: NOW }), v: av + 1 },
+          { key: store.entryKey(e.callId), doc: { ...e, state: 'offered', agentId: chosen.profile.id }, v: 2 },
+        ],
+        zrem: [{ key: store.queueWaitingKey(e.queue), member: e.callId }],
+        zadd: [{ key: store.leasesKey(), score: NOW + 25_000, member: chosen.profile.id }],
+      });
+    /** Puts a reserved agent back as it was, so the pool stays the same size (outside the timed part). */
+    const putBack = (chosen: AgentView, av: number) =>
+      store.commit({ expect: [{ key: store.agentKey(chosen.profile.id), v: av + 1 }], put: [{ key: store.agentKey(chosen.profile.id), doc: chosen.state, v: av + 2 }], zrem: [{ key: store.leasesKey(), member: chosen.profile.id }] });
+
     // The other direction as the service does it (AcdService.matchAgent): the in-memory copy of
     // the waiting calls brought up to date from the change feed, then the best call for a free
     // agent. Between two decisions one call ends and another arrives, as in a busy center.
@@ -182,10 +204,8 @@ async function benchWithRedis(): Promise<void> {
     console.log(`  (reading all ${CALLS} waiting entries, as each decision did before the copy: p50 ${ms(pct(fullReads, 50)).toFixed(1)} ms, p99 ${ms(pct(fullReads, 99)).toFixed(1)} ms)`);
     await store.currentWaiting(); // the first read loads every waiting entry
     for (let i = 0; i < 500; i++) {
-      const gone = entries[i]!;
-      await store.commit({ expect: [{ key: store.entryKey(gone.callId), v: 1 }], del: [store.entryKey(gone.callId)], zrem: [{ key: store.queueWaitingKey(gone.queue), member: gone.callId }] });
-      const arrived = { ...gone, callId: `n${i}` };
-      await store.commit({ expect: [{ key: store.entryKey(arrived.callId), v: 0 }], put: [{ key: store.entryKey(arrived.callId), doc: { ...arrived, state: 'waiting' }, v: 1 }], zadd: [{ key: store.queueWaitingKey(arrived.queue), score: arrived.enqueuedAt, member: arrived.callId }] });
+      await endCall(entries[i]!);
+      await enqueueCall({ ...entries[i]!, callId: `n${i}` });
       const agent = free0[Math.floor(rand() * free0.length)]!;
       const t0 = process.hrtime.bigint();
       const { docs } = await store.currentWaiting();
@@ -198,8 +218,8 @@ async function benchWithRedis(): Promise<void> {
     record('service path: waiting copy + best call', waitingRead, 5);
     // Put the 500 calls back under their first ids for the reservation loops below.
     for (let i = 0; i < 500; i++) {
-      const e = entries[i]!;
-      await store.commit({ expect: [{ key: store.entryKey(`n${i}`), v: 1 }, { key: store.entryKey(e.callId), v: 0 }], del: [store.entryKey(`n${i}`)], put: [{ key: store.entryKey(e.callId), doc: { ...e, state: 'waiting' }, v: 1 }], zrem: [{ key: store.queueWaitingKey(e.queue), member: `n${i}` }], zadd: [{ key: store.queueWaitingKey(e.queue), score: e.enqueuedAt, member: e.callId }] });
+      await endCall({ ...entries[i]!, callId: `n${i}` });
+      await enqueueCall(entries[i]!);
     }
 
     const offerable = views.filter((v) => v.state.status === 'available');
@@ -212,34 +232,21 @@ async function benchWithRedis(): Promise<void> {
       const t0 = process.hrtime.bigint();
       const chosen = selectAgent(q, e, offerable, { now: NOW, random: rand });
       if (chosen) {
-        const id = chosen.profile.id;
-        const av = versions.get(id)!;
-        const next = applyAgentEvent(chosen.state, { type: 'reserve', callId: e.callId, at: NOW });
-        const r = await store.commit({
-          expect: [
-            { key: store.agentKey(id), v: av },
-            { key: store.entryKey(e.callId), v: 1 },
-          ],
-          put: [
-            { key: store.agentKey(id), doc: next, v: av + 1 },
-            { key: store.entryKey(e.callId), doc: { ...e, state: 'offered', agentId: id }, v: 2 },
-          ],
-          zrem: [{ key: store.queueWaitingKey(e.queue), member: e.callId }],
-          zadd: [{ key: store.leasesKey(), score: NOW + 25_000, member: id }],
-        });
+        const av = versions.get(chosen.profile.id)!;
+        const r = await reserve(e, chosen, av);
         samples.push(Number(process.hrtime.bigint() - t0));
         if (!r.ok) conflicts++;
-        // Put the agent back so the pool stays the same size (outside the timed part).
-        await store.commit({ expect: [{ key: store.agentKey(id), v: av + 1 }], put: [{ key: store.agentKey(id), doc: chosen.state, v: av + 2 }], zrem: [{ key: store.leasesKey(), member: id }] });
-        versions.set(id, av + 2);
+        await putBack(chosen, av);
+        versions.set(chosen.profile.id, av + 2);
       }
     }
     record('select + atomic reservation in Redis', samples, 5);
     if (conflicts > 0) console.log(`  (${conflicts} conflicting commits: unexpected with one router)`);
 
     // The service's own path (AcdService.matchCall): bring the in-memory agent copy up to date
-    // from the change feed, update the selection's views by what changed, select, commit. Between two decisions the previous
-    // decision's writes (reserve and put back) are what changed, as in a busy center.
+    // from the change feed, update the selection's views by what changed, select, commit.
+    // Between two decisions the previous decision's writes (reserve and put back) are what
+    // changed, as in a busy center.
     const profiles = new Map(views.map((v) => [v.profile.id, v.profile]));
     const agentViews = new OfferableAgents();
     agentViews.update(await store.currentAgents(), profiles); // the first read loads all 10,000 documents
@@ -252,23 +259,11 @@ async function benchWithRedis(): Promise<void> {
       const { views: live, version } = agentViews.update(await store.currentAgents(), profiles);
       const chosen = selectAgent(q, e, live, { now: NOW, random: rand });
       if (!chosen) continue;
-      const id = chosen.profile.id;
-      const av = version(id);
-      const r = await store.commit({
-        expect: [
-          { key: store.agentKey(id), v: av },
-          { key: store.entryKey(e.callId), v: 1 },
-        ],
-        put: [
-          { key: store.agentKey(id), doc: applyAgentEvent(chosen.state, { type: 'reserve', callId: e.callId, at: NOW }), v: av + 1 },
-          { key: store.entryKey(e.callId), doc: { ...e, state: 'offered', agentId: id }, v: 2 },
-        ],
-        zrem: [{ key: store.queueWaitingKey(e.queue), member: e.callId }],
-        zadd: [{ key: store.leasesKey(), score: NOW + 25_000, member: id }],
-      });
+      const av = version(chosen.profile.id);
+      const r = await reserve(e, chosen, av);
       service.push(Number(process.hrtime.bigint() - t0));
       if (!r.ok) conflicts++;
-      await store.commit({ expect: [{ key: store.agentKey(id), v: av + 1 }], put: [{ key: store.agentKey(id), doc: chosen.state, v: av + 2 }], zrem: [{ key: store.leasesKey(), member: id }] });
+      await putBack(chosen, av);
     }
     record('service path: agent copy + select + reserve', service, 5);
     if (conflicts > 0) console.log(`  (${conflicts} conflicting commits: unexpected with one router)`);
