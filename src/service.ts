@@ -1,7 +1,5 @@
 // Composition root: wires adapters to the application layer and runs until stopped.
-import { once } from 'node:events';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { AriAcdTelephony } from './adapters/ari/acd-telephony';
@@ -12,10 +10,11 @@ import { domainEventFrom } from './adapters/ari/domain-events';
 import { KNOWN_EVENT_TYPES, KnownEventSchema, type AriEvent } from './adapters/ari/types';
 import { ApiTokens } from './adapters/http/auth';
 import { createHttpApp, type Readiness } from './adapters/http/app';
+import { createHttpServer, listen } from './adapters/http/server';
 import { formatQueueLog, QueueLogFile, type QueueLogLine } from './adapters/queue-log/queue-log';
 import { AcdStore } from './adapters/redis/acd-store';
 import { CallStore } from './adapters/redis/call-store';
-import { connectRedis } from './adapters/redis/connection';
+import { connectRedis, isRedisUnavailable } from './adapters/redis/connection';
 import { RedisJournal } from './adapters/redis/journal';
 import { Keys } from './adapters/redis/keys';
 import { RedisTimers } from './adapters/redis/timers';
@@ -303,6 +302,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const app = createHttpApp({
     readiness,
+    logger,
+    // Redis away: the API answers 503 with Retry-After (the reason names no URL: clients read it).
+    unavailable: (err) => (isRedisUnavailable(err) || redis.status !== 'ready' ? 'the state store is unreachable; retry shortly' : undefined),
     tokens: tokens.size > 0 ? tokens : undefined,
     reloadConfig,
     agents: {
@@ -315,9 +317,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
   });
   if (tokens.size === 0) logger.warn('SWITCHBOARD_API_TOKENS is empty: the /api routes are disabled');
-  const server: Server = app.listen(env.SWITCHBOARD_HTTP_PORT, env.SWITCHBOARD_HTTP_HOST);
+  const server: Server = createHttpServer(app, { logger });
+  let httpPort: number;
   try {
-    await once(server, 'listening');
+    httpPort = await listen(server, env.SWITCHBOARD_HTTP_PORT, env.SWITCHBOARD_HTTP_HOST);
   } catch (err) {
     await socket.stop();
     clearInterval(sweeper);
@@ -326,7 +329,6 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     redis.disconnect();
     throw err;
   }
-  const httpPort = (server.address() as AddressInfo).port;
   logger.info({ host: env.SWITCHBOARD_HTTP_HOST, port: httpPort }, 'HTTP listening');
 
   return {

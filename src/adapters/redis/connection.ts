@@ -27,3 +27,9 @@ export function connectRedis(url: string, logger: Logger): Redis {
   });
   return redis;
 }
+
+/** True for the errors ioredis raises while Redis cannot be reached (no offline queue, so they come at once). */
+export function isRedisUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  return err.name === 'MaxRetriesPerRequestError' || /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(err.message);
+}
