@@ -94,6 +94,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     queueLog,
     clock,
     logger,
+    pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
   });

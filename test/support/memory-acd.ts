@@ -111,11 +111,26 @@ export class FakeTelephony implements AcdTelephony {
   async play(id: string, pb: string, media: string[]) {
     this.log.push(`play ${id} ${pb} ${media.join(',')}`);
   }
+  /** Bridge attempts fail while this is above 0 (counting down); `bridged` holds what went in. */
+  failBridges = 0;
+  bridged = new Map<string, string[]>();
+  async stopPlayback(pb: string) {
+    this.log.push(`stop ${pb}`);
+  }
   async bridge(b: string, chans: string[]) {
     this.log.push(`bridge ${b} ${chans.join(',')}`);
+    if (this.failBridges > 0) {
+      this.failBridges--;
+      throw new Error('ARI timed out');
+    }
+    this.bridged.set(b, chans);
+  }
+  async bridgeMembers(b: string) {
+    return this.bridged.get(b);
   }
   async destroyBridge(b: string) {
     this.log.push(`destroy ${b}`);
+    this.bridged.delete(b);
   }
   async channelExists(id: string) {
     return id.includes('-leg-') ? this.channels.has(id) : !this.gone.has(id);

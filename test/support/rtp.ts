@@ -1,6 +1,27 @@
-// Stands in for a caller's ear: receives the RTP Asterisk sends to the caller and measures it,
-// so a test can check that the caller heard sound, not only that signalling went through.
+// Stands in for a caller's ear (and mouth): receives the RTP Asterisk sends to the caller and
+// measures it, so a test can check that the caller heard sound, not only that signalling went
+// through. It can also speak: a 1 kHz tone sent back to where Asterisk's RTP comes from, so a
+// phone that echoes it proves media flows both ways through the bridge.
 import dgram from 'node:dgram';
+
+/** μ-law encoding of a linear sample (G.711). */
+function linearToUlaw(sample: number): number {
+  const BIAS = 0x84;
+  let sign = 0;
+  let s = sample;
+  if (s < 0) {
+    s = -s;
+    sign = 0x80;
+  }
+  s = Math.min(s, 32635) + BIAS;
+  let exponent = 7;
+  for (let mask = 0x4000; (s & mask) === 0 && exponent > 0; mask >>= 1) exponent--;
+  const mantissa = (s >> (exponent + 3)) & 0x0f;
+  return ~(sign | (exponent << 4) | mantissa) & 0xff;
+}
+
+/** One 20 ms PCMU frame of a 1 kHz tone (8 samples a period, so 40 zero crossings a frame). */
+const TONE_FRAME = Buffer.from(Array.from({ length: 160 }, (_, i) => linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * (i + 0.5)) / 8)))));
 
 function ulawToLinear(u: number): number {
   const x = ~u & 0xff;
@@ -16,14 +37,20 @@ export class RtpSink {
   samples = 0;
   loudSamples = 0; // |sample| above a silence threshold
   payloadTypes = new Set<number>();
-  /** Arrival time (ms since the epoch) and peak |sample| of each PCMU packet. */
-  private readonly arrivals: { at: number; peak: number }[] = [];
+  /** Arrival time (ms since the epoch), peak |sample| and zero crossings of each PCMU packet. */
+  private readonly arrivals: { at: number; peak: number; crossings: number }[] = [];
   private readonly socket = dgram.createSocket('udp4');
+  /** Where Asterisk's RTP comes from (symmetric RTP: where it listens for ours). */
+  private remote?: { address: string; port: number };
+  private toneTimer?: NodeJS.Timeout;
 
   static async open(): Promise<RtpSink> {
     const sink = new RtpSink();
     await new Promise<void>((resolve) => sink.socket.bind(0, '127.0.0.1', () => resolve()));
-    sink.socket.on('message', (msg) => sink.onPacket(msg));
+    sink.socket.on('message', (msg, rinfo) => {
+      sink.remote ??= { address: rinfo.address, port: rinfo.port };
+      sink.onPacket(msg);
+    });
     return sink;
   }
 
@@ -47,6 +74,28 @@ export class RtpSink {
     return { packets: inWindow.length, nonSilent: inWindow.filter((a) => a.peak > 16).length };
   }
 
+  /** PCMU packets in [fromMs, toMs) that carry a 1 kHz tone like the one speak() sends. */
+  tonePacketsBetweenTimes(fromMs: number, toMs: number): number {
+    return this.arrivals.filter((a) => a.at >= fromMs && a.at < toMs && a.peak > 1000 && a.crossings >= 36 && a.crossings <= 44).length;
+  }
+
+  /** Sends the 1 kHz tone every 20 ms to where Asterisk's audio comes from, once it has come. */
+  speak(): void {
+    let seq = 0;
+    const ssrc = 0x5b0a2d01;
+    this.toneTimer = setInterval(() => {
+      if (!this.remote) return;
+      const header = Buffer.alloc(12);
+      header[0] = 0x80;
+      header[1] = 0; // PCMU
+      header.writeUInt16BE(seq & 0xffff, 2);
+      header.writeUInt32BE((seq * 160) >>> 0, 4);
+      header.writeUInt32BE(ssrc, 8);
+      seq++;
+      this.socket.send(Buffer.concat([header, TONE_FRAME]), this.remote.port, this.remote.address);
+    }, 20);
+  }
+
   private onPacket(msg: Buffer): void {
     if (msg.length < 12 || msg[0]! >> 6 !== 2) return;
     const pt = msg[1]! & 0x7f;
@@ -56,17 +105,23 @@ export class RtpSink {
     const cc = msg[0]! & 0x0f;
     let loud = 0;
     let peak = 0;
+    let crossings = 0;
+    let prev = 0;
     for (let i = 12 + 4 * cc; i < msg.length; i++) {
       this.samples++;
-      const v = Math.abs(ulawToLinear(msg[i]!));
+      const x = ulawToLinear(msg[i]!);
+      const v = Math.abs(x);
       if (v > 500) loud++;
       if (v > peak) peak = v;
+      if ((x > 0 && prev < 0) || (x < 0 && prev > 0)) crossings++;
+      if (x !== 0) prev = x;
     }
-    this.arrivals.push({ at: Date.now(), peak });
+    this.arrivals.push({ at: Date.now(), peak, crossings });
     this.loudSamples += loud;
   }
 
   close(): Promise<void> {
+    clearInterval(this.toneTimer);
     return new Promise((resolve) => this.socket.close(() => resolve()));
   }
 }

@@ -23,6 +23,13 @@ describe('agent state machine', () => {
     expect(s.callId).toBeUndefined();
   });
 
+  it('answered but never connected: available again, the call not counted, talk time untouched', () => {
+    const s = run(reachableAvailable(), { type: 'reserve', callId: 'c1', at: 1 }, { type: 'answered', callId: 'c1', at: 2 }, { type: 'connectFailed', callId: 'c1', at: 9 });
+    expect(s).toMatchObject({ status: 'available', callsTaken: 0, talkTimeMs: 0, since: 9 });
+    expect(s.callId).toBeUndefined();
+    expect(() => run(reachableAvailable(), { type: 'connectFailed', callId: 'c1', at: 9 })).toThrow(TransitionRefused);
+  });
+
   it('no wrap-up time: straight back to available', () => {
     const s = run(reachableAvailable(), { type: 'reserve', callId: 'c1', at: 1 }, { type: 'answered', callId: 'c1', at: 2 }, { type: 'callEnded', callId: 'c1', wrapUpS: 0, at: 3 });
     expect(s).toMatchObject({ status: 'available', idleSince: 3 });

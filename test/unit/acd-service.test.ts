@@ -1,46 +1,7 @@
 // The ACD service on in-memory ports and a fake clock: who gets rung, what happens on answer,
 // no answer, abandon, wrap-up, overflow and lease expiry, and what reaches the queue_log.
-import { Writable } from 'node:stream';
-import pino from 'pino';
-import type { QueueLogLine } from '../../src/adapters/queue-log/queue-log';
-import { AcdService, type AcdConfigView, type AcdDeps } from '../../src/app/acd/acd-service';
-import type { AgentProfile, QueueConfig } from '../../src/domain/acd/model';
-import { agentProfile, queueConfig, req } from '../support/acd-fixtures';
-import { FakeTelephony, MemoryAcdStore, MemoryTimers } from '../support/memory-acd';
-
-const queue = (id: string, over: Partial<QueueConfig> = {}): QueueConfig => queueConfig(id, { maxMissedOffers: 2, ...over });
-const agent = agentProfile;
-
-function setup(queues: QueueConfig[], agents: AgentProfile[], extra: Partial<AcdDeps> = {}) {
-  let now = 1_000_000;
-  const store = new MemoryAcdStore();
-  const tel = new FakeTelephony();
-  const timers = new MemoryTimers();
-  const qlog: QueueLogLine[] = [];
-  const config: AcdConfigView = { agents: new Map(agents.map((a) => [a.id, a])), queues: new Map(queues.map((q) => [q.id, q])), pauseReasons: new Map([['break', { label: 'Break' }]]) };
-  const logs: Array<{ msg: string }> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logs.push(JSON.parse(chunk.toString()) as { msg: string });
-      cb();
-    },
-  });
-  const acd = new AcdService({ store, telephony: tel, timers, config: () => config, queueLog: async (l) => void qlog.push(l), clock: { now: () => now }, logger: pino({ level: 'warn' }, sink), ...extra });
-  const events = () => qlog.map((l) => `${l.event}${l.agent !== 'NONE' ? ` ${l.agent}` : ''}${l.callId !== 'NONE' ? ` ${l.callId}` : ''}`);
-  const advance = async (ms: number) => {
-    now += ms;
-    for (const t of timers.due(now)) await acd.onTimer(t);
-  };
-  const online = async (...ids: string[]) => {
-    for (const id of ids) {
-      await acd.setReachable(id, true);
-      await acd.agentCommand(id, 'login');
-    }
-  };
-  const call = (callId: string, q: string, priority = 0) => acd.enqueue({ callId, channelId: callId, callerId: '555', queue: q, priority, attributes: {} });
-  const state = async (id: string) => (await store.getAgent(id))?.d;
-  return { acd, store, tel, timers, qlog, logs, events, advance, online, call, state, now: () => now };
-}
+import { req } from '../support/acd-fixtures';
+import { acdHarness as setup, agent, queue } from '../support/acd-harness';
 
 describe('AcdService', () => {
   it('rings the longest-idle eligible agent, bridges on answer, wraps up after the call', async () => {
@@ -53,7 +14,7 @@ describe('AcdService', () => {
     expect(t.tel.take()).toEqual(['moh c1 default', 'originate PJSIP/a2 c1-leg-1']);
     expect((await t.state('a2'))?.status).toBe('reserved');
     await t.acd.legAnswered('c1-leg-1');
-    expect(t.tel.take()).toEqual(['moh-stop c1', 'bridge c1-bridge c1,c1-leg-1']);
+    expect(t.tel.take()).toEqual(['moh-stop c1', 'stop c1-ann-0', 'bridge c1-bridge c1,c1-leg-1']);
     expect((await t.state('a2'))?.status).toBe('on-call');
     await t.advance(60_000);
     await t.acd.callerLeft('c1');

@@ -56,6 +56,19 @@ export class AriAcdTelephony implements AcdTelephony {
     return this.calls.play(channelId, playbackId, media);
   }
 
+  stopPlayback(playbackId: string): Promise<void> {
+    return this.calls.stopPlayback(playbackId);
+  }
+
+  async bridgeMembers(bridgeId: string): Promise<string[] | undefined> {
+    try {
+      return (await this.rest.bridge(bridgeId)).channels;
+    } catch (err) {
+      if (gone(err)) return undefined;
+      throw err;
+    }
+  }
+
   async bridge(bridgeId: string, channelIds: string[]): Promise<void> {
     try {
       await this.rest.createBridge(bridgeId, 'mixing');

@@ -32,6 +32,8 @@ export interface AcdDeps {
   leaseGraceMs?: number;
   /** Mean patience for the wait estimate (seconds). */
   patienceS?: number;
+  /** Waits (between retries of an ARI request); injected so tests need no real time. */
+  pause?: (ms: number) => Promise<void>;
   /** The agent hung up first on a queue with a survey: the caller goes on to that flow. */
   afterCall?: (call: { callId: string; channelId: string; flow: string }) => Promise<void>;
 }
@@ -48,6 +50,9 @@ export class UnknownPauseReason extends Error {
 }
 
 const MAX_RETRIES = 5;
+/** Tries at putting caller and agent in one bridge, and the pause before the n-th retry (× n). */
+const BRIDGE_ATTEMPTS = 3;
+const BRIDGE_RETRY_MS = 250;
 /** A wrap-up this far past its end is ended by the sweep (its timer was lost). */
 const WRAP_UP_GRACE_MS = 5_000;
 /** Queue exits that send a call straight on to another queue: more hops than this is a loop. */
@@ -75,6 +80,10 @@ export class AcdService {
 
   private now(): number {
     return this.deps.clock.now();
+  }
+
+  private pause(ms: number): Promise<void> {
+    return this.deps.pause ? this.deps.pause(ms) : Promise.resolve();
   }
 
   private agentLog(agentId: string): Logger {
@@ -518,19 +527,95 @@ export class AcdService {
     const log = this.deps.logger.child({ callId, agentId: outcome.agentId, legId });
     await this.deps.timers.cancel(`ring:${callId}`);
     await this.cancelQueueTimers(callId);
-    await this.deps.telephony.stopMoh(outcome.channelId).catch(() => undefined);
-    try {
-      await this.deps.telephony.bridge(bridgeIdFor(callId), [outcome.channelId, legId]);
-    } catch (err) {
-      log.error({ err }, 'could not bridge caller and agent; ending the call');
-      await this.deps.telephony.hangup(legId);
-      await this.deps.telephony.hangup(outcome.channelId);
+    // Nothing the ACD started may hold the caller's channel: a playback holds its control queue,
+    // and adding the channel to the bridge would wait until the announcement ends.
+    await Promise.all([
+      this.deps.telephony.stopMoh(outcome.channelId).catch(() => undefined),
+      this.deps.telephony.stopPlayback(announcePlaybackId(callId, outcome.announceSeq)).catch(() => undefined),
+    ]);
+    const bridged = await this.bridgeCaller(callId, outcome.channelId, legId, log);
+    if (bridged !== 'bridged') {
+      await this.connectFailed(outcome, bridged, log);
       return;
     }
     const holdS = Math.round((at - outcome.enqueuedAt) / 1000);
     const ringS = Math.round((at - (outcome.offeredAt ?? at)) / 1000);
     await this.deps.queueLog({ at, callId, queue: outcome.queue, agent: outcome.agentId!, event: 'CONNECT', data: [holdS, legId, ringS] });
     log.info({ holdS, ringS }, 'connected');
+  }
+
+  /**
+   * Puts caller and agent in the call's bridge. A request that fails or times out is not the end
+   * of the call: while both are still there it is checked (it may have gone through) and retried.
+   */
+  private async bridgeCaller(callId: string, channelId: string, legId: string, log: Logger): Promise<'bridged' | 'caller-gone' | 'agent-gone' | 'failed'> {
+    const bridgeId = bridgeIdFor(callId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.telephony.bridge(bridgeId, [channelId, legId]);
+        return 'bridged';
+      } catch (err) {
+        log.warn({ err, attempt }, 'bridging caller and agent failed; checking both sides');
+      }
+      const [members, callerThere, agentThere] = await Promise.all([
+        this.deps.telephony.bridgeMembers(bridgeId).catch(() => undefined),
+        this.deps.telephony.channelExists(channelId).catch(() => true),
+        this.deps.telephony.channelExists(legId).catch(() => true),
+      ]);
+      if (members?.includes(channelId) && members.includes(legId)) return 'bridged'; // it went through after all
+      if (!callerThere) return 'caller-gone';
+      if (!agentThere) return 'agent-gone';
+      if (attempt >= BRIDGE_ATTEMPTS) return 'failed';
+      await this.pause(BRIDGE_RETRY_MS * attempt);
+    }
+  }
+
+  /**
+   * Answered but not connected: the call never counted for the agent, who is free again; the
+   * caller, if still there, waits at their place (not offered to this agent for a ring timeout);
+   * a caller who left meanwhile abandoned.
+   */
+  private async connectFailed(entry: AcdEntry, why: 'caller-gone' | 'agent-gone' | 'failed', log: Logger): Promise<void> {
+    const { callId, legId } = entry;
+    const agentId = entry.agentId!;
+    const at = this.now();
+    const res = await this.retry('connect failed', async () => {
+      const e = await this.deps.store.getEntry(callId);
+      if (!e || e.d.state !== 'connected' || e.d.legId !== legId) return { result: undefined };
+      const agent = await this.loadAgent(agentId);
+      const nextAgent = agent.d.status === 'on-call' && agent.d.callId === callId ? applyAgentEvent(agent.d, { type: 'connectFailed', callId, at }) : agent.d;
+      const nextEntry: AcdEntry = { ...e.d, state: 'waiting', missedBy: { ...e.d.missedBy, [agentId]: at } };
+      delete nextEntry.agentId;
+      delete nextEntry.legId;
+      delete nextEntry.connectedAt;
+      const ekey = this.deps.store.entryKey(callId);
+      const { expect, put, sadd } = this.agentPut(agentId, agent, nextAgent);
+      return {
+        tx: {
+          expect: [...expect, { key: ekey, v: e.v }],
+          put: [...put!, { key: ekey, doc: nextEntry, v: e.v + 1 }],
+          sadd: [...(sadd ?? []), { key: this.deps.store.queuesKey(), member: e.d.queue }],
+          zadd: [{ key: this.deps.store.queueWaitingKey(e.d.queue), score: e.d.enqueuedAt, member: callId }],
+        },
+        result: { before: agent.d, after: nextAgent, entry: nextEntry },
+      };
+    });
+    await this.deps.telephony.hangup(legId!).catch(() => undefined);
+    await this.deps.telephony.destroyBridge(bridgeIdFor(callId)).catch(() => undefined);
+    if (!res) return;
+    if (why === 'caller-gone') {
+      log.info('the caller left before being connected');
+      await this.callerLeft(callId);
+    } else {
+      log.error({ why }, 'could not connect caller and agent; the caller waits again at their place');
+      const q = this.deps.config().queues.get(res.entry.queue);
+      if (q) {
+        await this.deps.telephony.startMoh(res.entry.channelId, q.musicClass).catch(() => undefined);
+        await this.armQueueTimers(res.entry, q, true);
+      }
+    }
+    await this.agentChanged(agentId, res.before, res.after, at);
+    if (why !== 'caller-gone') await this.matchCall(callId);
   }
 
   /** An agent leg is gone: before the answer it is a missed offer; after, the call is over. */

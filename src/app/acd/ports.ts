@@ -76,8 +76,12 @@ export interface AcdTelephony {
   startMoh(channelId: string, mohClass: string): Promise<void>;
   stopMoh(channelId: string): Promise<void>;
   play(channelId: string, playbackId: string, media: string[]): Promise<void>;
+  /** Resolves quietly when the playback is already gone. */
+  stopPlayback(playbackId: string): Promise<void>;
   /** Creates the bridge (id chosen by us) and puts the channels in it. */
   bridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  /** The channels in the bridge; undefined when there is no such bridge. */
+  bridgeMembers(bridgeId: string): Promise<string[] | undefined>;
   destroyBridge(bridgeId: string): Promise<void>;
   channelExists(channelId: string): Promise<boolean>;
   /** undefined: Asterisk does not know the endpoint. */

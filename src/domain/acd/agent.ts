@@ -15,6 +15,8 @@ export type AgentEvent =
   /** The offer ended through no fault of the agent (caller left, lease expired). */
   | { type: 'offerCancelled'; callId: string; at: number }
   | { type: 'callEnded'; callId: string; wrapUpS: number; at: number }
+  /** Answered, but caller and agent could not be connected: the call goes back, it never counted. */
+  | { type: 'connectFailed'; callId: string; at: number }
   | { type: 'wrapUpEnded'; callId: string; at: number }
   | { type: 'reachability'; reachable: boolean; at: number };
 
@@ -93,6 +95,10 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): AgentState {
       if (e.wrapUpS <= 0) return move(s, 'available', e.at, { talkTimeMs, idleSince: e.at });
       return move(s, 'wrap-up', e.at, { talkTimeMs, callId: e.callId, wrapUpUntil: e.at + e.wrapUpS * 1000 });
     }
+    case 'connectFailed':
+      if (s.status !== 'on-call') refuse();
+      sameCall(e.callId);
+      return move(s, 'available', e.at, { callsTaken: Math.max(0, s.callsTaken - 1) });
     case 'wrapUpEnded':
       if (s.status !== 'wrap-up' || s.callId !== e.callId) return s; // ended early by "ready", or stale timer
       return move(s, 'available', e.at, { idleSince: e.at });
