@@ -13,6 +13,12 @@
 #   status           show what is up; exit 0 when everything is up, 1 otherwise
 #   start-asterisk   start only Asterisk (and wait for ARI)
 #   stop-asterisk    stop only Asterisk
+#   start-redis      start only Redis (and wait for PING)
+#   stop-redis       stop only Redis
+#   freeze-asterisk  SIGSTOP Asterisk (a hung process, for fault tests; thaw-asterisk undoes it)
+#   thaw-asterisk    SIGCONT Asterisk
+#   freeze-redis     SIGSTOP Redis (thaw-redis undoes it)
+#   thaw-redis       SIGCONT Redis
 #   env              print the service's environment as KEY=value lines
 #   logs             print where the logs are
 #
@@ -583,6 +589,20 @@ cmd_start_asterisk() {
   log "asterisk: ready at ${ARI_URL}/ari"
 }
 
+cmd_start_redis() {
+  mkdir -p "${STATE_DIR}"
+  start_redis
+  wait_ready redis || die "redis (profile ${PROFILE}) did not become ready"
+}
+
+# Fault injection: stop or continue a process without killing it (a hung Asterisk or Redis).
+signal_proc() { # name pid-function signal
+  local pid
+  pid="$("$2")" || die "$1 (profile ${PROFILE}) is not running"
+  kill "-$3" "${pid}" 2>/dev/null || priv kill "-$3" "${pid}"
+  log "$1: sent SIG$3 to pid ${pid}"
+}
+
 cmd_env() {
   cat <<EOF
 SWITCHBOARD_ARI_URL=${ARI_URL}
@@ -620,6 +640,12 @@ case "${CMD}" in
   status) cmd_status ;;
   start-asterisk) cmd_start_asterisk ;;
   stop-asterisk) stop_asterisk_proc ;;
+  start-redis) cmd_start_redis ;;
+  stop-redis) stop_redis ;;
+  freeze-asterisk) signal_proc asterisk asterisk_pid STOP ;;
+  thaw-asterisk) signal_proc asterisk asterisk_pid CONT ;;
+  freeze-redis) signal_proc redis redis_pid STOP ;;
+  thaw-redis) signal_proc redis redis_pid CONT ;;
   env) cmd_env ;;
   logs) cmd_logs ;;
   *)

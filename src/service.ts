@@ -1,8 +1,11 @@
 // Composition root: wires adapters to the application layer and runs until stopped.
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { AriAcdTelephony } from './adapters/ari/acd-telephony';
+import { AppOwnership, PROBE_EVENT } from './adapters/ari/app-ownership';
 import { AriEventSocket } from './adapters/ari/event-socket';
 import { AriRest } from './adapters/ari/rest';
 import { AriTelephony } from './adapters/ari/telephony';
@@ -35,7 +38,7 @@ export interface ServiceOptions {
   logger: Logger;
   clock?: Clock;
   /** Overrides for tests (faster reconnects). */
-  ari?: { backoffBaseMs?: number; backoffMaxMs?: number; pingIntervalMs?: number; authRetryMs?: number };
+  ari?: { backoffBaseMs?: number; backoffMaxMs?: number; pingIntervalMs?: number; authRetryMs?: number; connectTimeoutMs?: number };
   /** Period of the ACD's safety sweep (ms). */
   sweepEveryMs?: number;
 }
@@ -157,6 +160,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const seenUnknown = new Set<string>();
   let retryTimer: NodeJS.Timeout | undefined;
 
+  /** One "ready" line whenever the service becomes able to take calls (reconciled, and the application proven ours). */
+  const sayIfReady = (): void => {
+    if (phase === 'ready' && ownership.state.status === 'owned') logger.info('ready');
+  };
+
   const runReconcile = async (gen: number): Promise<void> => {
     if (gen !== generation) return; // the connection it was for is gone
     try {
@@ -166,7 +174,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       if (gen === generation && phase === 'reconciling') {
         phase = 'ready';
         reconcileError = '';
-        logger.info('ready');
+        sayIfReady();
       }
     } catch (err) {
       reconcileError = (err as Error).message;
@@ -180,7 +188,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const dispatch = (ev: AriEvent): void => {
     if (ev.type === 'ApplicationReplaced') {
-      logger.error({ app: env.SWITCHBOARD_ARI_APP }, 'another client took over the ARI application; this instance no longer receives calls');
+      ownership.replaced();
+      return;
+    }
+    if (ev.type === 'ChannelUserevent') {
+      if (ev.eventname === PROBE_EVENT) ownership.echo(String(ev.userevent.nonce ?? ''));
       return;
     }
     if (ev.type === 'EndpointStateChange') {
@@ -214,6 +226,19 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     if (event) void controller.handle(event);
   };
 
+  const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const ariApp = env.SWITCHBOARD_ARI_APP;
+  const ownership = new AppOwnership({
+    instanceId,
+    logger,
+    onOwned: () => sayIfReady(),
+    probeEveryMs: opts.ari?.pingIntervalMs,
+    probeTimeoutMs: opts.ari?.pingIntervalMs,
+    sendProbe: (nonce) => rest.userEvent(ariApp, PROBE_EVENT, { nonce }),
+    reclaim: (delayMs) => socket.restart(delayMs),
+    claimant: async () => (await redis.get(keys.ariClaim(ariApp))) ?? undefined,
+    claim: async (ttlMs) => void (await redis.set(keys.ariClaim(ariApp), instanceId, 'PX', ttlMs)),
+  });
   const socket = new AriEventSocket({
     url: env.SWITCHBOARD_ARI_URL,
     user: env.SWITCHBOARD_ARI_USER,
@@ -221,15 +246,18 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     app: env.SWITCHBOARD_ARI_APP,
     logger,
     ...opts.ari,
+    onConnecting: () => ownership.connecting(),
     onOpen: () => {
       generation++;
       connections++;
       phase = 'reconciling';
+      ownership.opened();
       void runReconcile(generation);
     },
     onClose: () => {
       phase = 'disconnected';
       generation++;
+      ownership.closed();
       clearTimeout(retryTimer);
     },
     onMessage: (raw) => {
@@ -271,9 +299,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   const readiness = (): Readiness => {
     const s = socket.state;
-    const ariOk = s.status === 'open' && phase === 'ready';
+    const owned = ownership.state;
+    const ariOk = s.status === 'open' && phase === 'ready' && owned.status === 'owned';
     let ariDetail: string;
-    if (s.status === 'open') ariDetail = phase === 'ready' ? 'connected' : `connected, reconciling${reconcileError ? ` (last error: ${reconcileError})` : ''}`;
+    if (s.status === 'open' && owned.status === 'lost') ariDetail = `connected, but the application is not ours: ${owned.detail}`;
+    else if (s.status === 'open' && phase !== 'ready') ariDetail = `connected, reconciling${reconcileError ? ` (last error: ${reconcileError})` : ''}`;
+    else if (s.status === 'open') ariDetail = owned.status === 'owned' ? 'connected' : 'connected, proving the application is ours';
     else if (s.status === 'auth-failed') ariDetail = `credentials rejected (${s.lastError}); next try in ${Math.round(s.retryInMs / 1000)} s`;
     else if (s.status === 'waiting') ariDetail = `unreachable at ${env.SWITCHBOARD_ARI_URL}: ${s.lastError}`;
     else ariDetail = s.status;
@@ -346,6 +377,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       clearTimeout(retryTimer);
       clearInterval(sweeper);
       config.stop();
+      ownership.stop();
       await socket.stop();
       await timers.stop();
       await controller.idle();

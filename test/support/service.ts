@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import Redis from 'ioredis';
 import { parseEnv } from '../../src/config/env';
 import { createLogger } from '../../src/logging';
-import { startService, type RunningService } from '../../src/service';
+import { startService, type RunningService, type ServiceOptions } from '../../src/service';
 import { waitFor } from './net';
 import { ariUrl, redisUrl, ROOT, TEST } from './stack';
 
@@ -33,7 +33,7 @@ export function testServiceEnv(prefix: string, fixture: string): Record<string, 
   };
 }
 
-export async function startTestService(over: Record<string, string> = {}): Promise<TestService> {
+export async function startTestService(over: Record<string, string> = {}, opts: { ari?: ServiceOptions['ari'] } = {}): Promise<TestService> {
   const prefix = `sbtest-${randomUUID().slice(0, 8)}`;
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -43,7 +43,7 @@ export async function startTestService(over: Record<string, string> = {}): Promi
     },
   });
   const env = parseEnv({ ...testServiceEnv(prefix, 'greeting'), SWITCHBOARD_LOG_LEVEL: 'debug', ...over });
-  const service = await startService({ env, logger: createLogger(env.SWITCHBOARD_LOG_LEVEL, sink), ari: { backoffBaseMs: 100, backoffMaxMs: 1000, pingIntervalMs: 1000 } });
+  const service = await startService({ env, logger: createLogger(env.SWITCHBOARD_LOG_LEVEL, sink), ari: { backoffBaseMs: 100, backoffMaxMs: 1000, pingIntervalMs: 1000, ...opts.ari } });
   const redis = new Redis(redisUrl());
   return {
     service,

@@ -32,6 +32,7 @@ export function domainEventFrom(ev: AriEvent, at: number): CallEvent | undefined
       return { type: 'RecordingDone', callId, recordingId: ev.recording.name, ok, durationS: ok ? (ev.recording.duration ?? 0) : 0, at };
     }
     case 'ApplicationReplaced':
+    case 'ChannelUserevent':
     case 'EndpointStateChange':
       return undefined;
   }

@@ -20,6 +20,8 @@ export interface EventSocketOptions {
   onMessage: (data: unknown) => void;
   onOpen: () => void;
   onClose: (reason: string) => void;
+  /** Called just before each connection attempt. */
+  onConnecting?: () => void;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** Delay before retrying after the credentials were rejected. */
@@ -38,6 +40,8 @@ export class AriEventSocket {
   private stopped = false;
   private _state: SocketState = { status: 'closed' };
   private loggedUnreachable = false;
+  /** Set by restart(): the delay before the next attempt, instead of the backoff. */
+  private restartInMs: number | undefined;
 
   constructor(private readonly opts: EventSocketOptions) {}
 
@@ -53,6 +57,18 @@ export class AriEventSocket {
   /** Forces the current connection closed (as if the network failed); it reconnects on its own. */
   drop(): void {
     this.ws?.terminate();
+  }
+
+  /** Closes the current connection and connects again after `delayMs` (a new connection takes the application back). */
+  restart(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.ws && this.ws.readyState !== WebSocket.CLOSED) {
+      this.restartInMs = delayMs;
+      this.ws.terminate();
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connect(), delayMs);
   }
 
   async stop(): Promise<void> {
@@ -84,6 +100,7 @@ export class AriEventSocket {
     const prev = this._state;
     this._state = { status: 'connecting', attempt: this.attempt, lastError: 'lastError' in prev ? prev.lastError : undefined };
     const auth = `Basic ${Buffer.from(`${this.opts.user}:${this.opts.password}`).toString('base64')}`;
+    this.opts.onConnecting?.();
     const ws = new WebSocket(this.wsUrl(), { headers: { Authorization: auth }, handshakeTimeout: this.opts.connectTimeoutMs ?? 5000 });
     this.ws = ws;
     let authFailed = false;
@@ -141,7 +158,8 @@ export class AriEventSocket {
       const base = this.opts.backoffBaseMs ?? 250;
       const max = this.opts.backoffMaxMs ?? 10_000;
       const ceiling = Math.min(max, base * 2 ** Math.min(this.attempt, 16));
-      const retryInMs = Math.round((this.opts.random ?? Math.random)() * ceiling); // full jitter
+      const retryInMs = this.restartInMs ?? Math.round((this.opts.random ?? Math.random)() * ceiling); // full jitter
+      this.restartInMs = undefined;
       this._state = { status: 'waiting', attempt: this.attempt, retryInMs, lastError };
       if (wasOpen) this.opts.logger.warn({ url: this.opts.url, reason: lastError }, 'ARI event socket lost; reconnecting');
       else if (!this.loggedUnreachable) {

@@ -149,6 +149,11 @@ export class AriRest {
     return this.request('POST', `/applications/${encodeURIComponent(app)}/subscription`, { eventSource });
   }
 
+  /** Sends a user event to the application (it arrives as ChannelUserevent). */
+  userEvent(app: string, eventName: string, variables: Record<string, string>): Promise<void> {
+    return this.request('POST', `/events/user/${encodeURIComponent(eventName)}`, { application: app }, undefined, { variables });
+  }
+
   hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
     return this.request('DELETE', `/channels/${encodeURIComponent(channelId)}`, { reason });
   }

@@ -37,6 +37,8 @@ export const LiveRecordingSchema = z.object({ name: z.string(), state: z.string(
 export const RecordingFinishedSchema = z.object({ ...base, type: z.literal('RecordingFinished'), recording: LiveRecordingSchema });
 export const RecordingFailedSchema = z.object({ ...base, type: z.literal('RecordingFailed'), recording: LiveRecordingSchema });
 export const ApplicationReplacedSchema = z.object({ ...base, type: z.literal('ApplicationReplaced') });
+/** A user event (POST /events/user/{name}); Switchboard sends them to itself to prove it holds the application. */
+export const ChannelUsereventSchema = z.object({ ...base, type: z.literal('ChannelUserevent'), eventname: z.string(), userevent: z.record(z.string(), z.unknown()).default({}) });
 
 export const KnownEventSchema = z.discriminatedUnion('type', [
   StasisStartSchema,
@@ -49,6 +51,7 @@ export const KnownEventSchema = z.discriminatedUnion('type', [
   RecordingFinishedSchema,
   RecordingFailedSchema,
   ApplicationReplacedSchema,
+  ChannelUsereventSchema,
 ]);
 export type AriEvent = z.infer<typeof KnownEventSchema>;
 export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(KnownEventSchema.options.map((o) => o.shape.type.value));

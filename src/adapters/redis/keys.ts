@@ -16,6 +16,11 @@ export class Keys {
     return `${this.prefix}:asterisk:${app}:identity`;
   }
 
+  /** Which Switchboard instance last claimed the ARI application (with a TTL, refreshed while it holds it). */
+  ariClaim(app: string): string {
+    return `${this.prefix}:asterisk:${app}:claim`;
+  }
+
   // ---- ACD (src/adapters/redis/acd-store.ts). Documents are versioned JSON strings. ----
   /** Agent state document. */
   acdAgent(agentId: string): string {
