@@ -17,7 +17,7 @@ import { createHttpServer, listen } from './adapters/http/server';
 import { formatQueueLog, QueueLogFile, type QueueLogLine } from './adapters/queue-log/queue-log';
 import { AcdStore } from './adapters/redis/acd-store';
 import { CallStore } from './adapters/redis/call-store';
-import { connectRedis, isRedisUnavailable } from './adapters/redis/connection';
+import { connectRedis, isRedisUnavailable, storeHealth } from './adapters/redis/connection';
 import { RedisJournal } from './adapters/redis/journal';
 import { Keys } from './adapters/redis/keys';
 import { RedisTimers } from './adapters/redis/timers';
@@ -122,6 +122,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     journal,
     clock,
     logger,
+    store: storeHealth(redis),
     acd,
     routes: (n) => config.current.numbers.get(n),
     ivr: {
@@ -158,30 +159,57 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let connections = 0;
   let generation = 0; // bumped on every connect and disconnect, so a stale reconcile does not mark us ready
   const seenUnknown = new Set<string>();
-  let retryTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let reconciling: Promise<void> | undefined;
+  let reconcileAgain = false;
 
   /** One "ready" line whenever the service becomes able to take calls (reconciled, and the application proven ours). */
   const sayIfReady = (): void => {
     if (phase === 'ready' && ownership.state.status === 'owned') logger.info('ready');
   };
 
-  const runReconcile = async (gen: number): Promise<void> => {
-    if (gen !== generation) return; // the connection it was for is gone
-    try {
-      await reconcile({ telephony, calls, controller, clock, logger, ownedElsewhere: (id) => id.includes(LEG_MARK) || id.includes(DIAL_MARK) });
-      await acd.refreshEndpoints();
-      await acd.reconcile();
-      if (gen === generation && phase === 'reconciling') {
-        phase = 'ready';
-        reconcileError = '';
-        sayIfReady();
+  /**
+   * Settles Redis against what Asterisk has (ARI replays nothing): after every ARI connect, and
+   * when Redis comes back after an outage (events it could not record were lost). Never two at
+   * once; a request during a run makes one more run. A failed run is retried every second.
+   */
+  const requestReconcile = (): void => {
+    phase = 'reconciling';
+    reconcileAgain = true;
+    if (reconciling) return;
+    reconciling = (async () => {
+      while (reconcileAgain && !stopped && socket.state.status === 'open') {
+        reconcileAgain = false;
+        const gen = generation;
+        try {
+          await reconcile({ telephony, calls, controller, clock, logger, ownedElsewhere: (id) => id.includes(LEG_MARK) || id.includes(DIAL_MARK) });
+          await acd.refreshEndpoints();
+          await acd.reconcile();
+          if (gen === generation && !reconcileAgain) {
+            phase = 'ready';
+            reconcileError = '';
+            sayIfReady();
+          }
+        } catch (err) {
+          reconcileError = (err as Error).message;
+          logger.error({ err }, 'reconcile with Asterisk failed; retrying');
+          reconcileAgain = true;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       }
-    } catch (err) {
-      reconcileError = (err as Error).message;
-      logger.error({ err }, 'reconcile with Asterisk failed; retrying');
-      retryTimer = setTimeout(() => void runReconcile(gen), 1000);
-    }
+    })().finally(() => (reconciling = undefined));
   };
+
+  // Redis back after an outage: what happened meanwhile (hang-ups, answers) was not recorded.
+  let redisDown = false;
+  redis.on('close', () => (redisDown = true));
+  redis.on('ready', () => {
+    if (!redisDown) return;
+    redisDown = false;
+    if (socket.state.status !== 'open') return; // the ARI connect reconciles
+    logger.info('Redis is back: reconciling the calls in progress');
+    requestReconcile();
+  });
 
   /** Work for one call runs in that call's queue, in arrival order. */
   const forCall = (callId: string, what: string, work: () => Promise<void>) => void controller.run(callId, what, work);
@@ -250,15 +278,13 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     onOpen: () => {
       generation++;
       connections++;
-      phase = 'reconciling';
       ownership.opened();
-      void runReconcile(generation);
+      requestReconcile();
     },
     onClose: () => {
       phase = 'disconnected';
       generation++;
       ownership.closed();
-      clearTimeout(retryTimer);
     },
     onMessage: (raw) => {
       const type = typeof raw === 'object' && raw !== null && 'type' in raw ? String((raw as { type: unknown }).type) : '';
@@ -294,7 +320,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     if (failure) throw failure;
   });
   const sweeper = setInterval(() => {
-    if (phase === 'ready') void acd.sweep().catch((err: unknown) => logger.error({ err }, 'ACD sweep failed'));
+    if (phase === 'ready' && redis.status === 'ready') void acd.sweep().catch((err: unknown) => logger.error({ err }, 'ACD sweep failed'));
   }, opts.sweepEveryMs ?? 1000);
 
   const readiness = (): Readiness => {
@@ -354,6 +380,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   try {
     httpPort = await listen(server, env.SWITCHBOARD_HTTP_PORT, env.SWITCHBOARD_HTTP_HOST);
   } catch (err) {
+    stopped = true;
     await socket.stop();
     clearInterval(sweeper);
     await timers.stop();
@@ -374,11 +401,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
     idle: () => controller.idle(),
     async stop() {
-      clearTimeout(retryTimer);
+      stopped = true;
       clearInterval(sweeper);
       config.stop();
       ownership.stop();
       await socket.stop();
+      await reconciling?.catch(() => undefined);
       await timers.stop();
       await controller.idle();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -7,7 +7,7 @@ import type { Command } from '../domain/commands';
 import type { CallEvent } from '../domain/events';
 import { ivrStep, newIvrState, persistable, type IvrCommand, type IvrEvent, type IvrState } from '../domain/ivr/engine';
 import type { Destination, FlowContext } from '../domain/ivr/model';
-import type { CallRepository, ChannelInfo, Clock, Journal, Telephony } from './ports';
+import type { CallRepository, ChannelInfo, Clock, Journal, StoreHealth, Telephony } from './ports';
 
 export interface VoicemailRecord {
   id: string;
@@ -52,6 +52,9 @@ export interface CallControllerDeps {
   routes: RouteLookup;
   clock: Clock;
   logger: Logger;
+  /** Redis's reachability: a call that arrives while it is away waits (ringing) up to arrivalGraceMs for it. */
+  store?: StoreHealth;
+  arrivalGraceMs?: number;
 }
 
 /** The Asterisk channel id of a flow's dial: <callId>-dial-<n>, from the engine's …-ivr-dl-<n>. */
@@ -74,7 +77,40 @@ export class CallController {
 
   /** Queues the event behind earlier events of the same call. Never rejects. */
   handle(event: CallEvent): Promise<void> {
+    if (event.type === 'CallArrived') return this.enqueue(event.callId, event.type, () => this.arrive(event));
     return this.enqueue(event.callId, event.type, () => this.process(event));
+  }
+
+  /**
+   * A new call is ours once its state is in Redis. Until then nothing may leave it ringing: with
+   * Redis away it rings up to arrivalGraceMs for Redis to come back, and a call that cannot be
+   * taken goes back to the dialplan, which apologises and hangs up (docs/reliability.md).
+   */
+  private async arrive(event: Extract<CallEvent, { type: 'CallArrived' }>): Promise<void> {
+    const store = this.deps.store;
+    if (store && !store.up()) {
+      await this.deps.telephony.ring(event.channelId).catch(() => undefined);
+      if (!(await store.whenUp(this.deps.arrivalGraceMs ?? 2000))) return this.turnAway(event, 'the state store (Redis) is unreachable');
+    }
+    const stored = { yes: false };
+    try {
+      await this.process(event, stored);
+    } catch (err) {
+      if (stored.yes) throw err; // ours: the failure is logged, and reconcile picks the call up
+      await this.turnAway(event, (err as Error).message);
+    }
+  }
+
+  private async turnAway(event: Extract<CallEvent, { type: 'CallArrived' }>, why: string): Promise<void> {
+    const log = this.callLogger(event.callId);
+    log.warn({ why }, 'cannot take the call now; the dialplan apologises');
+    try {
+      await this.deps.telephony.divert(event.channelId);
+    } catch (err) {
+      log.error({ err }, 'could not hand the call back to the dialplan; hanging up');
+      await this.deps.telephony.hangup(event.channelId, 'congestion').catch(() => undefined);
+    }
+    this.loggers.delete(event.callId);
   }
 
   /** Runs `work` in the call's queue, after everything already queued for that call. Never rejects. */
@@ -117,25 +153,28 @@ export class CallController {
     });
   }
 
-  private async process(event: CallEvent): Promise<void> {
+  /** `stored.yes` becomes true once the call's state is in Redis (from then on the call is ours). */
+  private async process(event: CallEvent, stored = { yes: false }): Promise<void> {
     const before = await this.deps.calls.get(event.callId);
+    if (before) stored.yes = true;
     if (event.type === 'CallArrived' && !before) {
       this.loggers.set(event.callId, this.deps.logger.child({ callId: event.callId, number: event.number, caller: event.callerId }));
     }
     const log = this.callLogger(event.callId);
     const flow = event.type === 'CallArrived' && !before ? this.deps.routes(event.number)?.flow : undefined;
     if (before?.ivr || flow || event.type === 'FlowStart') {
-      await this.processIvr(before, event, flow, log);
+      await this.processIvr(before, event, flow, log, stored);
       return;
     }
     const { state, commands } = step(before, event, this.deps.routes);
     if (state && state !== before) await this.deps.calls.put(state);
+    stored.yes = true;
     for (const command of commands) await this.execute(command, log);
     if (state?.phase === 'ended') this.loggers.delete(event.callId);
   }
 
   /** A call on an IVR flow: the engine decides, the ports carry it out. */
-  private async processIvr(before: CallState | undefined, event: CallEvent, flowId: string | undefined, log: Logger): Promise<void> {
+  private async processIvr(before: CallState | undefined, event: CallEvent, flowId: string | undefined, log: Logger, stored: { yes: boolean }): Promise<void> {
     const ivr = this.deps.ivr;
     if (!ivr) throw new Error('no IVR configured');
     const ctx = ivr.context();
@@ -213,6 +252,7 @@ export class CallController {
       pre.push({ kind: 'journal', entry: { type: 'CALL_ENDED', callId: state.callId, reason: 'caller-hangup', at: event.at } });
     }
     await this.deps.calls.put(after);
+    stored.yes = true;
     for (const c of pre) await this.execute(c, log);
     for (const c of commands) await this.executeIvr(after, c, log, event.at);
     if (after.phase === 'ended') {

@@ -16,6 +16,10 @@ export interface ChannelInfo {
 
 export interface Telephony {
   answer(channelId: string): Promise<void>;
+  /** Ringing tone to the caller (180) while we make them wait before answering. */
+  ring(channelId: string): Promise<void>;
+  /** Hands the channel back to the dialplan's apology (label "unavailable"): we cannot take the call now. */
+  divert(channelId: string): Promise<void>;
   /** `language`: Asterisk picks sounds/<language>/… and falls back to the default language. */
   play(channelId: string, playbackId: string, media: string[], language?: string): Promise<void>;
   /** Records the caller (a beep first) as <name>.wav in Asterisk's recording folder; # ends it. */
@@ -36,6 +40,13 @@ export interface CallRepository {
   put(state: CallState): Promise<void>;
   activeIds(): Promise<string[]>;
   swapAsteriskIdentity(identity: string): Promise<string | null>;
+}
+
+/** Whether the state store (Redis) can be reached. */
+export interface StoreHealth {
+  up(): boolean;
+  /** Resolves true once it can be reached, or false after `timeoutMs`. */
+  whenUp(timeoutMs: number): Promise<boolean>;
 }
 
 export interface Journal {

@@ -132,6 +132,12 @@ export class FakeTelephony implements AcdTelephony {
     this.log.push(`destroy ${b}`);
     this.bridged.delete(b);
   }
+  /** Agent legs answered (Up); others ring. */
+  up = new Set<string>();
+  async channelState(id: string) {
+    if (!(await this.channelExists(id))) return undefined;
+    return !id.includes('-leg-') || this.up.has(id) ? 'Up' : 'Ringing';
+  }
   async channelExists(id: string) {
     return id.includes('-leg-') ? this.channels.has(id) : !this.gone.has(id);
   }

@@ -139,6 +139,19 @@ Content-Length: 0
   return `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<!DOCTYPE scenario SYSTEM "sipp.dtd">\n<scenario name="switchboard caller">\n${parts.join('\n')}\n</scenario>\n`;
 }
 
+/** Milliseconds from our INVITE to the 200 OK that answered it, from a SIPp message trace. */
+export function answerDelayMs(messages: string): number | undefined {
+  let sentAt: number | undefined;
+  for (const block of messages.split(/^-{10,} (?=\d{4}-\d\d-\d\d)/m)) {
+    const m = /^(\d{4}-\d\d-\d\d) ([\d:.]+)\s*\n(?:UDP message (sent|received)[^\n]*\n\n)([^\n]*)[\s\S]*?^CSeq:\s*\d+\s+(\S+)/m.exec(block);
+    if (!m) continue;
+    const at = Date.parse(`${m[1]}T${m[2]!.slice(0, 12)}`);
+    if (m[3] === 'sent' && m[4]!.startsWith('INVITE ') && sentAt === undefined) sentAt = at;
+    if (m[3] === 'received' && m[4]!.startsWith('SIP/2.0 200') && m[5] === 'INVITE' && sentAt !== undefined) return at - sentAt;
+  }
+  return undefined;
+}
+
 async function replaceAsync(text: string, re: RegExp, fn: (m: string, ...groups: string[]) => Promise<string>): Promise<string> {
   const found = [...text.matchAll(re)];
   const values = await Promise.all(found.map((m) => fn(m[0], ...m.slice(1))));

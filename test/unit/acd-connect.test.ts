@@ -81,3 +81,23 @@ describe('connecting caller and agent', () => {
     expect(await t.store.getEntry('c1')).toBeUndefined();
   });
 });
+
+describe('answers missed while away', () => {
+  it('reconcile connects an offer whose agent leg was answered while its event was lost', async () => {
+    const t = await ringing();
+    t.tel.channels.add('c1-leg-1');
+    t.tel.up.add('c1-leg-1');
+    await t.acd.reconcile();
+    expect((await t.state('a1'))?.status).toBe('on-call');
+    expect(t.tel.take()).toContain('bridge c1-bridge c1,c1-leg-1');
+    expect(t.events().slice(-1)).toEqual(['CONNECT a1 c1']);
+  });
+
+  it('reconcile leaves an offer that still rings alone', async () => {
+    const t = await ringing();
+    t.tel.channels.add('c1-leg-1');
+    await t.acd.reconcile();
+    expect((await t.state('a1'))?.status).toBe('reserved');
+    expect(t.tel.take().filter((l) => l.startsWith('bridge') || l.startsWith('hangup'))).toEqual([]);
+  });
+});

@@ -2,7 +2,7 @@
 // failures of one command not stopping the rest, and reconcile after a reconnect.
 import pino from 'pino';
 import { CallController } from '../../src/app/call-controller';
-import type { CallRepository, ChannelInfo, Journal, Telephony } from '../../src/app/ports';
+import type { CallRepository, ChannelInfo, Journal, StoreHealth, Telephony } from '../../src/app/ports';
 import { reconcile } from '../../src/app/reconcile';
 import type { CallState } from '../../src/domain/call/greeting-flow';
 import type { JournalEntry } from '../../src/domain/commands';
@@ -10,7 +10,10 @@ import type { JournalEntry } from '../../src/domain/commands';
 class MemoryCalls implements CallRepository {
   readonly states = new Map<string, CallState>();
   identity: string | null = null;
+  /** Redis away: every call fails as ioredis fails without an offline queue. */
+  down = false;
   async get(id: string) {
+    if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
     return this.states.get(id);
   }
   async put(s: CallState) {
@@ -38,6 +41,12 @@ class FakeTelephony implements Telephony {
     if (this.failAnswer) throw new Error('boom');
     this.log.push(`answer ${ch}`);
   }
+  async ring(ch: string) {
+    this.log.push(`ring ${ch}`);
+  }
+  async divert(ch: string) {
+    this.log.push(`divert ${ch}`);
+  }
   async play(ch: string, id: string, media: string[]) {
     this.log.push(`play ${ch} ${id} ${media.join(',')}`);
   }
@@ -61,7 +70,7 @@ class FakeTelephony implements Telephony {
   }
 }
 
-function setup() {
+function setup(store?: StoreHealth) {
   const telephony = new FakeTelephony();
   const calls = new MemoryCalls();
   const entries: JournalEntry[] = [];
@@ -69,7 +78,7 @@ function setup() {
   let now = 1000;
   const clock = { now: () => now };
   const logger = pino({ level: 'silent' });
-  const controller = new CallController({ telephony, calls, journal, clock, logger, routes: (n) => (n === '5000' ? { greeting: ['hello-world'] } : undefined) });
+  const controller = new CallController({ telephony, calls, journal, clock, logger, store, arrivalGraceMs: 2000, routes: (n) => (n === '5000' ? { greeting: ['hello-world'] } : undefined) });
   return { telephony, calls, entries, controller, clock, logger, advance: (ms: number) => (now += ms) };
 }
 
@@ -92,6 +101,30 @@ describe('CallController', () => {
     await t.controller.handle(arrived('a'));
     expect(t.telephony.log).toEqual(['play a a-pb-0 sound:hello-world']);
     expect(t.entries.map((e) => e.type)).toEqual(['CALL_ARRIVED', 'CALL_ANSWERED']);
+  });
+
+  it('a call that arrives while Redis is away rings, and goes to the dialplan apology when Redis stays away', async () => {
+    const waited: number[] = [];
+    const t = setup({ up: () => false, whenUp: async (ms) => (waited.push(ms), false) });
+    t.calls.down = true;
+    await t.controller.handle(arrived('a'));
+    expect(t.telephony.log).toEqual(['ring a', 'divert a']);
+    expect(waited).toEqual([2000]);
+    expect(t.calls.states.size).toBe(0);
+  });
+
+  it('a call that arrives while Redis is away is taken normally when Redis is back within the grace', async () => {
+    const t = setup({ up: () => false, whenUp: async () => true });
+    await t.controller.handle(arrived('a'));
+    expect(t.telephony.log).toEqual(['ring a', 'answer a', 'play a a-pb-0 sound:hello-world']);
+    expect(t.calls.states.get('a')?.phase).toBe('greeting');
+  });
+
+  it('an arrival that fails before its state is stored goes to the dialplan apology, never left ringing', async () => {
+    const t = setup({ up: () => true, whenUp: async () => true });
+    t.calls.down = true; // Redis fails the first command although it looked up
+    await t.controller.handle(arrived('a'));
+    expect(t.telephony.log).toEqual(['divert a']);
   });
 
   it('reconcile: ends calls whose channel vanished, resumes those whose playback ended, adopts strangers', async () => {

@@ -84,6 +84,15 @@ export class AriAcdTelephony implements AcdTelephony {
     });
   }
 
+  async channelState(channelId: string): Promise<string | undefined> {
+    try {
+      return (await this.rest.channel(channelId)).state;
+    } catch (err) {
+      if (gone(err)) return undefined;
+      throw err;
+    }
+  }
+
   async channelExists(channelId: string): Promise<boolean> {
     try {
       await this.rest.channel(channelId);

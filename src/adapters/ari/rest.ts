@@ -149,6 +149,11 @@ export class AriRest {
     return this.request('POST', `/applications/${encodeURIComponent(app)}/subscription`, { eventSource });
   }
 
+  /** Lets the channel leave the application and go on in the dialplan (by default at its current extension). */
+  continueInDialplan(channelId: string, at: { context?: string; extension?: string; priority?: number; label?: string }): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/continue`, at);
+  }
+
   /** Sends a user event to the application (it arrives as ChannelUserevent). */
   userEvent(app: string, eventName: string, variables: Record<string, string>): Promise<void> {
     return this.request('POST', `/events/user/${encodeURIComponent(eventName)}`, { application: app }, undefined, { variables });

@@ -19,6 +19,14 @@ export class AriTelephony implements Telephony {
     return this.rest.answer(channelId);
   }
 
+  ring(channelId: string): Promise<void> {
+    return this.rest.ring(channelId);
+  }
+
+  divert(channelId: string): Promise<void> {
+    return this.rest.continueInDialplan(channelId, { label: 'unavailable' });
+  }
+
   async play(channelId: string, playbackId: string, media: string[], language?: string): Promise<void> {
     try {
       await this.rest.play(channelId, playbackId, media, language);

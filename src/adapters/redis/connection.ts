@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
+import type { StoreHealth } from '../../app/ports';
 
 /**
  * One ioredis client that keeps retrying forever, fails commands fast while disconnected
@@ -32,4 +33,24 @@ export function connectRedis(url: string, logger: Logger): Redis {
 export function isRedisUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   return err.name === 'MaxRetriesPerRequestError' || /Stream isn't writeable|Connection is closed|Command timed out|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.test(err.message);
+}
+
+/** Redis's reachability as the application sees it. */
+export function storeHealth(redis: Redis): StoreHealth {
+  return {
+    up: () => redis.status === 'ready',
+    whenUp: (timeoutMs) =>
+      new Promise((resolve) => {
+        if (redis.status === 'ready') return resolve(true);
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
+        const timer = setTimeout(() => {
+          redis.off('ready', onReady);
+          resolve(false);
+        }, timeoutMs);
+        redis.once('ready', onReady);
+      }),
+  };
 }

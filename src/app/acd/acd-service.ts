@@ -909,7 +909,9 @@ export class AcdService {
         if (q) await this.armQueueTimers(e, q);
       } else if (e.state === 'offered') {
         report.offered++;
-        if (!e.legId || !(await this.deps.telephony.channelExists(e.legId))) await this.legEnded(e.legId ?? '', 'lost');
+        const leg = e.legId ? await this.deps.telephony.channelState(e.legId) : undefined;
+        if (!leg) await this.legEnded(e.legId ?? '', 'lost');
+        else if (leg === 'Up') await this.legAnswered(e.legId!); // answered while we could not hear of it
       } else {
         report.connected++;
         if (!e.legId || !(await this.deps.telephony.channelExists(e.legId))) await this.callEnded(callId, 'agent');

@@ -84,6 +84,8 @@ export interface AcdTelephony {
   bridgeMembers(bridgeId: string): Promise<string[] | undefined>;
   destroyBridge(bridgeId: string): Promise<void>;
   channelExists(channelId: string): Promise<boolean>;
+  /** Asterisk's state of the channel ("Up" once answered, "Ringing", …); undefined when it is gone. */
+  channelState(channelId: string): Promise<string | undefined>;
   /** undefined: Asterisk does not know the endpoint. */
   endpointState(endpoint: string): Promise<{ online: boolean; busy: boolean } | undefined>;
   watchEndpoint(endpoint: string): Promise<void>;
