@@ -1,6 +1,7 @@
 // Restart without loss: `kill -9` of the service while one call is bridged and two callers wait;
 // a new process with the same Redis carries on: the bridged call continues and completes, the
-// waiting callers keep their order and get an agent, and no agent is left reserved.
+// waiting callers keep their order and get an agent, and no agent is left reserved. A restart
+// during an announcement keeps the announcements' schedule, with hold music in between.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
@@ -8,10 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { AgentPhone } from '../support/agent-phone';
+import { AriObserver, type ObservedEvent } from '../support/ari-observer';
+import { expectNothingLeftBehind } from '../support/leftovers';
+import { RtpSink } from '../support/rtp';
 import { waitFor } from '../support/net';
 import { testServiceEnv } from '../support/service';
 import { callerScenario, placeCall, type SippResult } from '../support/sipp';
-import { redisUrl, ROOT, TEST } from '../support/stack';
+import { ariUrl, redisUrl, ROOT, TEST } from '../support/stack';
 
 jest.setTimeout(150_000);
 
@@ -22,9 +26,9 @@ let redis: Redis;
 const children: ChildProcess[] = [];
 const phones: AgentPhone[] = [];
 
-function startService(logFile: { out: string }): ChildProcess {
+function startService(logFile: { out: string }, fixture = 'acd', keyPrefix = prefix): ChildProcess {
   const child = spawn(process.execPath, [CLI, 'start'], {
-    env: { PATH: process.env.PATH ?? '', ...testServiceEnv(prefix, 'acd') },
+    env: { PATH: process.env.PATH ?? '', ...testServiceEnv(keyPrefix, fixture) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d: Buffer) => (logFile.out += d.toString()));
@@ -50,9 +54,12 @@ beforeAll(async () => {
   for (const agent of ['agent1', 'agent2', 'agent3', 'agent4']) await AgentPhone.clearRegistrations({ agent, password: `demo-${agent}`, target });
 });
 
-afterAll(async () => {
-  for (const p of phones) await p.stop();
-  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+afterEach(async () => {
+  for (const p of phones.splice(0)) await p.stop();
+  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+});
+
+afterAll(() => {
   redis.disconnect();
 });
 
@@ -101,4 +108,41 @@ test('kill -9 while a call is bridged and two callers wait: nothing is lost', as
   // Nobody is left reserved or holding a lease.
   for (const id of ['agent2', 'agent3']) expect((await agentDoc(id))?.status).not.toMatch(/reserved|on-call/);
   expect(await redis.zcard(`${prefix}:leases`)).toBe(0);
+});
+
+test('kill -9 during an announcement: the next ones keep their schedule, with hold music in between', async () => {
+  const annPrefix = `sbrestart-ann-${randomUUID().slice(0, 8)}`;
+  const observer = await AriObserver.connect(ariUrl(), TEST.ARI_USER, TEST.ARI_PASSWORD);
+  const ear = await RtpSink.open();
+  try {
+    const log1 = { out: '' };
+    const first = startService(log1, 'faults', annPrefix);
+    await waitFor('first instance ready', () => /"msg":"ready"/.test(log1.out), 20_000);
+    // billing: nobody can take the call; "you are next" (5.4 s) 2 s after joining, then every 8 s.
+    const caller = placeCall(target, '5003', callerScenario({ callerNumber: '15550901', hangupAfterMs: 24_000 }), { rtpPort: ear.port, timeoutS: 60 });
+    const isAnn = (e: ObservedEvent) => /-ann-\d+$/.test(String((e.playback as { id: string } | undefined)?.id));
+    await observer.waitFor('the first announcement', (e) => e.type === 'PlaybackStarted' && isAnn(e));
+    await waitFor('a second into it', async () => observer.events.some((e) => e.type === 'PlaybackStarted' && isAnn(e) && Date.now() - Date.parse(String(e.timestamp)) > 1000));
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+    const log2 = { out: '' };
+    startService(log2, 'faults', annPrefix);
+    await waitFor('second instance ready', () => /"msg":"ready"/.test(log2.out), 20_000);
+    ok(await caller);
+
+    const at = (e: ObservedEvent) => Date.parse(String(e.timestamp));
+    const starts = observer.events.filter((e) => e.type === 'PlaybackStarted' && isAnn(e)).map(at);
+    const ends = observer.events.filter((e) => e.type === 'PlaybackFinished' && isAnn(e)).map(at);
+    expect(starts.length).toBeGreaterThanOrEqual(3); // at 2 s, 10 s, 18 s
+    for (let i = 1; i < starts.length; i++) {
+      expect(starts[i]! - starts[i - 1]!).toBeGreaterThan(7_500); // every 8 s, across the restart too
+      // Between two announcements the caller hears hold music (Asterisk sends no RTP while nothing plays).
+      expect(starts[i]! - ends[i - 1]!).toBeGreaterThan(1_500);
+      expect(ear.packetsBetweenTimes(ends[i - 1]! + 300, starts[i]! - 300).packets).toBeGreaterThan(30);
+    }
+    await expectNothingLeftBehind(redis, annPrefix);
+  } finally {
+    await ear.close();
+    observer.close();
+  }
 });

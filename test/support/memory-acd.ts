@@ -114,8 +114,14 @@ export class FakeTelephony implements AcdTelephony {
   /** Bridge attempts fail while this is above 0 (counting down); `bridged` holds what went in. */
   failBridges = 0;
   bridged = new Map<string, string[]>();
+  /** Playbacks still playing. */
+  playing = new Set<string>();
   async stopPlayback(pb: string) {
     this.log.push(`stop ${pb}`);
+    this.playing.delete(pb);
+  }
+  async playbackActive(pb: string) {
+    return this.playing.has(pb);
   }
   async bridge(b: string, chans: string[]) {
     this.log.push(`bridge ${b} ${chans.join(',')}`);

@@ -60,6 +60,10 @@ export class AriAcdTelephony implements AcdTelephony {
     return this.calls.stopPlayback(playbackId);
   }
 
+  playbackActive(playbackId: string): Promise<boolean> {
+    return this.calls.playbackActive(playbackId);
+  }
+
   async bridgeMembers(bridgeId: string): Promise<string[] | undefined> {
     try {
       return (await this.rest.bridge(bridgeId)).channels;

@@ -263,8 +263,13 @@ export class AcdService {
     await this.matchCall(call.callId);
   }
 
-  /** Step, maximum-wait and announcement deadlines of a waiting call (`resumed`: the next announcement is a period from now). */
-  private async armQueueTimers(entry: AcdEntry, queue: QueueConfig, resumed = false): Promise<void> {
+  /**
+   * Step, maximum-wait and announcement deadlines of a waiting call. The next announcement comes
+   * `firstAfter` after joining (`joined`), a period from now after an offer that failed
+   * (`offer-failed`), or where its schedule puts it after a restart or reconnect (`reconciled`:
+   * a period after the last one, at once if that is past), never all at once.
+   */
+  private async armQueueTimers(entry: AcdEntry, queue: QueueConfig, why: 'joined' | 'offer-failed' | 'reconciled' = 'joined'): Promise<void> {
     const now = this.now();
     const step = nextStepAt(queue, entry, now);
     if (step !== undefined) await this.deps.timers.set(`step:${entry.callId}`, step, { kind: 'step', callId: entry.callId });
@@ -272,7 +277,10 @@ export class AcdService {
     if (queue.maxWait) await this.deps.timers.set(`max-wait:${entry.callId}`, entry.queuedAt + queue.maxWait.seconds * 1000, { kind: 'max-wait', callId: entry.callId });
     const a = queue.announcements;
     if (a.position || a.estimatedWait || a.periodicPrompt) {
-      const due = resumed ? now + a.everyS * 1000 : entry.queuedAt + a.firstAfterS * 1000;
+      const first = entry.queuedAt + a.firstAfterS * 1000;
+      let due = first;
+      if (why === 'offer-failed') due = now + a.everyS * 1000;
+      else if (why === 'reconciled') due = Math.max(now, entry.lastAnnouncedAt !== undefined ? entry.lastAnnouncedAt + a.everyS * 1000 : first);
       await this.deps.timers.set(`announce:${entry.callId}`, due, { kind: 'announce', callId: entry.callId });
     }
   }
@@ -611,7 +619,7 @@ export class AcdService {
       const q = this.deps.config().queues.get(res.entry.queue);
       if (q) {
         await this.deps.telephony.startMoh(res.entry.channelId, q.musicClass).catch(() => undefined);
-        await this.armQueueTimers(res.entry, q, true);
+        await this.armQueueTimers(res.entry, q, 'offer-failed');
       }
     }
     await this.agentChanged(agentId, res.before, res.after, at);
@@ -669,7 +677,7 @@ export class AcdService {
     const back = await this.deps.store.getEntry(callId);
     const q = back && this.deps.config().queues.get(back.d.queue);
     if (back && q) {
-      await this.armQueueTimers(back.d, q, true);
+      await this.armQueueTimers(back.d, q, 'offer-failed');
       await this.deps.telephony.startMoh(back.d.channelId, q.musicClass).catch(() => undefined);
     }
     this.deps.logger.child({ callId, agentId: res.agentId }).info({ cause, missed: res.after.missed }, 'offer missed');
@@ -830,6 +838,9 @@ export class AcdService {
     const a = queue.announcements;
     const now = this.now();
     await this.deps.timers.set(`announce:${callId}`, now + a.everyS * 1000, { kind: 'announce', callId });
+    // The last one still playing (longer than the period, or started just before a restart): this
+    // one is skipped rather than queued behind it, so the caller hears music in between.
+    if (entry.d.announceSeq > 0 && (await this.deps.telephony.playbackActive(announcePlaybackId(callId, entry.d.announceSeq)))) return;
     const position = await this.positionOf(entry.d);
     const media: string[] = [];
     const improved = entry.d.lastAnnouncedPosition === undefined || position < entry.d.lastAnnouncedPosition;
@@ -844,7 +855,7 @@ export class AcdService {
     if (a.periodicPrompt) media.push(`sound:${a.periodicPrompt}`);
     if (media.length === 0) return;
     const key = this.deps.store.entryKey(callId);
-    const next: AcdEntry = { ...entry.d, lastAnnouncedPosition: position, announceSeq: entry.d.announceSeq + 1 };
+    const next: AcdEntry = { ...entry.d, lastAnnouncedPosition: position, announceSeq: entry.d.announceSeq + 1, lastAnnouncedAt: now };
     const r = await this.deps.store.commit({ expect: [{ key, v: entry.v }], put: [{ key, doc: next, v: entry.v + 1 }] });
     if (!r.ok) return; // offered or gone meanwhile: no announcement over a ringing agent
     await this.deps.telephony.stopMoh(entry.d.channelId).catch(() => undefined);
@@ -906,7 +917,7 @@ export class AcdService {
         report.waiting++;
         const q = this.deps.config().queues.get(e.queue);
         await this.deps.telephony.startMoh(e.channelId, q?.musicClass ?? 'default').catch(() => undefined);
-        if (q) await this.armQueueTimers(e, q);
+        if (q) await this.armQueueTimers(e, q, 'reconciled');
       } else if (e.state === 'offered') {
         report.offered++;
         const leg = e.legId ? await this.deps.telephony.channelState(e.legId) : undefined;

@@ -22,6 +22,8 @@ export interface AcdEntry extends QueueEntry {
   /** Position when the call joined (queue_log origposition). */
   joinPosition: number;
   lastAnnouncedPosition?: number;
+  /** When the last announcement started (its schedule continues from there after a restart). */
+  lastAnnouncedAt?: number;
   announceSeq: number;
 }
 
@@ -78,6 +80,7 @@ export interface AcdTelephony {
   play(channelId: string, playbackId: string, media: string[]): Promise<void>;
   /** Resolves quietly when the playback is already gone. */
   stopPlayback(playbackId: string): Promise<void>;
+  playbackActive(playbackId: string): Promise<boolean>;
   /** Creates the bridge (id chosen by us) and puts the channels in it. */
   bridge(bridgeId: string, channelIds: string[]): Promise<void>;
   /** The channels in the bridge; undefined when there is no such bridge. */
