@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
 import { AriObserver, type ObservedEvent } from '../support/ari-observer';
-import { expectNothingLeftBehind } from '../support/leftovers';
+import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall, type SippResult } from '../support/sipp';
@@ -18,6 +18,7 @@ let t: TestService;
 let phones: AgentPhone[] = [];
 
 beforeEach(async () => {
+  await clearAsterisk();
   for (const agent of ['agent1', 'agent2', 'agent3', 'agent4']) await AgentPhone.clearRegistrations({ agent, password: `demo-${agent}`, target });
   t = await startTestService({ SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', 'faults') });
   await waitReady(t);

@@ -7,7 +7,7 @@
 import path from 'node:path';
 import WebSocket from 'ws';
 import { AgentPhone } from '../support/agent-phone';
-import { expectNothingLeftBehind } from '../support/leftovers';
+import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall, type SippResult } from '../support/sipp';
@@ -18,6 +18,8 @@ jest.setTimeout(150_000);
 const target = `127.0.0.1:${TEST.SIP_PORT}`;
 let t: TestService;
 const phones: AgentPhone[] = [];
+
+beforeEach(() => clearAsterisk());
 
 afterEach(async () => {
   await stack('thaw-asterisk', 'test'); // never leave Asterisk frozen for the next test

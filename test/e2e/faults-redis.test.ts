@@ -4,7 +4,7 @@
 // caller who hung up during the outage is an abandon, one still waiting gets an agent.
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
-import { expectNothingLeftBehind } from '../support/leftovers';
+import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
@@ -17,6 +17,8 @@ const target = `127.0.0.1:${TEST.SIP_PORT}`;
 const TOKEN = 'admin-token-for-redis-test';
 let t: TestService;
 const phones: AgentPhone[] = [];
+
+beforeEach(() => clearAsterisk());
 
 afterEach(async () => {
   if ((await stack('status', 'test')).code !== 0) expect((await stack('start-redis', 'test')).code).toBe(0); // never leave Redis down

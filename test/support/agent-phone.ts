@@ -39,8 +39,9 @@ import { freeUdpPort, waitFor } from './net';
 export type Behaviour =
   /** 180 Ringing, then 200 OK after `afterMs` (a CANCEL meanwhile is accepted: 200 + 487).
    *  `hangupAfterMs`: the agent sends BYE that long after the ACK (a re-INVITE restarts the wait);
-   *  without it the phone waits for the far end's BYE. */
-  | { kind: 'answer'; afterMs: number; hangupAfterMs?: number }
+   *  without it the phone waits for the far end's BYE. `refer`: `afterMs` after the ACK the phone
+   *  sends a blind-transfer REFER to `to` and expects it refused with `expect`, then stays in the call. */
+  | { kind: 'answer'; afterMs: number; hangupAfterMs?: number; refer?: { afterMs: number; to: string; expect: number } }
   /** 180 Ringing until the far end CANCELs. */
   | { kind: 'no-answer' }
   /** 486 Busy Here. */
@@ -164,11 +165,36 @@ Content-Length: 0
       parts.push('<label id="acked"/>');
       // (The pcap starts from the ACK's own action: a <nop> after it could abort on a quick BYE.)
       parts.push(audio === 'pcap' ? `<recv request="ACK"><action><exec play_pcap_audio="${AGENT_PCAP}"/></action></recv>` : '<recv request="ACK"/>');
+      if (b.refer) {
+        // Wait afterMs in the call (answering re-INVITEs), then REFER and expect it refused.
+        const r = ` timeout="${Math.max(1, Math.round(b.refer.afterMs))}" ontimeout="refer"`;
+        parts.push('<label id="prerefer"/>');
+        parts.push(`<recv request="INVITE" optional="true" next="prereinvite"${r}/>`);
+        parts.push(`<recv request="BYE"${r} next="byein"/>`);
+        parts.push('<label id="prereinvite"/>');
+        parts.push(`<send retrans="500">${cdata(response('200 OK', { toTag: false, body: sdp(codec) }))}</send>`);
+        parts.push('<recv request="ACK" next="prerefer"/>');
+        parts.push('<label id="refer"/>');
+        parts.push(`<send retrans="500">${cdata(`REFER sip:[$peer_contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$my_to]${tag}
+To: [$peer_from]
+Call-ID: [call_id]
+CSeq: 2 REFER
+${contact}
+Refer-To: <sip:${b.refer.to}@[remote_ip]:[remote_port]>
+Referred-By: <sip:${agent}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`);
+        parts.push(`<recv response="${b.refer.expect}"/>`);
+      }
       // In the call: answer re-INVITEs, wait for the far end's BYE or hang up after hangupAfterMs.
       const t = b.hangupAfterMs !== undefined ? ` timeout="${Math.max(1, Math.round(b.hangupAfterMs))}" ontimeout="hangup"` : '';
       parts.push('<label id="incall"/>');
       parts.push(`<recv request="INVITE" optional="true" next="reinvite"${t}/>`);
       parts.push(`<recv request="BYE"${t}/>`);
+      parts.push('<label id="byein"/>');
       parts.push(`<send next="end">${cdata(response('200 OK', { toTag: false }))}</send>`);
       parts.push('<label id="reinvite"/>');
       parts.push(`<send retrans="500">${cdata(response('200 OK', { toTag: false, body: sdp(codec) }))}</send>`);
@@ -182,7 +208,7 @@ Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
 From: [$my_to]${tag}
 To: [$peer_from]
 Call-ID: [call_id]
-CSeq: 2 BYE
+CSeq: ${b.refer ? 3 : 2} BYE
 ${contact}
 Max-Forwards: 70
 Content-Length: 0

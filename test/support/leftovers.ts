@@ -11,6 +11,14 @@ export async function ariGet<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** Hangs up every channel and destroys every bridge in the test Asterisk: what an earlier failed test left must not steer this one. */
+export async function clearAsterisk(): Promise<void> {
+  const auth = { Authorization: `Basic ${Buffer.from(`${TEST.ARI_USER}:${TEST.ARI_PASSWORD}`).toString('base64')}` };
+  for (const c of await ariGet<Array<{ id: string }>>('/channels')) await fetch(`${ariUrl()}/ari/channels/${encodeURIComponent(c.id)}`, { method: 'DELETE', headers: auth });
+  for (const b of await ariGet<Array<{ id: string }>>('/bridges')) await fetch(`${ariUrl()}/ari/bridges/${encodeURIComponent(b.id)}`, { method: 'DELETE', headers: auth });
+  await waitFor('no channel left', async () => (await ariGet<unknown[]>('/channels')).length === 0, 5_000);
+}
+
 async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
   const out: string[] = [];
   let cursor = '0';

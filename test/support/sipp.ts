@@ -52,6 +52,9 @@ export interface CallerOptions {
   script?: Array<{ pauseMs: number } | { keys: string } | { speech: true }>;
   /** Offer A-law (needed to play the stock speech recording, g711a.pcap). Default μ-law. */
   codec?: 'pcmu' | 'pcma';
+  /** After the answer (and `digits`/`script`): send a blind-transfer REFER to this number and expect
+   *  it refused with this status; the call then goes on (hang-up as `hangupAfterMs` says). */
+  refer?: { to: string; expect: number };
 }
 
 /** The stock SIPp speech sample (A-law) and its length. */
@@ -110,6 +113,21 @@ Content-Length: 0
     }
     // No pause after the last key: the far end may answer it at once (a BYE during a pause aborts the call).
     if (parts.at(-1) === '<pause milliseconds="250"/>' && o.hangupAfterMs === undefined) parts.pop();
+    if (o.refer) {
+      parts.push(`<send retrans="500">${cdata(`REFER sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
+[last_From:]
+[last_To:]
+Call-ID: [call_id]
+CSeq: 2 REFER
+Contact: <sip:${from}@[local_ip]:[local_port]>
+Refer-To: <sip:${o.refer.to}@[remote_ip]:[remote_port]>
+Referred-By: <sip:${from}@[local_ip]:[local_port]>
+Max-Forwards: 70
+Content-Length: 0
+`)}</send>`);
+      parts.push(`<recv response="${o.refer.expect}"/>`);
+    }
     if (o.hangupAfterMs !== undefined) {
       parts.push(`<pause milliseconds="${o.hangupAfterMs}"/>`);
       parts.push(`<send retrans="500">${cdata(`BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
@@ -117,7 +135,7 @@ Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
 [last_From:]
 [last_To:]
 Call-ID: [call_id]
-CSeq: 2 BYE
+CSeq: ${o.refer ? 3 : 2} BYE
 Contact: <sip:${from}@[local_ip]:[local_port]>
 Max-Forwards: 70
 Content-Length: 0
