@@ -187,6 +187,45 @@ fixup_root() {
 
 root_ok() { [[ -x ${ROOT}/usr/sbin/asterisk && -f ${ROOT}/${ROOT_STAMP} ]]; }
 
+# The root's "asterisk" user and group must not share a number with a host account or group:
+# the files Asterisk owns (pjsip.conf with agent passwords, logs with caller numbers) would belong
+# to that account on the host (Debian's package takes uid 101, which is "postgres" on some hosts).
+# When they clash, both move to the first number from 64000 up that neither the host nor the root
+# uses, and the root's files follow. Idempotent; runs on every install.
+free_id() { # kind(passwd|group) root-file
+  local id
+  for ((id = 64000; id < 65000; id++)); do
+    getent "$1" "${id}" >/dev/null 2>&1 && continue
+    awk -F: -v id="${id}" '$3 == id {found = 1} END {exit !found}' "$2" && continue
+    echo "${id}"
+    return 0
+  done
+  return 1
+}
+
+IDS_CHANGED=0
+fixup_asterisk_ids() {
+  local root="$1" uid gid new
+  uid="$(awk -F: '$1 == "asterisk" {print $3}' "${root}/etc/passwd")"
+  gid="$(awk -F: '$1 == "asterisk" {print $3}' "${root}/etc/group")"
+  [[ -n ${uid} && -n ${gid} ]] || return 0
+  if getent passwd "${uid}" >/dev/null 2>&1; then
+    new="$(free_id passwd "${root}/etc/passwd")" || die "no free uid for the Asterisk root's asterisk user"
+    log "the Asterisk root's asterisk uid ${uid} is host account '$(getent passwd "${uid}" | cut -d: -f1)': moving it to ${new}"
+    priv sed -i -E "s/^(asterisk:[^:]*:)${uid}:/\\1${new}:/" "${root}/etc/passwd"
+    priv find "${root}" -xdev -uid "${uid}" -exec chown -h "${new}" {} +
+    IDS_CHANGED=1
+  fi
+  if getent group "${gid}" >/dev/null 2>&1; then
+    new="$(free_id group "${root}/etc/group")" || die "no free gid for the Asterisk root's asterisk group"
+    log "the Asterisk root's asterisk gid ${gid} is host group '$(getent group "${gid}" | cut -d: -f1)': moving it to ${new}"
+    priv sed -i -E "s/^(asterisk:[^:]*:)${gid}:/\\1${new}:/" "${root}/etc/group"
+    priv sed -i -E "s/^(asterisk:[^:]*:[^:]*:)${gid}:/\\1${new}:/" "${root}/etc/passwd"
+    priv find "${root}" -xdev -gid "${gid}" -exec chgrp -h "${new}" {} +
+    IDS_CHANGED=1
+  fi
+}
+
 BUILD_TMP=""
 cleanup_build() {
   if [[ -n ${BUILD_TMP} && -e ${BUILD_TMP} ]]; then
@@ -234,6 +273,7 @@ cmd_install() {
     build_root
   fi
   fixup_root "${ROOT}"
+  fixup_asterisk_ids "${ROOT}"
   flock -u 9
   exec 9>&-
 }
@@ -297,7 +337,10 @@ install_config() {
   priv mkdir -p "${HOST_ASTDIR}/spool/recording"
   priv chown "${ids}" "${HOST_ASTDIR}/spool/recording"
   priv chmod 0750 "${HOST_ASTDIR}/spool/recording"
-  priv chmod 0755 "${HOST_ASTDIR}" "${HOST_ASTDIR}/log"
+  # Logs hold caller numbers: readable by Asterisk's user only (Asterisk runs with umask 077).
+  priv chmod 0755 "${HOST_ASTDIR}"
+  priv chmod 0700 "${HOST_ASTDIR}/log"
+  priv find "${HOST_ASTDIR}/log" -type f -exec chmod go-rwx {} +
   for f in "${staged}"/*.conf; do
     name="$(basename "${f}")"
     if ! priv cmp -s "${f}" "${HOST_ASTDIR}/etc/${name}"; then
@@ -315,6 +358,16 @@ install_config() {
     fi
   done
   CONFIG_CHANGED=${changed}
+}
+
+# The state dir holds logs, Redis data and the service's queue_log, all with caller numbers:
+# its owner's alone.
+make_state_dir() {
+  mkdir -p "${STATE_DIR}"
+  chmod 0700 "${STATE_DIR}"
+  [[ -f ${AST_STDOUT} ]] && chmod 0600 "${AST_STDOUT}"
+  [[ -d ${REDIS_DIR} ]] && chmod 0700 "${REDIS_DIR}"
+  return 0
 }
 
 # ------------------------------------------------------------------ processes --
@@ -384,9 +437,10 @@ start_redis() {
   rm -f "${REDIS_PIDFILE}"
   port_busy t "${REDIS_PORT}" && die "redis: port ${REDIS_PORT} is already in use by another process (see: ss -ltnp 'sport = :${REDIS_PORT}')"
   mkdir -p "${REDIS_DIR}"
-  redis-server --port "${REDIS_PORT}" --bind 127.0.0.1 --daemonize yes \
+  chmod 0700 "${REDIS_DIR}" # its data and log hold caller numbers
+  (umask 077 && redis-server --port "${REDIS_PORT}" --bind 127.0.0.1 --daemonize yes \
     --dir "${REDIS_DIR}" --appendonly yes --pidfile "${REDIS_PIDFILE}" --logfile "${REDIS_LOG}" \
-    --maxmemory-policy noeviction --save '' >/dev/null ||
+    --maxmemory-policy noeviction --save '' >/dev/null) ||
     die "redis: redis-server failed to start; read ${REDIS_LOG}"
   local deadline=$((SECONDS + 10))
   until pid="$(redis_pid)"; do
@@ -428,9 +482,13 @@ start_asterisk_proc() {
   } >>"${AST_STDOUT}"
   # -f: no fork, so stdout/stderr (early start-up errors) land in AST_STDOUT;
   # setsid -f: own session, detached from this shell and its Ctrl-C.
-  priv setsid -f env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/asterisk LANG=C.UTF-8 \
-    chroot "${ROOT}" /usr/sbin/asterisk -f -U asterisk -G asterisk -C "${AST_CONF}" \
-    </dev/null >>"${AST_STDOUT}" 2>&1
+  # umask 077: what Asterisk writes (logs with caller numbers, recordings) is its user's alone.
+  (
+    umask 077
+    priv setsid -f env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/asterisk LANG=C.UTF-8 \
+      chroot "${ROOT}" /usr/sbin/asterisk -f -U asterisk -G asterisk -C "${AST_CONF}" \
+      </dev/null >>"${AST_STDOUT}" 2>&1
+  )
   local deadline=$((SECONDS + 15))
   until pid="$(read_pid "${HOST_ASTDIR}/run/asterisk.pid")" && [[ -n ${pid} ]] && is_our_asterisk "${pid}"; do
     if ((SECONDS >= deadline)); then
@@ -525,8 +583,12 @@ EOF
 cmd_up() {
   local t0=${SECONDS} pid
   cmd_install
-  mkdir -p "${STATE_DIR}"
+  make_state_dir
   trap on_interrupt INT TERM
+  if ((IDS_CHANGED)) && asterisk_pid >/dev/null; then
+    log "asterisk: restarting it under its new uid"
+    stop_asterisk_proc
+  fi
   if pid="$(asterisk_pid)" && ari_ok; then
     install_config
     if ((CONFIG_CHANGED)); then
@@ -580,7 +642,7 @@ cmd_status() {
 
 cmd_start_asterisk() {
   root_ok || die "no Asterisk root at ${ROOT}; run 'scripts/stack.sh install' (or up) first"
-  mkdir -p "${STATE_DIR}"
+  make_state_dir
   trap on_interrupt INT TERM
   install_config
   start_asterisk_proc
@@ -590,7 +652,7 @@ cmd_start_asterisk() {
 }
 
 cmd_start_redis() {
-  mkdir -p "${STATE_DIR}"
+  make_state_dir
   start_redis
   wait_ready redis || die "redis (profile ${PROFILE}) did not become ready"
 }

@@ -35,7 +35,7 @@ async function cmdStart(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(env.SWITCHBOARD_LOG_LEVEL);
+  const logger = createLogger(env.SWITCHBOARD_LOG_LEVEL, undefined, { maskCallerNumbers: env.SWITCHBOARD_LOG_CALLER_NUMBERS === 'masked' });
   let service: RunningService;
   try {
     service = await startService({ env, logger });
@@ -209,7 +209,7 @@ async function cmdDemo(sub: string | undefined): Promise<number> {
   // Foreground: the service in this process, everything stopped on Ctrl-C.
   Object.assign(process.env, demoEnv(stack));
   const env = parseEnv(process.env);
-  const logger = createLogger(env.SWITCHBOARD_LOG_LEVEL);
+  const logger = createLogger(env.SWITCHBOARD_LOG_LEVEL, undefined, { maskCallerNumbers: env.SWITCHBOARD_LOG_CALLER_NUMBERS === 'masked' });
   let service: RunningService | undefined;
   const crm = await startDemoCrm(customers);
   try {

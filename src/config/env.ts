@@ -14,6 +14,8 @@ export const EnvSchema = z.object({
   SWITCHBOARD_HTTP_PORT: port.default(8080),
   SWITCHBOARD_CONFIG_DIR: z.string().default('config/demo'),
   SWITCHBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `masked`: callers' numbers in the service log keep only their last two digits. */
+  SWITCHBOARD_LOG_CALLER_NUMBERS: z.enum(['full', 'masked']).default('full'),
   /** Asterisk's queue_log format is also written here (the Redis stream always gets it). */
   SWITCHBOARD_QUEUE_LOG: z.string().optional(),
   /** Asterisk's sounds folder: when set, routing files may only name prompts that exist there. */

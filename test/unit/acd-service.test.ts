@@ -145,6 +145,8 @@ describe('AcdService', () => {
     const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
     await t.online('a1');
     await expect(t.acd.agentCommand('a1', 'pause', 'nap')).rejects.toThrow('unknown pause reason "nap"');
+    // no-answer is the system's, set by missed offers only.
+    await expect(t.acd.agentCommand('a1', 'pause', 'no-answer')).rejects.toThrow('pause reason "no-answer" is reserved for the automatic pause after missed offers');
     await expect(t.acd.agentCommand('zz', 'login')).rejects.toThrow('unknown agent "zz"');
     await t.acd.agentCommand('a1', 'pause', 'break');
     await t.acd.agentCommand('a1', 'ready');

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { ApiTokens } from '../../src/adapters/http/auth';
+import { PauseReasonRefused } from '../../src/app/acd/acd-service';
 import { createHttpApp, type AgentApi } from '../../src/adapters/http/app';
 import { applyAgentEvent, newAgentState } from '../../src/domain/acd/agent';
 import type { AgentState } from '../../src/domain/acd/model';
@@ -104,6 +105,12 @@ test('a refused transition is a 409 that says why', async () => {
   state = applyAgentEvent(applyAgentEvent(applyAgentEvent(newAgentState('agent1', 0), { type: 'reachability', reachable: true, at: 0 }), { type: 'login', at: 0 }), { type: 'reserve', callId: 'c', at: 0 });
   const r = await req('POST', '/api/agents/agent1/pause', 'admin-token-0123456789', { reason: 'break' });
   expect(r).toEqual({ status: 409, body: { error: { code: 'conflict', message: 'agent agent1: cannot pause while reserved (pause after the call)' } } });
+});
+
+test('a pause reason nobody may choose (the system\'s no-answer) is a 400 that says why', async () => {
+  failNext = new PauseReasonRefused('no-answer', 'reserved');
+  const r = await req('POST', '/api/agents/agent1/pause', 'agent1-token-0123456789', { reason: 'no-answer' });
+  expect(r).toEqual({ status: 400, body: { error: { code: 'bad_request', message: 'pause reason "no-answer" is reserved for the automatic pause after missed offers' } } });
 });
 
 test('only admins reload the configuration; a refused reload is a 422 with the problems', async () => {

@@ -4,6 +4,7 @@ import { STATUS_CODES } from 'node:http';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { PauseReasonRefused } from '../../app/acd/acd-service';
 import { TransitionRefused } from '../../domain/acd/agent';
 import type { AgentState } from '../../domain/acd/model';
 import { authenticate, HttpError, mayActFor, principalOf, type ApiTokens } from './auth';
@@ -90,7 +91,7 @@ const wrap = (h: Handler) => (req: Request, res: Response, next: NextFunction) =
 function toHttpError(err: unknown, unavailable: HttpDeps['unavailable']): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof TransitionRefused) return new HttpError(409, 'conflict', err.message);
-  if (err instanceof Error && /^unknown pause reason/.test(err.message)) return new HttpError(400, 'bad_request', err.message);
+  if (err instanceof PauseReasonRefused) return new HttpError(400, 'bad_request', err.message);
   const client = clientErrorOf(err); // before the predicate, so a broad one cannot turn a client's mistake into a 503
   if (client) return client;
   const reason = unavailable?.(err);

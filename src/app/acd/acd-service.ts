@@ -43,9 +43,10 @@ export class UnknownAgent extends Error {
     super(`unknown agent "${agentId}"`);
   }
 }
-export class UnknownPauseReason extends Error {
-  constructor(readonly reason: string) {
-    super(`unknown pause reason "${reason}"`);
+/** A pause reason nobody may choose: not configured, or reserved for the system. */
+export class PauseReasonRefused extends Error {
+  constructor(readonly reason: string, why: 'unknown' | 'reserved') {
+    super(why === 'unknown' ? `unknown pause reason "${reason}"` : `pause reason "${reason}" is reserved for the automatic pause after missed offers`);
   }
 }
 
@@ -131,7 +132,8 @@ export class AcdService {
     this.profile(agentId);
     if (command === 'pause') {
       const r = reason ?? 'break';
-      if (r !== NO_ANSWER_REASON && !this.deps.config().pauseReasons.has(r)) throw new UnknownPauseReason(r);
+      if (r === NO_ANSWER_REASON) throw new PauseReasonRefused(r, 'reserved');
+      if (!this.deps.config().pauseReasons.has(r)) throw new PauseReasonRefused(r, 'unknown');
     }
     const at = this.now();
     const event: AgentEvent = command === 'pause' ? { type: 'pause', reason: reason ?? 'break', at } : { type: command, at };
