@@ -48,7 +48,7 @@ test.each([
   ['position', '5101'],
   ['wait estimate', '5102'],
   ['periodic prompt', '5103'],
-])('an agent who answers during the %s announcement gets the caller', async (_kind, number) => {
+])('an agent who answers during the %s announcement gets the caller', async (kind, number) => {
   const observer = await AriObserver.connect(ariUrl(), TEST.ARI_USER, TEST.ARI_PASSWORD);
   const ear = await RtpSink.open();
   try {
@@ -75,6 +75,7 @@ test.each([
     // the caller was in the bridge within a second of the answer.
     expect(at(annEnd)).toBeGreaterThan(at(legUp));
     expect(at(bridged) - at(legUp)).toBeLessThan(1000);
+    console.log(`${kind}: the agent answered ${at(legUp) - at(started)} ms into the announcement; the caller was in the bridge ${at(bridged) - at(legUp)} ms after the answer`);
     // Media both ways: the caller's tone reached the agent's phone, which echoed it back.
     expect(ear.tonePacketsBetweenTimes(at(bridged) + 500, at(bridged) + 3000)).toBeGreaterThan(60);
 
