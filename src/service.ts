@@ -409,6 +409,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       await reconciling?.catch(() => undefined);
       await timers.stop();
       await controller.idle();
+      // A standby instance may take the application at once rather than when our claim lapses.
+      await redis
+        .get(keys.ariClaim(ariApp))
+        .then((holder) => (holder === instanceId ? redis.del(keys.ariClaim(ariApp)) : 0))
+        .catch(() => undefined);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections(); // keep-alive sockets would hold close() open
       await closed;

@@ -1,6 +1,7 @@
 // The ACD end to end: SIPp callers and SIPp agent phones (registered with digest auth) through
 // Asterisk 22 to Switchboard. Queues and agents are the demo's, with short timers
 // (test/fixtures/acd: ring 3 s, wrap-up 2 s, two missed offers pause an agent).
+import { ok } from '../support/acd-e2e';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,8 +71,6 @@ async function available(id: string): Promise<void> {
 function call(number: string, caller: string, opts: { hangupAfterMs?: number; byeTimeoutMs?: number; rtpPort?: number } = {}): Promise<SippResult> {
   return placeCall(target, number, callerScenario({ callerNumber: caller, hangupAfterMs: opts.hangupAfterMs, byeTimeoutMs: opts.byeTimeoutMs ?? 60_000 }), { rtpPort: opts.rtpPort ?? 9, timeoutS: 90 });
 }
-
-const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
 
 test('the right agent gets the call by skill and strategy, and caller and agent hear each other', async () => {
   const p3 = await phone('agent3', { kind: 'answer', afterMs: 200 });

@@ -1,13 +1,14 @@
 // An agent who answers while the caller hears a queue announcement gets the caller at once: the
 // announcement gives way, caller and agent are bridged, media flows both ways, and the queue_log
 // says CONNECT. One test per kind of announcement (position, wait estimate, periodic prompt).
+import { agentStatus, ok, queueLogEvents } from '../support/acd-e2e';
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
 import { AriObserver, type ObservedEvent } from '../support/ari-observer';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
-import { callerScenario, placeCall, type SippResult } from '../support/sipp';
+import { callerScenario, placeCall } from '../support/sipp';
 import { ariUrl, ROOT, TEST } from '../support/stack';
 import { waitFor } from '../support/net';
 
@@ -30,19 +31,8 @@ afterEach(async () => {
   await t?.stop();
 });
 
-const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
 const at = (e: ObservedEvent | undefined) => Date.parse(String(e?.timestamp));
 const channelOf = (e: ObservedEvent) => (e.channel as { id: string } | undefined)?.id ?? '';
-
-async function queueLog(): Promise<string[]> {
-  const rows = await t.redis.xrange(`${t.prefix}:queue_log`, '-', '+');
-  return rows.map(([, f]) => f[1]!.split('|')).map((l) => `${l[4]} ${l[3]}`);
-}
-
-async function agentStatus(id: string): Promise<string | undefined> {
-  const raw = await t.redis.get(`${t.prefix}:acd:agent:${id}`);
-  return raw ? (JSON.parse(raw) as { d: { status: string } }).d.status : undefined;
-}
 
 test.each([
   ['position', '5101'],
@@ -54,7 +44,7 @@ test.each([
   try {
     const agent1 = await AgentPhone.start({ agent: 'agent1', password: 'demo-agent1', target, behaviour: { kind: 'answer', afterMs: 100 }, audio: 'echo' });
     phones.push(agent1);
-    await waitFor('agent1 available', async () => (await agentStatus('agent1')) === 'available');
+    await waitFor('agent1 available', async () => (await agentStatus(t, 'agent1')) === 'available');
     await t.service.acd.agentCommand('agent1', 'pause', 'break');
     // The wait estimate needs an eligible agent logged in: agent4 (sales 3), logged in without a phone.
     if (number === '5102') await t.service.acd.agentCommand('agent4', 'login');
@@ -79,8 +69,8 @@ test.each([
     // Media both ways: the caller's tone reached the agent's phone, which echoed it back.
     expect(ear.tonePacketsBetweenTimes(at(bridged) + 500, at(bridged) + 3000)).toBeGreaterThan(60);
 
-    await waitFor('the call completed', async () => (await queueLog()).includes('COMPLETECALLER agent1'));
-    expect((await queueLog()).filter((e) => !/MEMBER|PAUSE/.test(e))).toEqual(['ENTERQUEUE NONE', 'CONNECT agent1', 'COMPLETECALLER agent1']);
+    await waitFor('the call completed', async () => (await queueLogEvents(t)).includes('COMPLETECALLER agent1'));
+    expect((await queueLogEvents(t)).filter((e) => !/MEMBER|PAUSE/.test(e))).toEqual(['ENTERQUEUE NONE', 'CONNECT agent1', 'COMPLETECALLER agent1']);
     await t.service.acd.agentCommand('agent4', 'logout').catch(() => undefined);
     await expectNothingLeftBehind(t.redis, t.prefix);
   } finally {

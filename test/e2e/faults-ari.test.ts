@@ -4,13 +4,14 @@
 // the application's events (a new call reaches it), the caller's hang-up sent during a freeze is
 // not missed, and no agent is left on a call. Another client taking the application: another
 // Switchboard is left alone (not ready, saying why); an unknown one is taken back.
+import { agentStatus, ok, queueLogEvents } from '../support/acd-e2e';
 import path from 'node:path';
 import WebSocket from 'ws';
 import { AgentPhone } from '../support/agent-phone';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { startTestService, waitReady, type TestService } from '../support/service';
-import { callerScenario, placeCall, type SippResult } from '../support/sipp';
+import { callerScenario, placeCall } from '../support/sipp';
 import { ariUrl, ROOT, stack, TEST } from '../support/stack';
 
 jest.setTimeout(150_000);
@@ -27,18 +28,8 @@ afterEach(async () => {
   await t?.stop();
 });
 
-const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
 /** The fault schedule: waits until a planned moment (not a synchronisation; the faults are timed). */
 const until = (at: number) => new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
-
-async function queueLog(): Promise<string[]> {
-  const rows = await t.redis.xrange(`${t.prefix}:queue_log`, '-', '+');
-  return rows.map(([, f]) => f[1]!.split('|')).map((l) => `${l[4]} ${l[3]}`);
-}
-async function agentStatus(id: string): Promise<string | undefined> {
-  const raw = await t.redis.get(`${t.prefix}:acd:agent:${id}`);
-  return raw ? (JSON.parse(raw) as { d: { status: string } }).d.status : undefined;
-}
 
 test('Asterisk frozen and thawed three times: ready only while really receiving, no missed hang-up, no stuck agent', async () => {
   // Short handshake timeouts pile up connection attempts in the frozen Asterisk's backlog, which
@@ -48,11 +39,11 @@ test('Asterisk frozen and thawed three times: ready only while really receiving,
   for (const agent of ['agent2']) await AgentPhone.clearRegistrations({ agent, password: `demo-${agent}`, target });
   const agent2 = await AgentPhone.start({ agent: 'agent2', password: 'demo-agent2', target, behaviour: { kind: 'answer', afterMs: 100 } });
   phones.push(agent2);
-  await waitFor('agent2 available', async () => (await agentStatus('agent2')) === 'available');
+  await waitFor('agent2 available', async () => (await agentStatus(t, 'agent2')) === 'available');
 
   // The caller hangs up 27 s after the answer: during the second freeze.
   const caller = placeCall(target, '5002', callerScenario({ callerNumber: '15550700', hangupAfterMs: 27_000 }), { rtpPort: 9, timeoutS: 120 });
-  await waitFor('agent2 on the call', async () => (await agentStatus('agent2')) === 'on-call', 10_000);
+  await waitFor('agent2 on the call', async () => (await agentStatus(t, 'agent2')) === 'on-call', 10_000);
   const connectedAt = Date.now();
 
   for (let i = 0; i < 3; i++) {
@@ -74,10 +65,10 @@ test('Asterisk frozen and thawed three times: ready only while really receiving,
   }
 
   ok(await caller);
-  await waitFor('the call completed', async () => (await queueLog()).includes('COMPLETECALLER agent2'), 15_000);
-  expect((await queueLog()).filter((e) => /CONNECT|COMPLETE/.test(e))).toEqual(['CONNECT agent2', 'COMPLETECALLER agent2']);
+  await waitFor('the call completed', async () => (await queueLogEvents(t)).includes('COMPLETECALLER agent2'), 15_000);
+  expect((await queueLogEvents(t)).filter((e) => /CONNECT|COMPLETE/.test(e))).toEqual(['CONNECT agent2', 'COMPLETECALLER agent2']);
   await expectNothingLeftBehind(t.redis, t.prefix);
-  expect(await agentStatus('agent2')).toBe('available');
+  expect(await agentStatus(t, 'agent2')).toBe('available');
 });
 
 /** A bare ARI client taking the application, as another program would. */

@@ -2,6 +2,7 @@
 // treatment within seconds (it rings, then the dialplan apologises and hangs up), nothing is left
 // ringing, the API answers 503, and once Redis is back the calls in flight are reconciled: a
 // caller who hung up during the outage is an abandon, one still waiting gets an agent.
+import { ok, queueLogEvents } from '../support/acd-e2e';
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
@@ -26,13 +27,6 @@ afterEach(async () => {
   await t?.stop();
 });
 
-const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
-
-async function queueLog(): Promise<string[]> {
-  const rows = await t.redis.xrange(`${t.prefix}:queue_log`, '-', '+');
-  return rows.map(([, f]) => f[1]!.split('|')).map((l) => `${l[4]} ${l[3]}`);
-}
-
 /** A caller that waits for the far end to hang up; the time of the BYE says how long it was kept. */
 function waitingCaller(caller: string, opts: { hangupAfterMs?: number; rtpPort?: number } = {}): Promise<SippResult> {
   return placeCall(target, '5003', callerScenario({ callerNumber: caller, byeTimeoutMs: 60_000, hangupAfterMs: opts.hangupAfterMs }), { rtpPort: opts.rtpPort ?? 9, timeoutS: 90 });
@@ -45,9 +39,9 @@ test('Redis stopped: new calls get the apology within seconds, the API answers 5
 
   // Two billing callers wait (nobody can take billing calls). The second hangs up during the outage.
   const stays = waitingCaller('15550801');
-  await waitFor('first caller queued', async () => (await queueLog()).filter((e) => e.startsWith('ENTERQUEUE')).length === 1);
+  await waitFor('first caller queued', async () => (await queueLogEvents(t)).filter((e) => e.startsWith('ENTERQUEUE')).length === 1);
   const leaves = waitingCaller('15550802', { hangupAfterMs: 5000 });
-  await waitFor('second caller queued', async () => (await queueLog()).filter((e) => e.startsWith('ENTERQUEUE')).length === 2);
+  await waitFor('second caller queued', async () => (await queueLogEvents(t)).filter((e) => e.startsWith('ENTERQUEUE')).length === 2);
 
   expect((await stack('stop-redis', 'test')).code).toBe(0);
   const downAt = Date.now();
@@ -78,13 +72,13 @@ test('Redis stopped: new calls get the apology within seconds, the API answers 5
   await waitReady(t, 20_000);
   console.log(`Redis was down ${upAt - downAt} ms; the service was ready again ${Date.now() - upAt} ms after Redis started`);
   // Reconciled: the caller who left during the outage abandoned; the other still waits.
-  await waitFor('the abandon recorded', async () => (await queueLog()).includes('ABANDON NONE'), 10_000);
+  await waitFor('the abandon recorded', async () => (await queueLogEvents(t)).includes('ABANDON NONE'), 10_000);
   expect(await t.redis.zrange(`${t.prefix}:acd:queue:billing:waiting`, '0', '-1')).toHaveLength(1);
 
   // An agent for billing: the caller who stayed is connected, and the agent hangs up after 1 s.
   const agent3 = await AgentPhone.start({ agent: 'agent3', password: 'demo-agent3', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 1000 } });
   phones.push(agent3);
   ok(await stays);
-  expect((await queueLog()).filter((e) => /ENTERQUEUE|ABANDON|CONNECT|COMPLETE/.test(e))).toEqual(['ENTERQUEUE NONE', 'ENTERQUEUE NONE', 'ABANDON NONE', 'CONNECT agent3', 'COMPLETEAGENT agent3']);
+  expect((await queueLogEvents(t)).filter((e) => /ENTERQUEUE|ABANDON|CONNECT|COMPLETE/.test(e))).toEqual(['ENTERQUEUE NONE', 'ENTERQUEUE NONE', 'ABANDON NONE', 'CONNECT agent3', 'COMPLETEAGENT agent3']);
   await expectNothingLeftBehind(t.redis, t.prefix);
 });

@@ -1,13 +1,13 @@
 // Phones cannot move calls behind the ACD's back. A caller's REFER (a blind transfer from a trunk)
 // is refused, and so is a transfer from an agent's phone (transfers are API actions): the call
 // goes on between the same caller and agent, with media both ways, and no phantom call appears.
+import { agentStatus, ok, queueLogEvents, withSpeakingEar } from '../support/acd-e2e';
 import path from 'node:path';
 import { AgentPhone, parseTrace } from '../support/agent-phone';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
-import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
-import { callerScenario, placeCall, type SippResult } from '../support/sipp';
+import { callerScenario, placeCall } from '../support/sipp';
 import { ROOT, TEST } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -29,41 +29,30 @@ afterEach(async () => {
   await t?.stop();
 });
 
-const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
-
-async function queueLog(): Promise<string[]> {
-  const rows = await t.redis.xrange(`${t.prefix}:queue_log`, '-', '+');
-  return rows.map(([, f]) => f[1]!.split('|')).map((l) => `${l[4]} ${l[3]}`);
-}
-async function agentStatus(id: string): Promise<string | undefined> {
-  const raw = await t.redis.get(`${t.prefix}:acd:agent:${id}`);
-  return raw ? (JSON.parse(raw) as { d: { status: string } }).d.status : undefined;
-}
-
 /** One call in, one connect, one completion: nothing phantom entered any queue, one call arrived. */
 async function expectOnlyTheOneCall(completed: string): Promise<void> {
-  await waitFor('the call completed', async () => (await queueLog()).includes(completed), 10_000);
-  expect((await queueLog()).filter((e) => !/MEMBER|PAUSE/.test(e))).toEqual(['ENTERQUEUE NONE', 'CONNECT agent2', completed]);
+  await waitFor('the call completed', async () => (await queueLogEvents(t)).includes(completed), 10_000);
+  expect((await queueLogEvents(t)).filter((e) => !/MEMBER|PAUSE/.test(e))).toEqual(['ENTERQUEUE NONE', 'CONNECT agent2', completed]);
   expect((await t.journal()).filter((r) => r.type === 'CALL_ARRIVED')).toHaveLength(1);
   await expectNothingLeftBehind(t.redis, t.prefix);
-  expect(await agentStatus('agent2')).toBe('available');
+  expect(await agentStatus(t, 'agent2')).toBe('available');
+}
+
+/** A call to 5002 that must still carry media both ways 2.5–4.5 s in (after the refused transfer): the caller's tone comes back from agent2's echoing phone. */
+async function talkThrough(scenario: string): Promise<void> {
+  await withSpeakingEar(async (ear) => {
+    const started = Date.now();
+    ok(await placeCall(target, '5002', scenario, { rtpPort: ear.port, timeoutS: 30 }));
+    expect(ear.tonePacketsBetweenTimes(started + 2500, started + 4500)).toBeGreaterThan(60);
+  });
 }
 
 test("a caller's REFER is refused and the call goes on with the same agent", async () => {
   const agent2 = await AgentPhone.start({ agent: 'agent2', password: 'demo-agent2', target, behaviour: { kind: 'answer', afterMs: 100 }, audio: 'echo' });
   phones.push(agent2);
-  await waitFor('agent2 available', async () => (await agentStatus('agent2')) === 'available');
-  const ear = await RtpSink.open();
-  try {
-    ear.speak();
-    const started = Date.now();
-    // 2 s into the call (bridged with agent2 by then) the caller REFERs to 5002: refused with 603.
-    ok(await placeCall(target, '5002', callerScenario({ callerNumber: '15551001', script: [{ pauseMs: 2000 }], refer: { to: '5002', expect: 603 }, hangupAfterMs: 3000 }), { rtpPort: ear.port, timeoutS: 30 }));
-    // Still talking to agent2 after the refusal: the tone came back through the bridge.
-    expect(ear.tonePacketsBetweenTimes(started + 2500, started + 4500)).toBeGreaterThan(60);
-  } finally {
-    await ear.close();
-  }
+  await waitFor('agent2 available', async () => (await agentStatus(t, 'agent2')) === 'available');
+  // 2 s into the call (bridged with agent2 by then) the caller REFERs to 5002: refused with 603.
+  await talkThrough(callerScenario({ callerNumber: '15551001', script: [{ pauseMs: 2000 }], refer: { to: '5002', expect: 603 }, hangupAfterMs: 3000 }));
   expect(agent2.invites()).toBe(1);
   await expectOnlyTheOneCall('COMPLETECALLER agent2');
 });
@@ -77,16 +66,8 @@ test("a transfer from the agent's phone is refused and the call goes on", async 
     audio: 'echo',
   });
   phones.push(agent2);
-  await waitFor('agent2 available', async () => (await agentStatus('agent2')) === 'available');
-  const ear = await RtpSink.open();
-  try {
-    ear.speak();
-    const started = Date.now();
-    ok(await placeCall(target, '5002', callerScenario({ callerNumber: '15551002', hangupAfterMs: 5000 }), { rtpPort: ear.port, timeoutS: 30 }));
-    expect(ear.tonePacketsBetweenTimes(started + 2500, started + 4500)).toBeGreaterThan(60);
-  } finally {
-    await ear.close();
-  }
+  await waitFor('agent2 available', async () => (await agentStatus(t, 'agent2')) === 'available');
+  await talkThrough(callerScenario({ callerNumber: '15551002', hangupAfterMs: 5000 }));
   const refused = parseTrace(agent2.trace()).filter((m) => m.dir === 'in' && m.cseqMethod === 'REFER').map((m) => m.firstLine);
   expect(refused).toEqual([expect.stringMatching(/^SIP\/2.0 603/)]);
   await expectOnlyTheOneCall('COMPLETECALLER agent2');

@@ -2,6 +2,7 @@
 // test/fixtures/ivr route them to queues and agents, look customers up in a fake CRM the test
 // runs, take voicemail when closed, and keep a card number collected as sensitive out of every
 // record.
+import { ok } from '../support/acd-e2e';
 import { existsSync, statSync } from 'node:fs';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -64,8 +65,6 @@ afterAll(async () => {
   await t?.stop();
   crm?.close();
 });
-
-const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
 
 function call(number: string, caller: string, o: CallerOptions): Promise<SippResult> {
   return placeCall(target, number, callerScenario({ callerNumber: caller, byeTimeoutMs: 30_000, ...o }), { rtpPort: 9, timeoutS: 90 });

@@ -2,6 +2,7 @@
 // a new process with the same Redis carries on: the bridged call continues and completes, the
 // waiting callers keep their order and get an agent, and no agent is left reserved. A restart
 // during an announcement keeps the announcements' schedule, with hold music in between.
+import { ok } from '../support/acd-e2e';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
@@ -14,7 +15,7 @@ import { expectNothingLeftBehind } from '../support/leftovers';
 import { RtpSink } from '../support/rtp';
 import { waitFor } from '../support/net';
 import { testServiceEnv } from '../support/service';
-import { callerScenario, placeCall, type SippResult } from '../support/sipp';
+import { callerScenario, placeCall } from '../support/sipp';
 import { ariUrl, redisUrl, ROOT, TEST } from '../support/stack';
 
 jest.setTimeout(150_000);
@@ -46,8 +47,6 @@ async function agentDoc(id: string): Promise<{ status: string; callId?: string }
   const raw = await redis.get(`${prefix}:acd:agent:${id}`);
   return raw ? (JSON.parse(raw) as { d: { status: string; callId?: string } }).d : undefined;
 }
-
-const ok = (r: SippResult) => expect({ code: r.code, out: r.code === 0 ? '' : r.output }).toEqual({ code: 0, out: '' });
 
 beforeAll(async () => {
   redis = new Redis(redisUrl());

@@ -2,6 +2,8 @@
 // src/domain/acd over a snapshot; each one is committed to Redis in one atomic step that checks
 // every document it read is unchanged, so any number of instances can share one pool of agents.
 // A lost race is retried on a fresh snapshot.
+// Longer than the house's ~400 lines: it still holds every role of the ACD (agents, matching,
+// waiting, connecting, recovery); issue 9 splits it by role behind a store that speaks in operations.
 import type { Logger } from 'pino';
 import type { QueueLogLine } from '../../adapters/queue-log/queue-log';
 import { applyAgentEvent, isOfferable, newAgentState, NO_ANSWER_REASON, TransitionRefused, type AgentEvent } from '../../domain/acd/agent';
@@ -594,21 +596,8 @@ export class AcdService {
       if (!e || e.d.state !== 'connected' || e.d.legId !== legId) return { result: undefined };
       const agent = await this.loadAgent(agentId);
       const nextAgent = agent.d.status === 'on-call' && agent.d.callId === callId ? applyAgentEvent(agent.d, { type: 'connectFailed', callId, at }) : agent.d;
-      const nextEntry: AcdEntry = { ...e.d, state: 'waiting', missedBy: { ...e.d.missedBy, [agentId]: at } };
-      delete nextEntry.agentId;
-      delete nextEntry.legId;
-      delete nextEntry.connectedAt;
-      const ekey = this.deps.store.entryKey(callId);
-      const { expect, put, sadd } = this.agentPut(agentId, agent, nextAgent);
-      return {
-        tx: {
-          expect: [...expect, { key: ekey, v: e.v }],
-          put: [...put!, { key: ekey, doc: nextEntry, v: e.v + 1 }],
-          sadd: [...(sadd ?? []), { key: this.deps.store.queuesKey(), member: e.d.queue }],
-          zadd: [{ key: this.deps.store.queueWaitingKey(e.d.queue), score: e.d.enqueuedAt, member: callId }],
-        },
-        result: { before: agent.d, after: nextAgent, entry: nextEntry },
-      };
+      const back = this.backToWaitingTx(e, agent, nextAgent, at);
+      return { tx: back.tx, result: { before: agent.d, after: nextAgent, entry: back.entry } };
     });
     await this.deps.telephony.hangup(legId!).catch(() => undefined);
     await this.deps.telephony.destroyBridge(bridgeIdFor(callId)).catch(() => undefined);
@@ -655,22 +644,7 @@ export class AcdService {
         agent.d.status === 'reserved' && agent.d.callId === callId
           ? applyAgentEvent(agent.d, strike ? { type: 'missed', callId, maxMissedOffers: maxMissed, at } : { type: 'offerCancelled', callId, at })
           : agent.d;
-      const nextEntry: AcdEntry = { ...entry.d, state: 'waiting', missedBy: { ...entry.d.missedBy, [agentId]: at } };
-      delete nextEntry.agentId;
-      delete nextEntry.legId;
-      const ekey = this.deps.store.entryKey(callId);
-      const { expect, put, sadd } = this.agentPut(agentId, agent, nextAgent);
-      return {
-        tx: {
-          expect: [...expect, { key: ekey, v: entry.v }],
-          put: [...put!, { key: ekey, doc: nextEntry, v: entry.v + 1 }],
-          sadd: [...(sadd ?? []), { key: this.deps.store.queuesKey(), member: entry.d.queue }],
-          // Back in its queue with its original enqueue time: at the front of the callers who came later.
-          zadd: [{ key: this.deps.store.queueWaitingKey(entry.d.queue), score: entry.d.enqueuedAt, member: callId }],
-          zrem: [{ key: this.deps.store.leasesKey(), member: agentId }],
-        },
-        result: { agentId, before: agent.d, after: nextAgent, queue: entry.d.queue, offeredAt: entry.d.offeredAt ?? at },
-      };
+      return { tx: this.backToWaitingTx(entry, agent, nextAgent, at).tx, result: { agentId, before: agent.d, after: nextAgent, queue: entry.d.queue, offeredAt: entry.d.offeredAt ?? at } };
     });
     if (!res) return;
     await this.deps.timers.cancel(`ring:${callId}`);
@@ -686,6 +660,29 @@ export class AcdService {
     await this.deps.queueLog({ at, callId, queue: res.queue, agent: res.agentId, event: 'RINGNOANSWER', data: [at - res.offeredAt] });
     await this.agentChanged(res.agentId, res.before, res.after, at);
     await this.matchCall(callId);
+  }
+
+  /**
+   * The offered or connected call goes back to waiting in its queue with its original enqueue
+   * time (at the front of the callers who came later), not offered to the agent it had for a ring
+   * timeout; the agent takes `nextAgent` and drops its lease.
+   */
+  private backToWaitingTx(e: Versioned<AcdEntry>, agent: Versioned<AgentState>, nextAgent: AgentState, at: number): { tx: Tx; entry: AcdEntry } {
+    const agentId = agent.d.id;
+    const entry: AcdEntry = { ...e.d, state: 'waiting', missedBy: { ...e.d.missedBy, [agentId]: at } };
+    delete entry.agentId;
+    delete entry.legId;
+    delete entry.connectedAt;
+    const ekey = this.deps.store.entryKey(e.d.callId);
+    const { expect, put, sadd } = this.agentPut(agentId, agent, nextAgent);
+    const tx: Tx = {
+      expect: [...expect, { key: ekey, v: e.v }],
+      put: [...put!, { key: ekey, doc: entry, v: e.v + 1 }],
+      sadd: [...(sadd ?? []), { key: this.deps.store.queuesKey(), member: e.d.queue }],
+      zadd: [{ key: this.deps.store.queueWaitingKey(e.d.queue), score: e.d.enqueuedAt, member: e.d.callId }],
+      zrem: [{ key: this.deps.store.leasesKey(), member: agentId }],
+    };
+    return { tx, entry };
   }
 
   /** The caller hung up (or the flow ended the call) while in the ACD. */
