@@ -6,8 +6,9 @@
 'use strict';
 const { randomUUID } = require('node:crypto');
 const Redis = require('ioredis').default ?? require('ioredis');
-const { AcdStore, LuaScript } = require('../dist/adapters/redis/acd-store.js');
-const { Keys } = require('../dist/adapters/redis/keys.js');
+const { AcdStore } = require('../dist/acd/store/acd-store.js');
+const { LuaScript } = require('../dist/platform/redis/lua.js');
+const { Keys } = require('../dist/platform/redis/keys.js');
 
 const url = process.argv[2] ?? process.env.SB_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 const N = Number(process.env.SB_BENCH_N ?? 20000);

@@ -3,10 +3,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { EnvError, parseEnv } from '../config/env';
+import { EnvError, parseEnv } from '../platform/config/env';
 import { ConfigError, loadRoutingDir } from '../config/routing';
-import { createLogger } from '../logging';
-import { startService, type RunningService } from '../service';
+import { createLogger } from '../platform/logging';
+import { startService, type RunningService } from '../main';
 import { PACKAGE_ROOT, stateDir } from './paths';
 import { startDemoCrm } from './demo-crm';
 import { runStack, stackEnv } from './stack';

@@ -5,13 +5,13 @@ import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document } from 'yaml';
 import { z } from 'zod';
-import { compileRequirement, didYouMean, ExpressionError } from '../domain/acd/expression';
-import type { AgentProfile, CallAttributes, QueueConfig, QueueExit, QueueStep, Requirement, Strategy } from '../domain/acd/model';
-import type { Condition, Destination, Digit, Flow, Lookup, Step } from '../domain/ivr/model';
-import { isValidTimeZone, parseTimeRange, WEEKDAYS, type DayOverride, type Schedule, type TimeRange, type Weekday } from '../domain/ivr/schedule';
+import { compileRequirement, didYouMean, ExpressionError } from '../acd/domain/expression';
+import type { AgentProfile, CallAttributes, QueueConfig, QueueExit, QueueStep, Requirement, Strategy } from '../acd/domain/model';
+import type { Condition, Destination, Digit, Flow, Lookup, Step } from '../ivr/domain/model';
+import { isValidTimeZone, parseTimeRange, WEEKDAYS, type DayOverride, type Schedule, type TimeRange, type Weekday } from '../ivr/domain/schedule';
 
 // ---------------------------------------------------------------------------------------------
-// File schema (also published as JSON Schema: src/config/json-schema.ts, schema/routing.schema.json)
+// File schema (also published as JSON Schema: src/platform/config/json-schema.ts, schema/routing.schema.json)
 
 const soundName = z
   .string()

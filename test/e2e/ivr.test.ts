@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
 import { AriObserver } from '../support/ari-observer';
+import { expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall, type CallerOptions, type SippResult } from '../support/sipp';
@@ -220,5 +221,6 @@ test('dial: 8 rings the configured operator desk and connects the caller; no ans
   const j = await journalOf('15551014');
   expect(j.some((r) => r.event === 'IVR_DIAL_FAILED')).toBe(true);
   expect(j.some((r) => r.event === 'IVR_STEP' && r.data!.includes('"step":"closed"'))).toBe(true);
+  await expectNothingLeftBehind(t.redis, t.prefix); // the dial's bridge went with the call
 });
 

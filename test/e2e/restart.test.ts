@@ -11,7 +11,7 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { AgentPhone } from '../support/agent-phone';
 import { AriObserver, type ObservedEvent } from '../support/ari-observer';
-import { expectNothingLeftBehind } from '../support/leftovers';
+import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { RtpSink } from '../support/rtp';
 import { waitFor } from '../support/net';
 import { testServiceEnv } from '../support/service';
@@ -52,6 +52,8 @@ beforeAll(async () => {
   redis = new Redis(redisUrl());
   for (const agent of ['agent1', 'agent2', 'agent3', 'agent4']) await AgentPhone.clearRegistrations({ agent, password: `demo-${agent}`, target });
 });
+
+beforeEach(() => clearAsterisk());
 
 afterEach(async () => {
   for (const p of phones.splice(0)) await p.stop();

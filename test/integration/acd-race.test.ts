@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { AcdStore } from '../../src/adapters/redis/acd-store';
-import { Keys } from '../../src/adapters/redis/keys';
-import { AcdService, type AcdConfigView } from '../../src/app/acd/acd-service';
-import type { AcdStorePort } from '../../src/app/acd/ports';
-import type { AgentProfile, QueueConfig } from '../../src/domain/acd/model';
+import { AcdStore } from '../../src/acd/store/acd-store';
+import { Keys } from '../../src/platform/redis/keys';
+import { AcdService, type AcdConfigView } from '../../src/acd/service/acd-service';
+import type { AcdStorePort } from '../../src/acd/ports';
+import type { AgentProfile, QueueConfig } from '../../src/acd/domain/model';
 import { agentProfile, queueConfig } from '../support/acd-fixtures';
 import { FakeTelephony, MemoryTimers } from '../support/memory-acd';
 import { redisUrl } from '../support/stack';

@@ -2,9 +2,10 @@
 // leases, and the cost of a snapshot read.
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { AcdStore, COMMIT_SCRIPT, LuaScript, type ScriptClient } from '../../src/adapters/redis/acd-store';
-import { Keys } from '../../src/adapters/redis/keys';
-import type { AgentState, QueueEntry } from '../../src/domain/acd/model';
+import { AcdStore, COMMIT_SCRIPT } from '../../src/acd/store/acd-store';
+import { LuaScript, type ScriptClient } from '../../src/platform/redis/lua';
+import { Keys } from '../../src/platform/redis/keys';
+import type { AgentState, QueueEntry } from '../../src/acd/domain/model';
 import { redisUrl } from '../support/stack';
 
 let redis: Redis;

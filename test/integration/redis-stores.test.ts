@@ -1,10 +1,10 @@
 // The Redis adapters against a real Redis (the test stack's).
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { CallStore } from '../../src/adapters/redis/call-store';
-import { RedisJournal } from '../../src/adapters/redis/journal';
-import { Keys } from '../../src/adapters/redis/keys';
-import type { CallState } from '../../src/domain/call/greeting-flow';
+import { CallStore } from '../../src/calls/call-store';
+import { RedisJournal } from '../../src/events/journal';
+import { Keys } from '../../src/platform/redis/keys';
+import type { CallState } from '../../src/calls/domain/greeting-flow';
 import { redisUrl } from '../support/stack';
 
 let redis: Redis;

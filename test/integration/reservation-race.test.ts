@@ -6,9 +6,9 @@
 // nothing stays reserved once the leases are gone.
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { AcdStore, type Tx, type Versioned } from '../../src/adapters/redis/acd-store';
-import { Keys } from '../../src/adapters/redis/keys';
-import type { AgentState, QueueEntry } from '../../src/domain/acd/model';
+import { AcdStore, type Tx, type Versioned } from '../../src/acd/store/acd-store';
+import { Keys } from '../../src/platform/redis/keys';
+import type { AgentState, QueueEntry } from '../../src/acd/domain/model';
 import { redisUrl } from '../support/stack';
 
 const ROUTERS = 4;
@@ -23,7 +23,7 @@ const MONITOR_EVERY_MS = 10;
 const DEADLINE_MS = 40_000;
 
 // ---------------------------------------------------------------------------------------------
-// TEST DOUBLES of the domain transitions (the real ones are being written in src/domain/acd/).
+// TEST DOUBLES of the domain transitions (the real ones are in src/acd/domain/).
 // Pure: (state, input, now) → new state, or undefined when the transition does not apply.
 // The reservation's lease (owner instance and a reservation id) rides on the agent document,
 // and the offered call's entry records the agent it is offered to.

@@ -3,8 +3,8 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import pino from 'pino';
-import { Keys } from '../../src/adapters/redis/keys';
-import { RedisTimers } from '../../src/adapters/redis/timers';
+import { Keys } from '../../src/platform/redis/keys';
+import { RedisTimers } from '../../src/platform/timers/redis-timers';
 import { redisUrl } from '../support/stack';
 
 let redis: Redis;

@@ -1,6 +1,6 @@
 // Builders for ACD domain objects in tests: a requirement without the expression compiler, a
 // queue with the demo's defaults, an agent profile.
-import type { AgentProfile, QueueConfig, Requirement } from '../../src/domain/acd/model';
+import type { AgentProfile, QueueConfig, Requirement } from '../../src/acd/domain/model';
 
 /** "skill.<name> >= min". */
 export function req(skill: string, min = 1): Requirement {

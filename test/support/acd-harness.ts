@@ -2,9 +2,9 @@
 // timers and queue_log are fakes a test can read; advance() moves the clock and fires due timers.
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { QueueLogLine } from '../../src/adapters/queue-log/queue-log';
-import { AcdService, type AcdConfigView, type AcdDeps } from '../../src/app/acd/acd-service';
-import type { AgentProfile, QueueConfig } from '../../src/domain/acd/model';
+import type { QueueLogLine } from '../../src/acd/queue-log';
+import { AcdService, type AcdConfigView, type AcdDeps } from '../../src/acd/service/acd-service';
+import type { AgentProfile, QueueConfig } from '../../src/acd/domain/model';
 import { agentProfile, queueConfig } from './acd-fixtures';
 import { FakeTelephony, MemoryAcdStore, MemoryTimers } from './memory-acd';
 

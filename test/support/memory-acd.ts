@@ -1,9 +1,9 @@
 // In-memory stand-ins for the ACD's ports, with the same commit semantics as the Redis store
 // (all expected versions match, or nothing is written). For fast unit tests of the service; the
 // real store is proven against Redis in test/integration.
-import type { AgentState } from '../../src/domain/acd/model';
-import type { Snapshot } from '../../src/app/acd/ports';
-import type { AcdEntry, AcdStorePort, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/app/acd/ports';
+import type { AgentState } from '../../src/acd/domain/model';
+import type { Snapshot } from '../../src/acd/ports';
+import type { AcdEntry, AcdStorePort, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/acd/ports';
 
 export class MemoryAcdStore implements AcdStorePort {
   docs = new Map<string, Versioned<unknown>>();

@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import Redis from 'ioredis';
-import { parseEnv } from '../../src/config/env';
-import { createLogger } from '../../src/logging';
-import { startService, type RunningService, type ServiceOptions } from '../../src/service';
+import { parseEnv } from '../../src/platform/config/env';
+import { createLogger } from '../../src/platform/logging';
+import { startService, type RunningService, type ServiceOptions } from '../../src/main';
 import { waitFor } from './net';
 import { ariUrl, redisUrl, ROOT, TEST } from './stack';
 

@@ -1,5 +1,5 @@
-import { applyAgentEvent, newAgentState, TransitionRefused, type AgentEvent } from '../../src/domain/acd/agent';
-import type { AgentState } from '../../src/domain/acd/model';
+import { applyAgentEvent, newAgentState, TransitionRefused, type AgentEvent } from '../../src/acd/domain/agent';
+import type { AgentState } from '../../src/acd/domain/model';
 
 const at = 1_000;
 const reachableAvailable = (): AgentState => applyAgentEvent(applyAgentEvent(newAgentState('a1', 0), { type: 'reachability', reachable: true, at: 0 }), { type: 'login', at: 0 });

@@ -1,9 +1,9 @@
-import { applyAgentEvent, newAgentState } from '../../src/domain/acd/agent';
-import type { AgentState, QueueConfig, QueueEntry, Strategy } from '../../src/domain/acd/model';
+import { applyAgentEvent, newAgentState } from '../../src/acd/domain/agent';
+import type { AgentState, QueueConfig, QueueEntry, Strategy } from '../../src/acd/domain/model';
 import { agentProfile, queueConfig, req } from '../support/acd-fixtures';
-import { compareEntries, positionOf, selectAgent, selectCall, type AgentView } from '../../src/domain/acd/select';
-import { currentStep, nextStepAt } from '../../src/domain/acd/steps';
-import { announceMinutes, estimatedWaitS } from '../../src/domain/acd/ewt';
+import { compareEntries, positionOf, selectAgent, selectCall, type AgentView } from '../../src/acd/domain/select';
+import { currentStep, nextStepAt } from '../../src/acd/domain/steps';
+import { announceMinutes, estimatedWaitS } from '../../src/acd/domain/ewt';
 
 const queue = (id: string, strategy: Strategy, over: Partial<QueueConfig> = {}): QueueConfig =>
   queueConfig(id, { strategy, announcements: { position: true, estimatedWait: true, positionOnlyWhenImproved: true, firstAfterS: 15, everyS: 30 }, ...over });

@@ -1,7 +1,7 @@
 // Ownership of the ARI application: proven by an echoed probe, lost on ApplicationReplaced or
 // silence; taken back from ghosts of our own, never fought over with another Switchboard.
 import pino from 'pino';
-import { AppOwnership, type AppOwnershipOptions } from '../../src/adapters/ari/app-ownership';
+import { AppOwnership, type AppOwnershipOptions } from '../../src/platform/ari/app-ownership';
 
 jest.useFakeTimers();
 

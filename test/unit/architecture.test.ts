@@ -1,6 +1,12 @@
-// The functional core stays pure: no I/O, no clock, no timers, no adapters.
+// The house's rules, checked on every import in src/:
+// - each feature's domain/ is pure: no I/O, no clock, no timers, and it imports only other pure code;
+// - platform/ has no business rules: it imports no feature;
+// - a feature reaches another feature only through that feature's public module (its index.ts,
+//   or domain/index.ts for pure code).
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+
+const SRC = path.join(__dirname, '..', '..', 'src');
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
@@ -9,14 +15,52 @@ function files(dir: string): string[] {
   });
 }
 
-const domain = files(path.join(__dirname, '..', '..', 'src', 'domain'));
+const all = files(SRC);
+const rel = (f: string) => path.relative(SRC, f).split(path.sep).join('/');
+/** Top folder of a file under src/ (a feature, platform, events, cli), or '' for src/main.ts. */
+const top = (relPath: string) => (relPath.includes('/') ? relPath.slice(0, relPath.indexOf('/')) : '');
+const FEATURES = new Set(['calls', 'ivr', 'acd']);
 
-describe('src/domain', () => {
-  it('has files to check', () => expect(domain.length).toBeGreaterThan(0));
-  it.each(domain.map((f) => [path.relative(process.cwd(), f), f]))('%s imports nothing impure and reads no clock', (_name, file) => {
+/** Relative imports of a file, resolved to paths under src/ ("acd/domain/model.ts", "acd/index.ts"). */
+function imports(file: string): Array<{ spec: string; target?: string }> {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from|import)\s+'([^']+)'/g)].map((m) => {
+    const spec = m[1]!;
+    if (!spec.startsWith('.')) return { spec };
+    const base = path.resolve(path.dirname(file), spec);
+    const target = [`${base}.ts`, path.join(base, 'index.ts')].find((c) => all.includes(c));
+    return { spec, target: target && rel(target) };
+  });
+}
+
+const domain = all.filter((f) => /\/domain\//.test(rel(f)));
+
+describe('the pure core (each feature\'s domain/)', () => {
+  it('has files to check', () => expect(domain.length).toBeGreaterThan(10));
+  it.each(domain.map((f) => [rel(f), f]))('%s imports nothing impure and reads no clock', (_name, file) => {
     const text = readFileSync(file, 'utf8');
-    const imports = [...text.matchAll(/from\s+'([^']+)'/g)].map((m) => m[1]);
-    for (const spec of imports) expect(spec).not.toMatch(/^(node:|ioredis|bullmq|ws|express|pino)|adapters\//);
+    for (const { spec, target } of imports(file)) {
+      expect(spec).not.toMatch(/^(node:|ioredis|bullmq|ws|express|pino)/);
+      if (spec.startsWith('.')) expect({ spec, pure: target !== undefined && target.includes('/domain/') }).toEqual({ spec, pure: true });
+    }
     expect(text).not.toMatch(/Date\.now\(|new Date\(\)|setTimeout\(|setInterval\(|Math\.random\(/);
+  });
+});
+
+describe('platform/', () => {
+  it.each(all.filter((f) => top(rel(f)) === 'platform').map((f) => [rel(f), f]))('%s imports no feature', (_name, file) => {
+    for (const { spec, target } of imports(file)) if (target) expect({ spec, feature: FEATURES.has(top(target)) }).toEqual({ spec, feature: false });
+  });
+});
+
+describe('features', () => {
+  const inFeatures = all.filter((f) => FEATURES.has(top(rel(f))));
+  it.each(inFeatures.map((f) => [rel(f), f]))('%s reaches other features only through their public modules', (_name, file) => {
+    const own = top(rel(file));
+    for (const { spec, target } of imports(file)) {
+      if (!target || !FEATURES.has(top(target)) || top(target) === own) continue;
+      const publicModules = [`${top(target)}/index.ts`, `${top(target)}/domain/index.ts`];
+      expect({ spec, public: publicModules.includes(target) }).toEqual({ spec, public: true });
+    }
   });
 });

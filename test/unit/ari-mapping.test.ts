@@ -1,5 +1,5 @@
-import { domainEventFrom } from '../../src/adapters/ari/domain-events';
-import { KNOWN_EVENT_TYPES, KnownEventSchema } from '../../src/adapters/ari/types';
+import { domainEventFrom } from '../../src/calls/ari-events';
+import { KNOWN_EVENT_TYPES, KnownEventSchema } from '../../src/platform/ari/types';
 
 const channel = { id: '1700000000.42', name: 'PJSIP/trunk-00000001', state: 'Ring', caller: { name: '', number: '15550100' }, dialplan: { context: 'inbound', exten: '5000', priority: 2 } };
 

@@ -1,11 +1,12 @@
 // The controller against in-memory ports: ordering per call, state persisted before commands,
 // failures of one command not stopping the rest, and reconcile after a reconnect.
 import pino from 'pino';
-import { CallController } from '../../src/app/call-controller';
-import type { CallRepository, ChannelInfo, Journal, StoreHealth, Telephony } from '../../src/app/ports';
-import { reconcile } from '../../src/app/reconcile';
-import type { CallState } from '../../src/domain/call/greeting-flow';
-import type { JournalEntry } from '../../src/domain/commands';
+import { CallController } from '../../src/calls/controller';
+import type { CallRepository, ChannelInfo, Journal, Telephony } from '../../src/calls/ports';
+import type { StoreHealth } from '../../src/platform/redis/connection';
+import { reconcile } from '../../src/calls/reconcile';
+import type { CallState } from '../../src/calls/domain/greeting-flow';
+import type { JournalEntry } from '../../src/calls/domain/commands';
 
 class MemoryCalls implements CallRepository {
   readonly states = new Map<string, CallState>();

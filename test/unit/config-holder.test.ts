@@ -2,7 +2,7 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { ConfigHolder } from '../../src/config/holder';
+import { ConfigHolder } from '../../src/platform/config/holder';
 import { ConfigError, loadRoutingDir, type RoutingConfig } from '../../src/config/routing';
 
 const number = (n: string, prompt = 'hello-world') => `numbers:\n  "${n}":\n    greeting: [${prompt}]\n`;

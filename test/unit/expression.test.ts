@@ -1,5 +1,5 @@
-import { compileRequirement, ExpressionError } from '../../src/domain/acd/expression';
-import type { AgentProfile, CallAttributes } from '../../src/domain/acd/model';
+import { compileRequirement, ExpressionError } from '../../src/acd/domain/expression';
+import type { AgentProfile, CallAttributes } from '../../src/acd/domain/model';
 
 const catalog = { skills: new Set(['sales', 'internet', 'tv', 'billing', 'tier-2', 'constructor']), languages: new Set(['en', 'es']) };
 

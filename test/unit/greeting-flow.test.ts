@@ -1,5 +1,5 @@
-import { playbackIdFor, step, type CallState, type NumberRoute } from '../../src/domain/call/greeting-flow';
-import type { CallEvent } from '../../src/domain/events';
+import { playbackIdFor, step, type CallState, type NumberRoute } from '../../src/calls/domain/greeting-flow';
+import type { CallEvent } from '../../src/calls/domain/events';
 
 const routes = new Map<string, NumberRoute>([['5000', { greeting: ['hello-world', 'demo-congrats'] }]]);
 const lookup = (n: string) => routes.get(n);

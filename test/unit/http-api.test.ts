@@ -2,11 +2,12 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { ApiTokens } from '../../src/adapters/http/auth';
-import { PauseReasonRefused } from '../../src/app/acd/acd-service';
-import { createHttpApp, type AgentApi } from '../../src/adapters/http/app';
-import { applyAgentEvent, newAgentState } from '../../src/domain/acd/agent';
-import type { AgentState } from '../../src/domain/acd/model';
+import { ApiTokens } from '../../src/platform/http/auth';
+import { PauseReasonRefused } from '../../src/acd/service/acd-service';
+import { agentRoutes, type AgentApi } from '../../src/acd/http';
+import { createHttpApp } from '../../src/platform/http/app';
+import { applyAgentEvent, newAgentState } from '../../src/acd/domain/agent';
+import type { AgentState } from '../../src/acd/domain/model';
 
 const tokens = ApiTokens.parse('admin:admin-token-0123456789,agent:agent1-token-0123456789:agent1,supervisor:super-token-0123456789');
 let server: Server;
@@ -41,7 +42,7 @@ beforeAll(async () => {
   server = createHttpApp({
     readiness: () => ({ ready: true, checks: {} }),
     tokens,
-    agents,
+    routes: [agentRoutes(agents)],
     reloadConfig: async () => ({ ok: false, detail: 'a.yaml:1:1: bad' }),
     logger,
     unavailable: (err) => (err instanceof RedisDown ? 'redis is unreachable' : undefined),

@@ -4,10 +4,11 @@
 import type { Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
-import { ApiTokens } from '../../src/adapters/http/auth';
-import { createHttpApp, type AgentApi } from '../../src/adapters/http/app';
-import { createHttpServer, HTTP_SERVER_DEFAULTS, listen } from '../../src/adapters/http/server';
-import { newAgentState } from '../../src/domain/acd/agent';
+import { ApiTokens } from '../../src/platform/http/auth';
+import { agentRoutes, type AgentApi } from '../../src/acd/http';
+import { createHttpApp } from '../../src/platform/http/app';
+import { createHttpServer, HTTP_SERVER_DEFAULTS, listen } from '../../src/platform/http/server';
+import { newAgentState } from '../../src/acd/domain/agent';
 
 const TOKEN = 'admin-token-0123456789';
 const calls: string[] = [];
@@ -19,7 +20,7 @@ const agents: AgentApi = {
     return newAgentState(id, 0);
   },
 };
-const app = createHttpApp({ readiness: () => ({ ready: true, checks: {} }), tokens: ApiTokens.parse(`admin:${TOKEN}`), agents });
+const app = createHttpApp({ readiness: () => ({ ready: true, checks: {} }), tokens: ApiTokens.parse(`admin:${TOKEN}`), routes: [agentRoutes(agents)] });
 // Small timeouts so the 408s come within a test's patience.
 const FAST = { headersTimeoutMs: 300, requestTimeoutMs: 800, checkIntervalMs: 100 };
 

@@ -1,5 +1,5 @@
-import { ivrStep, MAX_HOPS, newIvrState, persistable, type IvrCommand, type IvrEvent, type IvrState } from '../../src/domain/ivr/engine';
-import type { Flow, FlowContext, Step } from '../../src/domain/ivr/model';
+import { ivrStep, MAX_HOPS, newIvrState, persistable, type IvrCommand, type IvrEvent, type IvrState } from '../../src/ivr/domain/engine';
+import type { Flow, FlowContext, Step } from '../../src/ivr/domain/model';
 
 const retries = { retries: 2, invalidPrompts: ['invalid'], noInputPrompts: ['noinput'], onFail: 'fallback' };
 const steps: Record<string, Step> = {
@@ -224,8 +224,9 @@ describe('IVR engine', () => {
     expect(dial).toEqual({ kind: 'dial', dialId: expect.stringMatching(/^c1-ivr-dl-\d+$/), destination: 'operator' });
     const answered = run([{ type: 'DialAnswered', dialId: dial.dialId, at: 1 }], r.state);
     expect(kinds(answered.commands)).toEqual(['connect']);
-    expect(kinds(run([{ type: 'DialEnded', dialId: dial.dialId, at: 2 }], answered.state).commands)).toEqual(['hangup']);
-    expect(kinds(run([{ type: 'HungUp', at: 2 }], answered.state).commands)).toEqual(['hangupDial']);
+    // Either side leaving ends the call and takes the bridge down.
+    expect(kinds(run([{ type: 'DialEnded', dialId: dial.dialId, at: 2 }], answered.state).commands)).toEqual(['disconnect', 'hangup']);
+    expect(kinds(run([{ type: 'HungUp', at: 2 }], answered.state).commands)).toEqual(['hangupDial', 'disconnect']);
     r = run([{ type: 'DialEnded', dialId: dial.dialId, at: 1 }], r.state);
     expect(r.state.stepId).toBe('closed');
   });

@@ -1,6 +1,6 @@
 // The service log: secrets never appear; callers' numbers appear in full unless masked.
 import { Writable } from 'node:stream';
-import { createLogger, maskNumber } from '../../src/logging';
+import { createLogger, maskNumber } from '../../src/platform/logging';
 
 function capture(opts?: { maskCallerNumbers?: boolean }) {
   const lines: Array<Record<string, unknown>> = [];

@@ -1,8 +1,8 @@
 // OfferableAgents keeps the selection's agent list up to date from a snapshot's changes; whatever
 // the sequence of changes, the result must equal a list built from scratch.
-import { OfferableAgents } from '../../src/app/acd/offerable-agents';
-import type { Snapshot, Versioned } from '../../src/app/acd/ports';
-import type { AgentProfile, AgentState } from '../../src/domain/acd/model';
+import { OfferableAgents } from '../../src/acd/service/offerable-agents';
+import type { Snapshot, Versioned } from '../../src/acd/ports';
+import type { AgentProfile, AgentState } from '../../src/acd/domain/model';
 
 const profile = (id: string): AgentProfile => ({ id, name: id, endpoint: `PJSIP/${id}`, skills: { sales: 5 }, languages: ['en'], autoLogin: false });
 const state = (id: string, status: AgentState['status'], reachable = true): AgentState => ({ id, status, since: 0, idleSince: 0, missed: 0, callsTaken: 0, talkTimeMs: 0, reachable });

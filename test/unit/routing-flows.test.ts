@@ -1,12 +1,12 @@
-// Routing files: IVR flows, schedules, caller lists and lookups (src/config/routing.ts).
+// Routing files: IVR flows, schedules, caller lists and lookups (src/platform/config/routing.ts).
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadRoutingDir, regexErrorOffset } from '../../src/config/routing';
 import { dirWith, problems } from '../support/routing-files';
-import { ivrStep, newIvrState, type IvrCommand, type IvrEvent, type IvrState } from '../../src/domain/ivr/engine';
-import type { FlowContext } from '../../src/domain/ivr/model';
-import { scheduleStateAt } from '../../src/domain/ivr/schedule';
+import { ivrStep, newIvrState, type IvrCommand, type IvrEvent, type IvrState } from '../../src/ivr/domain/engine';
+import type { FlowContext } from '../../src/ivr/domain/model';
+import { scheduleStateAt } from '../../src/ivr/domain/schedule';
 
 
 const lines = (...l: string[]) => `${l.join('\n')}\n`;

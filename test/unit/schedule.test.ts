@@ -9,7 +9,7 @@ import {
   type Schedule,
   type ScheduleState,
   type TimeRange,
-} from '../../src/domain/ivr/schedule';
+} from '../../src/ivr/domain/schedule';
 
 /** An exact instant: month is 1-based. */
 const utc = (y: number, mo: number, d: number, h = 0, mi = 0, s = 0): number => Date.UTC(y, mo - 1, d, h, mi, s);

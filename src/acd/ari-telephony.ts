@@ -1,0 +1,100 @@
+// The ACD's telephony port over ARI.
+import type { AcdTelephony, OriginateOutcome } from './ports';
+import { AriHttpError } from '../platform/ari/errors';
+import type { AriRest } from '../platform/ari/rest';
+
+function gone(err: unknown): boolean {
+  return err instanceof AriHttpError && err.notFound;
+}
+
+function splitEndpoint(endpoint: string): [string, string] {
+  const i = endpoint.indexOf('/');
+  return [endpoint.slice(0, i), endpoint.slice(i + 1)];
+}
+
+export class AriAcdTelephony implements AcdTelephony {
+  constructor(
+    private readonly rest: AriRest,
+    private readonly app: string,
+  ) {}
+
+  async originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string> }): Promise<OriginateOutcome> {
+    try {
+      await this.rest.originate({ endpoint: o.endpoint, channelId: o.legId, app: this.app, appArgs: ['agent-leg', o.callId], callerId: o.callerId, timeoutS: o.timeoutS, variables: o.variables });
+      return 'ok';
+    } catch (err) {
+      if (err instanceof AriHttpError) {
+        if (err.conflict) return 'ok'; // this leg was originated already: a retried command
+        // Asterisk answers 400/404 for an endpoint it cannot find.
+        if ((err.status === 404 || err.status === 400) && /endpoint|not found/i.test(err.detail)) return 'unknown-endpoint';
+      }
+      return 'failed';
+    }
+  }
+
+  hangup(channelId: string): Promise<void> {
+    return this.rest.hangupQuietly(channelId);
+  }
+
+  startMoh(channelId: string, mohClass: string): Promise<void> {
+    return this.rest.startMoh(channelId, mohClass);
+  }
+
+  stopMoh(channelId: string): Promise<void> {
+    return this.rest.stopMohQuietly(channelId);
+  }
+
+  play(channelId: string, playbackId: string, media: string[]): Promise<void> {
+    return this.rest.playOnce(channelId, playbackId, media);
+  }
+
+  stopPlayback(playbackId: string): Promise<void> {
+    return this.rest.stopPlaybackQuietly(playbackId);
+  }
+
+  playbackActive(playbackId: string): Promise<boolean> {
+    return this.rest.playbackExists(playbackId);
+  }
+
+  async bridgeMembers(bridgeId: string): Promise<string[] | undefined> {
+    return (await this.rest.bridgeOrNone(bridgeId))?.channels;
+  }
+
+  async bridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    await this.rest.createBridgeOnce(bridgeId); // exists already (a retry): reuse it
+    await this.rest.addToBridge(bridgeId, channelIds);
+  }
+
+  destroyBridge(bridgeId: string): Promise<void> {
+    return this.rest.destroyBridgeQuietly(bridgeId);
+  }
+
+  async channelState(channelId: string): Promise<string | undefined> {
+    return (await this.rest.channelOrNone(channelId))?.state;
+  }
+
+  async channelExists(channelId: string): Promise<boolean> {
+    return (await this.rest.channelOrNone(channelId)) !== undefined;
+  }
+
+  async endpointState(endpoint: string): Promise<{ online: boolean; busy: boolean } | undefined> {
+    const [tech, resource] = splitEndpoint(endpoint);
+    try {
+      const ep = await this.rest.endpoint(tech, resource);
+      // Channels on the endpoint that are not our agent legs: the phone is busy outside Switchboard.
+      const foreign = ep.channel_ids.filter((id) => !id.includes('-leg-'));
+      return { online: ep.state === 'online', busy: foreign.length > 0 };
+    } catch (err) {
+      if (gone(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async watchEndpoint(endpoint: string): Promise<void> {
+    try {
+      await this.rest.subscribe(this.app, `endpoint:${endpoint}`);
+    } catch (err) {
+      if (!(err instanceof AriHttpError && (err.status === 404 || err.status === 422))) throw err;
+    }
+  }
+}

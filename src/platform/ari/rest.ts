@@ -1,0 +1,223 @@
+// A thin typed client for the ARI REST calls Switchboard makes (see docs/decisions/0001).
+import type { z } from 'zod';
+import { AriHttpError, AriUnreachableError } from './errors';
+import { ApplicationSchema, AsteriskInfoSchema, BridgeSchema, ChannelSchema, EndpointSchema, type AriApplication, type AriBridge, type AriChannel, type AriEndpoint, type AsteriskInfo, type HangupReason } from './types';
+
+export interface OriginateRequest {
+  /** From configuration only, never from caller input (e.g. "PJSIP/agent1"). */
+  endpoint: string;
+  /** Our id for the new channel: a retried originate answers 409 instead of ringing twice. */
+  channelId: string;
+  app: string;
+  appArgs: string[];
+  callerId?: string;
+  /** Seconds to ring before Asterisk gives up. */
+  timeoutS: number;
+  variables?: Record<string, string>;
+}
+
+export interface AriConnectionOptions {
+  /** e.g. http://127.0.0.1:8088 (the /ari prefix is added here). */
+  url: string;
+  user: string;
+  password: string;
+  requestTimeoutMs?: number;
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+export class AriRest {
+  private readonly base: string;
+  private readonly auth: string;
+  private readonly timeoutMs: number;
+
+  constructor(opts: AriConnectionOptions) {
+    this.base = `${opts.url.replace(/\/+$/, '')}/ari`;
+    // Credentials go in a header, never in the query string (which ends up in access logs).
+    this.auth = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
+    this.timeoutMs = opts.requestTimeoutMs ?? 5000;
+  }
+
+  async request<T>(method: string, path: string, query: Query = {}, schema?: z.ZodType<T>, body?: unknown): Promise<T> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    const url = `${this.base}${path}${qs.size > 0 ? `?${qs.toString()}` : ''}`;
+    let res: Response;
+    try {
+      const headers: Record<string, string> = { Authorization: this.auth };
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new AriUnreachableError(this.base, err);
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let detail = text;
+      try {
+        detail = (JSON.parse(text) as { message?: string }).message ?? text;
+      } catch {
+        // not JSON: keep the text
+      }
+      throw new AriHttpError(res.status, method, path, detail.slice(0, 200));
+    }
+    if (!schema) return undefined as T;
+    return schema.parse(text.length > 0 ? JSON.parse(text) : undefined);
+  }
+
+  asteriskInfo(): Promise<AsteriskInfo> {
+    return this.request('GET', '/asterisk/info', {}, AsteriskInfoSchema);
+  }
+
+  application(app: string): Promise<AriApplication> {
+    return this.request('GET', `/applications/${encodeURIComponent(app)}`, {}, ApplicationSchema);
+  }
+
+  channel(id: string): Promise<AriChannel> {
+    return this.request('GET', `/channels/${encodeURIComponent(id)}`, {}, ChannelSchema);
+  }
+
+  answer(channelId: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/answer`);
+  }
+
+  /** Plays a list of media as one playback with an id we choose (a retry gets 409, not a second playback). */
+  play(channelId: string, playbackId: string, media: string[], lang?: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/play/${encodeURIComponent(playbackId)}`, { media: media.join(','), lang });
+  }
+
+  /** Records the channel to <spool>/recording/<name>.<format>, with a beep first. */
+  record(channelId: string, o: { name: string; format: string; maxDurationSeconds: number; maxSilenceSeconds: number; beep: boolean; terminateOn: string }): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/record`, {
+      name: o.name,
+      format: o.format,
+      maxDurationSeconds: o.maxDurationSeconds,
+      maxSilenceSeconds: o.maxSilenceSeconds,
+      beep: o.beep,
+      terminateOn: o.terminateOn,
+      ifExists: 'fail',
+    });
+  }
+
+  stopPlayback(playbackId: string): Promise<void> {
+    return this.request('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
+  }
+
+  originate(o: OriginateRequest): Promise<AriChannel> {
+    return this.request(
+      'POST',
+      '/channels',
+      { endpoint: o.endpoint, channelId: o.channelId, app: o.app, appArgs: o.appArgs.join(','), callerId: o.callerId, timeout: o.timeoutS },
+      ChannelSchema,
+      o.variables ? { variables: o.variables } : undefined,
+    );
+  }
+
+  createBridge(bridgeId: string, type = 'mixing'): Promise<AriBridge> {
+    return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}`, { type, name: bridgeId }, BridgeSchema);
+  }
+
+  addToBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
+  }
+
+  destroyBridge(bridgeId: string): Promise<void> {
+    return this.request('DELETE', `/bridges/${encodeURIComponent(bridgeId)}`);
+  }
+
+  bridge(bridgeId: string): Promise<AriBridge> {
+    return this.request('GET', `/bridges/${encodeURIComponent(bridgeId)}`, {}, BridgeSchema);
+  }
+
+  startMoh(channelId: string, mohClass: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/moh`, { mohClass });
+  }
+
+  stopMoh(channelId: string): Promise<void> {
+    return this.request('DELETE', `/channels/${encodeURIComponent(channelId)}/moh`);
+  }
+
+  ring(channelId: string): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/ring`);
+  }
+
+  endpoint(tech: string, resource: string): Promise<AriEndpoint> {
+    return this.request('GET', `/endpoints/${encodeURIComponent(tech)}/${encodeURIComponent(resource)}`, {}, EndpointSchema);
+  }
+
+  /** Subscribes the application to an event source, e.g. "endpoint:PJSIP/agent1". */
+  subscribe(app: string, eventSource: string): Promise<void> {
+    return this.request('POST', `/applications/${encodeURIComponent(app)}/subscription`, { eventSource });
+  }
+
+  /** Lets the channel leave the application and go on in the dialplan (by default at its current extension). */
+  continueInDialplan(channelId: string, at: { context?: string; extension?: string; priority?: number; label?: string }): Promise<void> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/continue`, at);
+  }
+
+  /** Sends a user event to the application (it arrives as ChannelUserevent). */
+  userEvent(app: string, eventName: string, variables: Record<string, string>): Promise<void> {
+    return this.request('POST', `/events/user/${encodeURIComponent(eventName)}`, { application: app }, undefined, { variables });
+  }
+
+  hangup(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
+    return this.request('DELETE', `/channels/${encodeURIComponent(channelId)}`, { reason });
+  }
+
+  // ---- Idempotent forms: "already gone" (404) and "already done" (409) count as success, since
+  // ---- commands are retried and events cross (architecture: idempotence).
+
+  /** The channel, or undefined when it is gone. */
+  channelOrNone(id: string): Promise<AriChannel | undefined> {
+    return orGone(this.channel(id));
+  }
+
+  bridgeOrNone(bridgeId: string): Promise<AriBridge | undefined> {
+    return orGone(this.bridge(bridgeId));
+  }
+
+  async playbackExists(playbackId: string): Promise<boolean> {
+    return (await orGone(this.request('GET', `/playbacks/${encodeURIComponent(playbackId)}`).then(() => true))) ?? false;
+  }
+
+  /** A retried play with the same id answers 409: it is playing already. */
+  async playOnce(channelId: string, playbackId: string, media: string[], lang?: string): Promise<void> {
+    await this.play(channelId, playbackId, media, lang).catch(unless(409));
+  }
+
+  async createBridgeOnce(bridgeId: string, type = 'mixing'): Promise<void> {
+    await this.createBridge(bridgeId, type).catch(unless(409));
+  }
+
+  async hangupQuietly(channelId: string, reason: HangupReason = 'normal'): Promise<void> {
+    await orGone(this.hangup(channelId, reason));
+  }
+
+  async stopPlaybackQuietly(playbackId: string): Promise<void> {
+    await orGone(this.stopPlayback(playbackId));
+  }
+
+  async stopMohQuietly(channelId: string): Promise<void> {
+    await orGone(this.stopMoh(channelId));
+  }
+
+  async destroyBridgeQuietly(bridgeId: string): Promise<void> {
+    await orGone(this.destroyBridge(bridgeId));
+  }
+}
+
+/** Resolves undefined instead of failing when ARI answers 404 (the resource is gone). */
+async function orGone<T>(p: Promise<T>): Promise<T | undefined> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof AriHttpError && err.notFound) return undefined;
+    throw err;
+  }
+}
+
+/** A catch handler that swallows ARI answers with the given status and rethrows the rest. */
+function unless(status: number): (err: unknown) => void {
+  return (err) => {
+    if (!(err instanceof AriHttpError && err.status === status)) throw err;
+  };
+}

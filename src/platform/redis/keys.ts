@@ -1,0 +1,73 @@
+// Every Redis key name Switchboard uses, in one place.
+export class Keys {
+  constructor(private readonly prefix: string) {}
+  call(callId: string): string {
+    return `${this.prefix}:call:${callId}`;
+  }
+  /** Set of calls in progress on this Asterisk application. */
+  activeCalls(app: string): string {
+    return `${this.prefix}:calls:active:${app}`;
+  }
+  journal(): string {
+    return `${this.prefix}:journal`;
+  }
+  /** Identity (entity id + start-up time) of the Asterisk last seen behind an application. */
+  asteriskIdentity(app: string): string {
+    return `${this.prefix}:asterisk:${app}:identity`;
+  }
+
+  /** Which Switchboard instance last claimed the ARI application (with a TTL, refreshed while it holds it). */
+  ariClaim(app: string): string {
+    return `${this.prefix}:asterisk:${app}:claim`;
+  }
+
+  // ---- ACD (src/acd/store/acd-store.ts). Documents are versioned JSON strings. ----
+  /** Agent state document. */
+  acdAgent(agentId: string): string {
+    return `${this.prefix}:acd:agent:${agentId}`;
+  }
+  /** SET of every agent id that has a state document. */
+  acdAgents(): string {
+    return `${this.prefix}:acd:agents`;
+  }
+  /** The change feed of a family of ACD documents (see scripts/commit.lua): HASH {seq, epoch,
+   *  floor}, ZSET of ids by the count of their last write or delete, ZSET of deleted ids. */
+  acdFeed(family: 'agents' | 'entries'): { hash: string; changed: string; gone: string } {
+    const base = `${this.prefix}:acd:${family}:feed`;
+    return { hash: base, changed: `${base}:changed`, gone: `${base}:gone` };
+  }
+  /** Queue entry document (a call in the ACD, waiting or offered). */
+  acdEntry(callId: string): string {
+    return `${this.prefix}:acd:entry:${callId}`;
+  }
+  /** ZSET of the call ids waiting in a queue, scored by enqueuedAt. */
+  acdQueueWaiting(queue: string): string {
+    return `${this.prefix}:acd:queue:${queue}:waiting`;
+  }
+  /** SET of the queue ids that have (or had) a waiting ZSET. */
+  acdQueues(): string {
+    return `${this.prefix}:acd:queues`;
+  }
+  /** ZSET of reservation leases: member agent id, score lease expiry (epoch ms). */
+  leases(): string {
+    return `${this.prefix}:leases`;
+  }
+  timers(): string {
+    return `${this.prefix}:timers`;
+  }
+  timerPayloads(): string {
+    return `${this.prefix}:timer-payloads`;
+  }
+  /** Stream of queue_log lines (the same lines as the queue_log file). */
+  queueLog(): string {
+    return `${this.prefix}:queue_log`;
+  }
+  /** Voicemail metadata (the audio is in Asterisk's recording folder as <id>.wav). */
+  voicemail(id: string): string {
+    return `${this.prefix}:voicemail:${id}`;
+  }
+  /** ZSET of voicemail ids by time left. */
+  voicemails(): string {
+    return `${this.prefix}:voicemails`;
+  }
+}
