@@ -34,7 +34,7 @@ describe('ConfigHolder', () => {
     const dir = await folder(number('5000'));
     const changes: RoutingConfig[] = [];
     const { log } = logger();
-    const holder = new ConfigHolder({ dir, logger: log, onChange: (c) => changes.push(c), now: () => 1234 });
+    const holder = new ConfigHolder({ dir, logger: log, load: loadRoutingDir, onChange: (c) => changes.push(c), now: () => 1234 });
     expect(() => holder.current).toThrow(/not loaded/);
     expect(numbersOf(await holder.load())).toEqual(['5000']);
     expect(holder.lastReloadAt).toBeUndefined();
@@ -51,7 +51,7 @@ describe('ConfigHolder', () => {
     const dir = await folder(number('5000'));
     const { log, lines } = logger();
     const changes: RoutingConfig[] = [];
-    const holder = new ConfigHolder({ dir, logger: log, onChange: (c) => changes.push(c) });
+    const holder = new ConfigHolder({ dir, logger: log, load: loadRoutingDir, onChange: (c) => changes.push(c) });
     const before = await holder.load();
 
     await writeFile(path.join(dir, 'numbers.yaml'), 'numbers:\n  "5000":\n    greting: [x]\n');
@@ -75,7 +75,7 @@ describe('ConfigHolder', () => {
 
   it('throws ConfigError on a bad first load', async () => {
     const dir = await folder('numbers: [');
-    const holder = new ConfigHolder({ dir, logger: logger().log });
+    const holder = new ConfigHolder({ dir, logger: logger().log, load: loadRoutingDir });
     await expect(holder.load()).rejects.toBeInstanceOf(ConfigError);
   });
 
@@ -114,7 +114,7 @@ describe('ConfigHolder', () => {
   it('reloads when a file in the folder changes, including through a rename', async () => {
     const dir = await folder(number('5000'));
     const applied: string[][] = [];
-    const holder = new ConfigHolder({ dir, logger: logger().log, debounceMs: 20, onChange: (c) => applied.push(numbersOf(c)) });
+    const holder = new ConfigHolder({ dir, logger: logger().log, load: loadRoutingDir, debounceMs: 20, onChange: (c) => applied.push(numbersOf(c)) });
     await holder.load();
     holder.watch();
     try {
@@ -167,7 +167,7 @@ describe('ConfigHolder', () => {
 
   it('survives the folder disappearing and coming back', async () => {
     const dir = await folder(number('5000'));
-    const holder = new ConfigHolder({ dir, logger: logger().log, debounceMs: 10, rewatchMs: 20 });
+    const holder = new ConfigHolder({ dir, logger: logger().log, load: loadRoutingDir, debounceMs: 10, rewatchMs: 20 });
     await holder.load();
     holder.watch();
     try {

@@ -3,29 +3,37 @@
 // reaches the running service, and /readyz can say why the last reload was refused.
 import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
-import { ConfigError, formatProblem, loadRoutingDir, type RoutingConfig } from '../../config/routing';
+import { ConfigError, formatProblem } from './problems';
 
-export type ReloadResult = { ok: true; config: RoutingConfig } | { ok: false; error: ConfigError };
+/** What the holder needs of a configuration: its files, and the sizes it logs after a reload. */
+export interface HeldConfig {
+  files: string[];
+  numbers: { readonly size: number };
+  queues: { readonly size: number };
+  agents: { readonly size: number };
+}
+
+export type ReloadResult<C extends HeldConfig = HeldConfig> = { ok: true; config: C } | { ok: false; error: ConfigError };
 
 export interface TimerFunctions {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }
 
-export interface ConfigHolderOptions {
+export interface ConfigHolderOptions<C extends HeldConfig> {
   dir: string;
   soundsDir?: string;
   logger: Logger;
   /** Called after a reload swapped in a new configuration (not for the first load). */
-  onChange?: (cfg: RoutingConfig) => void;
+  onChange?: (cfg: C) => void;
   /** Quiet time after the last file event before reloading (editors write in several steps). Default 250 ms. */
   debounceMs?: number;
   /** Delay before watching again after the watcher failed (folder removed or replaced). Default 1000 ms. */
   rewatchMs?: number;
   timers?: TimerFunctions;
   now?: () => number;
-  /** For tests: replaces loadRoutingDir. */
-  load?: (dir: string, opts: { soundsDir?: string }) => Promise<RoutingConfig>;
+  /** Reads and checks the folder (the routing files' loadRoutingDir); throws ConfigError when it is not valid. */
+  load: (dir: string, opts: { soundsDir?: string }) => Promise<C>;
 }
 
 export interface ConfigStatus {
@@ -41,10 +49,10 @@ const defaultTimers: TimerFunctions = {
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-export class ConfigHolder {
-  private config: RoutingConfig | undefined;
+export class ConfigHolder<C extends HeldConfig> {
+  private config: C | undefined;
   private tail: Promise<unknown> = Promise.resolve();
-  private queued: Promise<ReloadResult> | undefined;
+  private queued: Promise<ReloadResult<C>> | undefined;
   private watcher: FSWatcher | undefined;
   private debounce: unknown;
   private rewatch: unknown;
@@ -52,25 +60,25 @@ export class ConfigHolder {
   private watchFailing = false;
   private readonly timers: TimerFunctions;
   private readonly now: () => number;
-  private readonly loader: (dir: string, opts: { soundsDir?: string }) => Promise<RoutingConfig>;
+  private readonly loader: (dir: string, opts: { soundsDir?: string }) => Promise<C>;
 
   lastError: string | undefined;
   lastReloadAt: number | undefined;
 
-  constructor(private readonly opts: ConfigHolderOptions) {
+  constructor(private readonly opts: ConfigHolderOptions<C>) {
     this.timers = opts.timers ?? defaultTimers;
     this.now = opts.now ?? Date.now;
-    this.loader = opts.load ?? loadRoutingDir;
+    this.loader = opts.load;
   }
 
   /** First load; throws ConfigError when the folder is missing or invalid. */
-  async load(): Promise<RoutingConfig> {
+  async load(): Promise<C> {
     const cfg = await this.loader(this.opts.dir, this.loadOptions());
     this.config = cfg;
     return cfg;
   }
 
-  get current(): RoutingConfig {
+  get current(): C {
     if (!this.config) throw new Error('routing configuration not loaded yet (call load() first)');
     return this.config;
   }
@@ -85,7 +93,7 @@ export class ConfigHolder {
    * configuration older than one already applied. Calls made while another reload is waiting to
    * start share that reload.
    */
-  reload(): Promise<ReloadResult> {
+  reload(): Promise<ReloadResult<C>> {
     if (this.queued) return this.queued;
     const run = this.tail.then(() => {
       this.queued = undefined; // from now on, new calls must read the folder again
@@ -96,9 +104,9 @@ export class ConfigHolder {
     return run;
   }
 
-  private async reloadNow(): Promise<ReloadResult> {
+  private async reloadNow(): Promise<ReloadResult<C>> {
     const { logger, dir } = this.opts;
-    let cfg: RoutingConfig;
+    let cfg: C;
     try {
       cfg = await this.loader(dir, this.loadOptions());
     } catch (err) {

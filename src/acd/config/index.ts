@@ -1,0 +1,80 @@
+// The ACD's part of the routing files: the skill and language catalogs, pause reasons, agents and
+// queues (requirement expressions compiled with ../domain/expression).
+import { notInCatalog } from '../../platform/config/fields';
+import type { Checker, Section } from '../../platform/config/loader';
+import type { SoundUse } from '../../platform/config/sounds';
+import type { AgentProfile, QueueConfig } from '../domain/model';
+import { buildQueues } from './queues';
+import { ACD_KEYS, type AcdFile } from './schema';
+
+export { AgentSchema, AnnouncementsSchema, PauseReasonSchema, QueueExitSchema, QueueSchema, QueueStepSchema, STRATEGIES } from './schema';
+
+export interface PauseReason {
+  label: string;
+}
+
+export const BUILTIN_PAUSE_REASONS: ReadonlyMap<string, PauseReason> = new Map([['no-answer', { label: 'No answer' }]]);
+
+export interface AcdConfig {
+  skills: ReadonlySet<string>;
+  languages: ReadonlySet<string>;
+  /** Always holds the built-in "no-answer". */
+  pauseReasons: ReadonlyMap<string, PauseReason>;
+  agents: ReadonlyMap<string, AgentProfile>;
+  queues: ReadonlyMap<string, QueueConfig>;
+  /** The prompts the queues name, for the sounds check. */
+  sounds: SoundUse[];
+}
+
+export const acdSection: Section<typeof ACD_KEYS, void, AcdConfig> = {
+  keys: ACD_KEYS,
+  build(files, check) {
+    const skills = new Set<string>();
+    const languages = new Set<string>();
+    for (const { data } of files) {
+      for (const s of data.skills ?? []) skills.add(s);
+      for (const l of data.languages ?? []) languages.add(l);
+    }
+    const pauseReasons = new Map<string, PauseReason>(BUILTIN_PAUSE_REASONS);
+    for (const { data } of files) for (const [code, r] of Object.entries(data.pauseReasons ?? {})) pauseReasons.set(code, { label: r.label });
+    const agents = buildAgents(files, check, skills, languages);
+    const sounds: SoundUse[] = [];
+    const queues = buildQueues(files, { check, skills, languages, sounds });
+    return { skills, languages, pauseReasons, agents, queues, sounds };
+  },
+};
+
+/** Agents whose skills and languages are all in the catalogs (the others are reported). */
+function buildAgents(files: readonly AcdFile[], check: Checker, skills: ReadonlySet<string>, languages: ReadonlySet<string>): Map<string, AgentProfile> {
+  const agents = new Map<string, AgentProfile>();
+  for (const { src, data } of files) {
+    for (const [id, a] of Object.entries(data.agents ?? {})) {
+      const base = ['agents', id] as const;
+      let ok = true;
+      for (const skill of Object.keys(a.skills)) {
+        if (!skills.has(skill)) {
+          check.at(src, [...base, 'skills', skill], notInCatalog('skill', skill, skills), true);
+          ok = false;
+        }
+      }
+      a.languages.forEach((lang, i) => {
+        if (!languages.has(lang)) {
+          check.at(src, [...base, 'languages', i], notInCatalog('language', lang, languages));
+          ok = false;
+        }
+      });
+      if (!ok) continue;
+      agents.set(id, {
+        id,
+        name: a.name ?? id,
+        endpoint: a.endpoint,
+        skills: { ...a.skills },
+        languages: [...new Set(a.languages)],
+        ...(a.wrapUp !== undefined ? { wrapUpS: a.wrapUp } : {}),
+        ...(a.maxMissedOffers !== undefined ? { maxMissedOffers: a.maxMissedOffers } : {}),
+        autoLogin: a.autoLogin,
+      });
+    }
+  }
+  return agents;
+}

@@ -1,0 +1,103 @@
+// The ACD's entries in the routing files: agents, queues and pause reasons (also published as
+// JSON Schema: src/config/json-schema.ts, schema/routing.schema.json).
+import { z } from 'zod';
+import { exactlyOne, identifier, languageCode, nonNegativeSeconds, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
+import { entriesKey, listKey, type SectionFile } from '../../platform/config/loader';
+import type { Strategy } from '../domain/model';
+
+const proficiency = z
+  .number({ error: 'proficiency must be a whole number from 1 to 10' })
+  .int('proficiency must be a whole number from 1 to 10')
+  .min(1, 'proficiency must be a whole number from 1 to 10')
+  .max(10, 'proficiency must be a whole number from 1 to 10');
+
+export const STRATEGIES = ['longest-idle', 'most-skilled', 'fewest-calls', 'least-talk-time', 'round-robin', 'random'] as const satisfies readonly Strategy[];
+
+export const QueueExitSchema = z
+  .strictObject({
+    hangup: z
+      .strictObject({ prompt: soundName.optional().describe('Played before hanging up') })
+      .nullable()
+      .optional()
+      .describe('Hang up, optionally after a prompt'),
+    queue: identifier.optional().describe('Move the call to this queue (it keeps its place in line)'),
+    hook: identifier.optional().describe('Leave the queue through this hook (callback, voicemail)'),
+  })
+  .meta({ id: 'QueueExit', minProperties: 1, maxProperties: 1, description: 'Where the call goes: exactly one of hangup, queue, hook' })
+  .refine(exactlyOne(['hangup', 'queue', 'hook']), 'needs exactly one of hangup, queue, hook');
+
+export const QueueStepSchema = z
+  .strictObject({
+    after: positiveSeconds('after').describe('Seconds of waiting in this queue before the step applies'),
+    requires: z.string().min(1).optional().describe('Requirement expression replacing the previous one'),
+    overflow: identifier.optional().describe('Move the call to this queue'),
+  })
+  .meta({ minProperties: 2, maxProperties: 2 })
+  .refine(exactlyOne(['requires', 'overflow']), 'needs exactly one of requires, overflow');
+
+export const AnnouncementsSchema = z.strictObject({
+  position: z.boolean().default(false).describe("Announce the caller's position"),
+  estimatedWait: z.boolean().default(false).describe('Announce the estimated wait'),
+  positionOnlyWhenImproved: z.boolean().default(false).describe('Announce the position only when it improved since the last time'),
+  firstAfter: nonNegativeSeconds('firstAfter').default(15).describe('Seconds before the first announcement'),
+  every: positiveSeconds('every').default(30).describe('Seconds between announcements'),
+  periodicPrompt: soundName.optional().describe('Prompt played at every announcement'),
+});
+
+export const QueueSchema = z.strictObject({
+  name: z.string().min(1).optional().describe('Display name (default: the queue id)'),
+  requires: z.string().min(1).describe('Requirement expression an agent must meet, e.g. "skill.sales >= 1"'),
+  steps: z.array(QueueStepSchema).optional().describe('Relaxations over waiting time (after strictly increasing)'),
+  strategy: z.enum(STRATEGIES).default('longest-idle').describe('Which eligible agent is offered the call'),
+  rankSkill: identifier.optional().describe('Skill ranked by most-skilled (default: the first skill in requires)'),
+  ringTimeout: positiveSeconds('ringTimeout').default(15).describe('Seconds an offer rings before it counts as missed'),
+  wrapUp: nonNegativeSeconds('wrapUp').default(0).describe('Seconds of wrap-up after each call (an agent setting overrides)'),
+  serviceLevel: z
+    .strictObject({
+      threshold: positiveSeconds('threshold').default(20).describe('Answered within this many seconds counts as in service level'),
+      target: z.number().gt(0, 'target must be a percentage above 0').max(100, 'target must be a percentage up to 100').default(80).describe('Percent'),
+    })
+    .default({ threshold: 20, target: 80 }),
+  maxWaiting: z
+    .strictObject({ count: positiveInt('count').describe('Callers waiting at most'), exit: QueueExitSchema })
+    .optional()
+    .describe('Where callers go when the queue is full'),
+  maxWait: z
+    .strictObject({ seconds: positiveSeconds('seconds'), exit: QueueExitSchema })
+    .optional()
+    .describe('Where callers go after waiting this long'),
+  whenNoAgents: QueueExitSchema.optional().describe('Where callers go when no logged-in agent could ever take the call'),
+  music: z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be a music-on-hold class name').default('default').describe('Music-on-hold class'),
+  announcements: AnnouncementsSchema.optional().describe('Periodic announcements to waiting callers (off when absent)'),
+  maxMissedOffers: positiveInt('maxMissedOffers').default(3).describe('Missed offers in a row before an agent is paused (no-answer)'),
+  survey: z.string().optional().describe('A flow the caller enters when the agent hangs up first (post-call survey)'),
+});
+
+export const AgentSchema = z.strictObject({
+  name: z.string().min(1).optional().describe('Display name (default: the agent id)'),
+  endpoint: z
+    .string()
+    .regex(/^(PJSIP|SIP|IAX2)\/[A-Za-z0-9_.-]+$/, 'must be an Asterisk endpoint like "PJSIP/agent1"')
+    .describe('Asterisk endpoint the agent is called on'),
+  skills: z.record(identifier, proficiency).default({}).describe('Skill name → proficiency 1..10'),
+  languages: z.array(languageCode).default([]).describe('Languages the agent speaks'),
+  wrapUp: nonNegativeSeconds('wrapUp').optional().describe("Wrap-up seconds, overriding the queue's"),
+  maxMissedOffers: positiveInt('maxMissedOffers').optional().describe("Overrides the queue's maxMissedOffers"),
+  autoLogin: z.boolean().default(false).describe('Logged in when the phone registers, out when it unregisters'),
+});
+
+export const PauseReasonSchema = z.strictObject({ label: z.string().min(1) });
+
+export type ParsedQueue = z.output<typeof QueueSchema>;
+export type ParsedExit = z.output<typeof QueueExitSchema>;
+
+/** The top-level keys the ACD owns, in the order of the file schema. */
+export const ACD_KEYS = {
+  skills: listKey(identifier, 'Skill catalog (merged across files)'),
+  languages: listKey(languageCode, 'Language catalog (merged across files)'),
+  pauseReasons: entriesKey(identifier, PauseReasonSchema, { noun: 'pause reason', description: 'Pause reason code → label ("no-answer" is built in)' }),
+  agents: entriesKey(identifier, AgentSchema, { noun: 'agent' }),
+  queues: entriesKey(identifier, QueueSchema, { noun: 'queue' }),
+};
+
+export type AcdFile = SectionFile<typeof ACD_KEYS>;
