@@ -1,28 +1,34 @@
 #!/usr/bin/env node
-// Writes schema/routing.schema.json from the compiled zod schema (run `npm run build` first).
-// `node scripts/gen-schema.js --check` exits 1 when the committed file is stale.
+// Writes the JSON Schemas generated from the compiled zod schemas (run `npm run build` first):
+// schema/routing.schema.json (routing files) and schema/events.schema.json (the event journal).
+// `node scripts/gen-schema.js --check` exits 1 when a committed file is stale.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.join(__dirname, '..');
-const compiled = path.join(root, 'dist', 'config', 'json-schema.js');
-if (!fs.existsSync(compiled)) {
-  process.stderr.write(`gen-schema: ${compiled} is missing; run \`npm run build\` first\n`);
-  process.exit(2);
-}
-const { routingFileJsonSchemaText } = require(compiled);
-const target = path.join(root, 'schema', 'routing.schema.json');
-const text = routingFileJsonSchemaText();
-if (process.argv.includes('--check')) {
-  const current = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : '';
-  if (current !== text) {
-    process.stderr.write(`${path.relative(root, target)} is stale: run \`npm run build && node scripts/gen-schema.js\`\n`);
-    process.exit(1);
+const schemas = [
+  { module: path.join(root, 'dist', 'config', 'json-schema.js'), text: 'routingFileJsonSchemaText', target: path.join(root, 'schema', 'routing.schema.json') },
+  { module: path.join(root, 'dist', 'events', 'json-schema.js'), text: 'eventsJsonSchemaText', target: path.join(root, 'schema', 'events.schema.json') },
+];
+let stale = false;
+for (const s of schemas) {
+  if (!fs.existsSync(s.module)) {
+    process.stderr.write(`gen-schema: ${s.module} is missing; run \`npm run build\` first\n`);
+    process.exit(2);
   }
-  process.stdout.write(`${path.relative(root, target)} is up to date\n`);
-} else {
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  fs.writeFileSync(target, text);
-  process.stdout.write(`wrote ${path.relative(root, target)}\n`);
+  const text = require(s.module)[s.text]();
+  const name = path.relative(root, s.target);
+  if (process.argv.includes('--check')) {
+    const current = fs.existsSync(s.target) ? fs.readFileSync(s.target, 'utf8') : '';
+    if (current !== text) {
+      process.stderr.write(`${name} is stale: run \`npm run build && node scripts/gen-schema.js\`\n`);
+      stale = true;
+    } else process.stdout.write(`${name} is up to date\n`);
+  } else {
+    fs.mkdirSync(path.dirname(s.target), { recursive: true });
+    fs.writeFileSync(s.target, text);
+    process.stdout.write(`wrote ${name}\n`);
+  }
 }
+process.exit(stale ? 1 : 0);

@@ -1,8 +1,14 @@
-// Asterisk's queue_log format, so existing reporting tools (QueueMetrics and others) can read
-// Switchboard's history: epoch|callid|queue|agent|event|data1|data2|...
+// Asterisk's queue_log, written from the events (a subscriber of the event seam), line for line as
+// app_queue writes it, so QueueMetrics and Wazo-style parsers read Switchboard's history unchanged:
+// epoch|callid|queue|agent|event|data1|data2|... (docs/acd.md has every line and where app_queue
+// writes it; the layout follows main/logger.c: the "|" after the event is always there).
 import { appendFile } from 'node:fs/promises';
+import type { SwitchboardEvent } from '../events';
+import type { AgentProfile } from './domain/model';
 
 export type QueueLogEvent =
+  | 'QUEUESTART'
+  | 'CONFIGRELOAD'
   | 'ENTERQUEUE'
   | 'CONNECT'
   | 'COMPLETECALLER'
@@ -10,11 +16,14 @@ export type QueueLogEvent =
   | 'ABANDON'
   | 'EXITWITHTIMEOUT'
   | 'EXITEMPTY'
-  | 'EXITWITHKEY'
   | 'RINGNOANSWER'
-  | 'TRANSFER'
+  | 'RINGCANCELED'
+  | 'SYSCOMPAT'
+  | 'AGENTDUMP'
   | 'PAUSE'
   | 'UNPAUSE'
+  | 'PAUSEALL'
+  | 'UNPAUSEALL'
   | 'ADDMEMBER'
   | 'REMOVEMEMBER';
 
@@ -30,7 +39,69 @@ export interface QueueLogLine {
 /** One line; fields cannot contain "|" or newlines (replaced), as in Asterisk. */
 export function formatQueueLog(l: QueueLogLine): string {
   const clean = (v: string | number) => String(v).replace(/[|\r\n]/g, '_');
-  return [Math.floor(l.at / 1000), l.callId || 'NONE', l.queue || 'NONE', l.agent || 'NONE', l.event, ...l.data].map(clean).join('|');
+  return `${[Math.floor(l.at / 1000), l.callId || 'NONE', l.queue || 'NONE', l.agent || 'NONE', l.event].map(clean).join('|')}|${l.data.map(clean).join('|')}`;
+}
+
+/**
+ * The agent field: the agent's id (`id`, e.g. agent1), its endpoint (`endpoint`, e.g.
+ * PJSIP/agent1), or a template with `{id}` (e.g. `Agent/{id}`), as the reporting tool expects.
+ */
+export function agentField(setting: string, profiles: () => ReadonlyMap<string, AgentProfile>): (agentId: string) => string {
+  if (setting === 'endpoint') return (id) => profiles().get(id)?.endpoint ?? id;
+  if (setting.includes('{id}')) return (id) => setting.replaceAll('{id}', id);
+  return (id) => id;
+}
+
+/** The queue_log lines app_queue would write for this event (none for most events). */
+export function queueLogLines(e: SwitchboardEvent, agent: (agentId: string) => string): QueueLogLine[] {
+  const at = e.at;
+  const call = (callId: string, queue: string, event: QueueLogEvent, data: Array<string | number>, who = 'NONE'): QueueLogLine => ({ at, callId, queue, agent: who, event, data });
+  switch (e.type) {
+    case 'service.started':
+      return [call('NONE', 'NONE', 'QUEUESTART', [])];
+    case 'config.reloaded':
+      return [call('NONE', 'NONE', 'CONFIGRELOAD', [])];
+    case 'queue.entered':
+      return [call(e.callId, e.queue, 'ENTERQUEUE', ['', e.callerId, e.position])];
+    case 'queue.refused':
+      // app_queue writes nothing for a caller refused at the door (only QUEUESTATUS): written as an
+      // entry and its exit, so every call is counted by standard parsers (docs/acd.md).
+      return [call(e.callId, e.queue, 'ENTERQUEUE', ['', e.callerId, e.position]), call(e.callId, e.queue, e.reason === 'full' ? 'EXITWITHTIMEOUT' : 'EXITEMPTY', [e.position, e.position, 0])];
+    case 'queue.ring-no-answer':
+      return [call(e.callId, e.queue, 'RINGNOANSWER', [e.ringMs], agent(e.agentId))];
+    case 'queue.ring-canceled':
+      return [call(e.callId, e.queue, 'RINGCANCELED', [e.ringMs], agent(e.agentId))];
+    case 'queue.connected':
+      return [call(e.callId, e.queue, 'CONNECT', [e.holdS, e.legId, e.ringS], agent(e.agentId))];
+    case 'queue.connect-failed':
+      // The agent hung up between answer and bridge: AGENTDUMP; the bridge could not be made:
+      // SYSCOMPAT. The caller left meanwhile: the ABANDON that follows says so.
+      if (e.why === 'caller-gone') return [];
+      return [call(e.callId, e.queue, e.why === 'agent-gone' ? 'AGENTDUMP' : 'SYSCOMPAT', [], agent(e.agentId))];
+    case 'queue.abandoned':
+      return [call(e.callId, e.queue, 'ABANDON', [e.position, e.origPosition, e.waitS], e.answeredBy ? agent(e.answeredBy) : 'NONE')];
+    case 'queue.exited':
+      return [call(e.callId, e.queue, 'EXITWITHTIMEOUT', [e.position, e.origPosition, e.waitS])];
+    case 'queue.completed':
+      return [call(e.callId, e.queue, e.by === 'caller' ? 'COMPLETECALLER' : 'COMPLETEAGENT', [e.holdS, e.talkS, e.origPosition], agent(e.agentId))];
+    case 'agent.logged-in':
+    case 'agent.logged-out': {
+      const event = e.type === 'agent.logged-in' ? 'ADDMEMBER' : 'REMOVEMEMBER';
+      // Member changes made from outside a call: app_queue writes MANAGER (AMI) as the call id.
+      return e.queues.map((q) => call('MANAGER', q, event, [''], agent(e.agentId)));
+    }
+    case 'agent.paused':
+    case 'agent.unpaused': {
+      // Switchboard pauses an agent in every queue at once: app_queue's all-queues form, one
+      // PAUSEALL/UNPAUSEALL then a line per queue. An unpause carries the reason given to the
+      // unpause (none), not the pause's.
+      const [all, each] = e.type === 'agent.paused' ? (['PAUSEALL', 'PAUSE'] as const) : (['UNPAUSEALL', 'UNPAUSE'] as const);
+      const reason = e.type === 'agent.paused' ? e.reason : '';
+      return [call('NONE', 'NONE', all, [reason], agent(e.agentId)), ...e.queues.map((q) => call('NONE', q, each, [reason], agent(e.agentId)))];
+    }
+    default:
+      return [];
+  }
 }
 
 export class QueueLogFile {
@@ -43,4 +114,11 @@ export class QueueLogFile {
     this.chain = this.chain.then(() => appendFile(this.file, text)).catch(() => undefined);
     return this.chain;
   }
+}
+
+/** The subscriber: every line to each sink (the Redis stream, and the file when one is set). */
+export function queueLogWriter(sinks: Array<(line: QueueLogLine) => Promise<void>>, agent: (agentId: string) => string) {
+  return async (event: SwitchboardEvent): Promise<void> => {
+    for (const line of queueLogLines(event, agent)) await Promise.all(sinks.map((write) => write(line)));
+  };
 }

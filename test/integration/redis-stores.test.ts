@@ -4,7 +4,7 @@ import Redis from 'ioredis';
 import { CallStore } from '../../src/calls/call-store';
 import { RedisJournal } from '../../src/events/journal';
 import { Keys } from '../../src/platform/redis/keys';
-import type { CallState } from '../../src/calls/domain/greeting-flow';
+import type { CallState } from '../../src/calls/domain/call';
 import { redisUrl } from '../support/stack';
 
 let redis: Redis;
@@ -24,17 +24,7 @@ afterEach(async () => {
 });
 afterAll(() => redis.disconnect());
 
-const call = (id: string, phase: CallState['phase'] = 'greeting'): CallState => ({
-  callId: id,
-  channelId: id,
-  number: '5000',
-  callerId: '100',
-  phase,
-  arrivedAt: 1,
-  remaining: ['hello-world'],
-  playbackSeq: 0,
-  digits: '',
-});
+const call = (id: string, phase: CallState['phase'] = 'ivr'): CallState => ({ callId: id, channelId: id, number: '5000', callerId: '100', phase, arrivedAt: 1 });
 
 test('a call is listed as active until it ends, and an ended call expires', async () => {
   const store = new CallStore(redis, keys, 'app');
@@ -57,13 +47,26 @@ test('the Asterisk identity swap returns the previous identity', async () => {
   expect(await store.swapAsteriskIdentity('ast@2')).toBe('ast@1');
 });
 
-test('journal entries are appended in order to a stream', async () => {
-  const journal = new RedisJournal(redis, keys);
-  await journal.append({ type: 'CALL_ARRIVED', callId: 'a', number: '5000', callerId: '100', at: 1 });
-  await journal.append({ type: 'DIGIT', callId: 'a', digit: '7', at: 2 });
+test('the journal appends events in order, each with its type and the event as JSON', async () => {
+  const journal = new RedisJournal(redis, keys, { now: () => Date.now() }, 1);
+  const a = await journal.append({ v: 1, type: 'call.arrived', callId: 'a', number: '5000', callerId: '100', at: 1 });
+  const b = await journal.append({ v: 1, type: 'call.answered', callId: 'a', at: 2 });
   const rows = await redis.xrange(keys.journal(), '-', '+');
-  expect(rows.map(([, f]) => f)).toEqual([
-    ['type', 'CALL_ARRIVED', 'callId', 'a', 'number', '5000', 'callerId', '100', 'at', '1'],
-    ['type', 'DIGIT', 'callId', 'a', 'digit', '7', 'at', '2'],
+  expect(rows.map(([id, f]) => [id, f[0], f[1], JSON.parse(f[3]!).type])).toEqual([
+    [a, 'type', 'call.arrived', 'call.arrived'],
+    [b, 'type', 'call.answered', 'call.answered'],
   ]);
+  expect((await journal.read(a)).map((r) => r.id)).toEqual([b]);
+  expect((await journal.read()).map((r) => r.event.type)).toEqual(['call.arrived', 'call.answered']);
+});
+
+test('the journal keeps its retention period: older events are trimmed as new ones arrive', async () => {
+  let now = Date.now();
+  const journal = new RedisJournal(redis, keys, { now: () => now }, 1);
+  for (let i = 0; i < 250; i++) await journal.append({ v: 1, type: 'call.answered', callId: `old${i}`, at: i });
+  expect(await redis.xlen(keys.journal())).toBe(250);
+  now += 2 * 86_400_000; // two days on: everything so far is past the 1-day retention
+  await journal.append({ v: 1, type: 'call.answered', callId: 'new', at: now });
+  // Trimming is approximate (whole blocks of entries, cheap for Redis): most of the old ones are gone at once.
+  expect(await redis.xlen(keys.journal())).toBeLessThan(100);
 });

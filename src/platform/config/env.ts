@@ -18,6 +18,10 @@ export const EnvSchema = z.object({
   SWITCHBOARD_LOG_CALLER_NUMBERS: z.enum(['full', 'masked']).default('full'),
   /** Asterisk's queue_log format is also written here (the Redis stream always gets it). */
   SWITCHBOARD_QUEUE_LOG: z.string().optional(),
+  /** The queue_log's agent field: the agent's id, its endpoint, or a template with {id} (e.g. Agent/{id}). */
+  SWITCHBOARD_QUEUE_LOG_AGENT: z.string().regex(/^(id|endpoint|[^|\s]*\{id\}[^|\s]*)$/, 'id, endpoint, or a template containing {id} (no "|" or spaces)').default('id'),
+  /** Days the event journal keeps events (older ones are trimmed as new ones arrive). */
+  SWITCHBOARD_JOURNAL_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** Asterisk's sounds folder: when set, routing files may only name prompts that exist there. */
   SWITCHBOARD_SOUNDS_DIR: z.string().optional(),
   /** "role:token[:agentId]" items, comma-separated (see docs/api.md). */

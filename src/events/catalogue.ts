@@ -1,0 +1,190 @@
+// Every state change Switchboard announces, as typed, versioned events: one zod schema each (the
+// JSON Schema in schema/events.schema.json and docs/events.md come from these). The journal
+// stores them, and in-process subscribers (the queue_log writer, later statistics, the event
+// stream, webhooks) read them. Times are epoch milliseconds; durations say their unit.
+//
+// No field can hold a sensitive value: events carry ids, names, figures and the flow's
+// variables, and digits collected as sensitive are never variables (the IVR keeps them in process
+// memory only): `ivr.collected` of a sensitive input carries its length, never its value.
+import { z } from 'zod';
+
+/** The version of the event shapes; a breaking change of any event bumps it. */
+export const EVENT_VERSION = 1;
+
+const at = z.number().int().describe('When it happened (epoch ms)');
+const callId = z.string().describe("The call's id (the caller's Asterisk channel id)");
+const queue = z.string().describe('Queue id');
+const agentId = z.string().describe('Agent id');
+const seconds = z.number().int().nonnegative();
+const position = z.number().int().positive();
+// Strict: an event with a field its schema does not name is invalid (nothing rides along unseen).
+const ev = <T extends string, S extends z.ZodRawShape>(type: T, description: string, shape: S) =>
+  z.strictObject({ v: z.literal(EVENT_VERSION), type: z.literal(type), at, ...shape }).describe(description);
+
+// ------------------------------------------------------------------ calls --
+
+export const CallArrived = ev('call.arrived', 'A call entered Switchboard', { callId, number: z.string().describe('Number dialled'), callerId: z.string().describe("Caller's number") });
+export const CallAnswered = ev('call.answered', 'Switchboard answered the call', { callId });
+export const CallEnded = ev('call.ended', 'The call is over for Switchboard', {
+  callId,
+  reason: z.enum(['caller-hangup', 'flow-complete', 'unknown-number', 'not-configured']).describe('not-configured: its flow went missing in a reload (refused)'),
+});
+
+// -------------------------------------------------------------------- IVR --
+
+const flow = z.string().describe('Flow id');
+const step = z.string().describe('Step id');
+export const IvrStarted = ev('ivr.started', 'A flow started on the call', { callId, flow });
+export const IvrStep = ev('ivr.step', 'The call reached a step', { callId, flow, step, kind: z.string().describe('Step kind') });
+export const IvrChoice = ev('ivr.choice', 'The caller chose a menu option', { callId, flow, step, digit: z.string() });
+export const IvrRetry = ev('ivr.retry', 'A menu or input got an invalid key or no input', { callId, flow, step, why: z.enum(['invalid', 'no-input']), try: z.number().int() });
+export const IvrCollected = ev('ivr.collected', 'Digits collected into a variable (a sensitive input only by its length)', {
+  callId,
+  flow,
+  step,
+  variable: z.string(),
+  input: z.discriminatedUnion('sensitive', [z.strictObject({ sensitive: z.literal(false), value: z.string() }), z.strictObject({ sensitive: z.literal(true), length: z.number().int() })]),
+});
+export const IvrLookup = ev('ivr.lookup', 'A data lookup answered (or failed)', { callId, flow, step, ok: z.boolean() });
+export const IvrDial = ev('ivr.dial', 'A configured destination is rung, answered, or failed', { callId, flow, step, destination: z.string().optional(), outcome: z.enum(['ringing', 'answered', 'failed']) });
+export const IvrQueued = ev('ivr.queued', 'The flow handed the call to a queue', { callId, flow, step, queue });
+export const IvrHangup = ev('ivr.hangup', 'The caller hung up during the flow', { callId, flow, step });
+export const IvrEnded = ev('ivr.ended', 'The flow ended', { callId, flow, step, reason: z.string() });
+export const VoicemailStored = ev('voicemail.stored', 'A voicemail was recorded and stored', { callId, mailbox: z.string(), recording: z.string(), durationS: z.number().nonnegative() });
+
+// ------------------------------------------------------------------ queues --
+
+const waitS = seconds.describe('Seconds waited in this queue (since the caller entered it)');
+const positions = { position: position.describe('Position in the queue at the time'), origPosition: position.describe('Position when the caller entered this queue') };
+export const QueueEntered = ev('queue.entered', 'The caller entered a queue (also after an overflow or exit to it)', {
+  callId,
+  queue,
+  callerId: z.string(),
+  position: position.describe('Position on entry'),
+  priority: z.number().int(),
+  from: queue.optional().describe('The queue it came from (overflow or exit)'),
+});
+export const QueueRefused = ev('queue.refused', 'The caller was refused at the door (then goes to the exit the queue names)', {
+  callId,
+  queue,
+  callerId: z.string(),
+  reason: z.enum(['full', 'no-agents']),
+  position: position.describe('Position it would have had'),
+});
+export const QueueOffered = ev('queue.offered', "An agent's phone is rung for the call", { callId, queue, agentId, legId: z.string(), offer: z.number().int().positive().describe('1 for the first offer of this call') });
+export const QueueRingNoAnswer = ev('queue.ring-no-answer', 'The agent did not take the call (no answer, busy, rejected, unreachable)', {
+  callId,
+  queue,
+  agentId,
+  ringMs: z.number().int().nonnegative(),
+  cause: z.string(),
+});
+export const QueueRingCanceled = ev('queue.ring-canceled', "The caller left while the agent's phone rang", { callId, queue, agentId, ringMs: z.number().int().nonnegative() });
+export const QueueConnected = ev('queue.connected', 'Caller and agent are connected', { callId, queue, agentId, legId: z.string(), holdS: waitS, ringS: seconds });
+export const QueueConnectFailed = ev('queue.connect-failed', 'The agent answered but caller and agent could not be connected; the caller waits again', {
+  callId,
+  queue,
+  agentId,
+  why: z.enum(['caller-gone', 'agent-gone', 'failed']),
+});
+export const QueueAbandoned = ev('queue.abandoned', 'The caller hung up before an agent took the call', {
+  callId,
+  queue,
+  ...positions,
+  waitS,
+  ringing: z.boolean().describe('An agent was being rung'),
+  answeredBy: agentId.optional().describe('An agent had answered, but the caller left before the two were connected'),
+});
+export const QueueExited = ev('queue.exited', 'The caller left the queue on a rule', {
+  callId,
+  queue,
+  ...positions,
+  waitS,
+  reason: z.enum(['timeout', 'overflow']).describe('timeout: maximum wait; overflow: a requirement step moved it'),
+  to: queue.optional().describe('The queue it went on to'),
+});
+export const QueueCompleted = ev('queue.completed', 'A connected call ended', {
+  callId,
+  queue,
+  agentId,
+  by: z.enum(['caller', 'agent']),
+  holdS: waitS,
+  talkS: seconds,
+  origPosition: position,
+});
+export const SurveyStarted = ev('survey.started', "The agent hung up first and the caller went on to the queue's survey flow (its answers are that flow's ivr.collected events)", {
+  callId,
+  queue,
+  flow,
+});
+
+// ------------------------------------------------------------------ agents --
+
+const queues = z.array(queue).describe('The queues the agent serves');
+export const AgentLoggedIn = ev('agent.logged-in', 'The agent logged in', { agentId, queues });
+export const AgentLoggedOut = ev('agent.logged-out', 'The agent logged out', { agentId, queues });
+export const AgentPaused = ev('agent.paused', 'The agent paused (or changed pause reason)', { agentId, queues, reason: z.string() });
+export const AgentUnpaused = ev('agent.unpaused', 'The agent is no longer paused', { agentId, queues, reason: z.string().describe('The pause reason that ended') });
+export const AgentWrapUpStarted = ev('agent.wrap-up-started', 'After-call work began', { agentId, callId, untilAt: z.number().int() });
+export const AgentWrapUpEnded = ev('agent.wrap-up-ended', 'After-call work ended', { agentId, callId });
+export const AgentStateChanged = ev('agent.state-changed', "The agent's state changed", {
+  agentId,
+  from: z.string(),
+  to: z.string(),
+  reason: z.string().optional(),
+  callId: callId.optional(),
+});
+export const AgentReachability = ev('agent.reachability', "The agent's phone became reachable (registered, free) or not", { agentId, reachable: z.boolean() });
+
+// ------------------------------------------------------------ service, config --
+
+export const ServiceStarted = ev('service.started', 'A Switchboard instance started', { instance: z.string() });
+export const ConfigReloaded = ev('config.reloaded', 'A new routing configuration is running', { files: z.array(z.string()) });
+export const ConfigRefused = ev('config.refused', 'A routing configuration was refused; the previous one keeps running', { problems: z.array(z.string()) });
+
+export const EVENT_SCHEMAS = [
+  CallArrived,
+  CallAnswered,
+  CallEnded,
+  IvrStarted,
+  IvrStep,
+  IvrChoice,
+  IvrRetry,
+  IvrCollected,
+  IvrLookup,
+  IvrDial,
+  IvrQueued,
+  IvrHangup,
+  IvrEnded,
+  VoicemailStored,
+  QueueEntered,
+  QueueRefused,
+  QueueOffered,
+  QueueRingNoAnswer,
+  QueueRingCanceled,
+  QueueConnected,
+  QueueConnectFailed,
+  QueueAbandoned,
+  QueueExited,
+  QueueCompleted,
+  SurveyStarted,
+  AgentLoggedIn,
+  AgentLoggedOut,
+  AgentPaused,
+  AgentUnpaused,
+  AgentWrapUpStarted,
+  AgentWrapUpEnded,
+  AgentStateChanged,
+  AgentReachability,
+  ServiceStarted,
+  ConfigReloaded,
+  ConfigRefused,
+] as const;
+
+export const SwitchboardEventSchema = z.discriminatedUnion('type', EVENT_SCHEMAS);
+export type SwitchboardEvent = z.infer<typeof SwitchboardEventSchema>;
+export type EventType = SwitchboardEvent['type'];
+export type EventOf<T extends EventType> = Extract<SwitchboardEvent, { type: T }>;
+/** What a feature passes to announce an event: the version is added for it. */
+export type NewEvent = SwitchboardEvent extends infer E ? (E extends { v: number } ? Omit<E, 'v'> : never) : never;
+export const EVENT_TYPES: readonly EventType[] = EVENT_SCHEMAS.map((s) => s.shape.type.value);
