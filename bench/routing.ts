@@ -10,6 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { AcdStore } from '../src/acd/store/acd-store';
+import { AcdOperations } from '../src/acd/store/operations';
+import type { AcdEntry } from '../src/acd/ports';
 import { OfferableAgents } from '../src/acd/service/offerable-agents';
 import { Keys } from '../src/platform/redis/keys';
 import { applyAgentEvent } from '../src/acd/domain/agent';
@@ -168,27 +170,15 @@ async function benchWithRedis(): Promise<void> {
     }
     for (const e of entries) versions.set(e.callId, 1);
 
-    // The transactions the loops below commit, as the service builds them.
-    const enqueueCall = (e: QueueEntry) =>
-      store.commit({ expect: [{ key: store.entryKey(e.callId), v: 0 }], put: [{ key: store.entryKey(e.callId), doc: { ...e, state: 'waiting' }, v: 1 }], zadd: [{ key: store.queueWaitingKey(e.queue), score: e.enqueuedAt, member: e.callId }] });
-    const endCall = (e: QueueEntry) =>
-      store.commit({ expect: [{ key: store.entryKey(e.callId), v: 1 }], del: [store.entryKey(e.callId)], zrem: [{ key: store.queueWaitingKey(e.queue), member: e.callId }] });
+    // The operations the loops below store, through the ACD's own store port (AcdOperations).
+    const ops = new AcdOperations(store);
+    const asEntry = (e: QueueEntry, v: number) => ({ v, d: { ...e, state: 'waiting' } as AcdEntry });
+    const enqueueCall = (e: QueueEntry) => ops.addEntry({ ...e, state: 'waiting' } as AcdEntry);
+    const endCall = (e: QueueEntry) => ops.removeEntry(asEntry(e, 1));
     const reserve = (e: QueueEntry, chosen: AgentView, av: number) =>
-      store.commit({
-        expect: [
-          { key: store.agentKey(chosen.profile.id), v: av },
-          { key: store.entryKey(e.callId), v: 1 },
-        ],
-        put: [
-          { key: store.agentKey(chosen.profile.id), doc: applyAgentEvent(chosen.state, { type: 'reserve', callId: e.callId, at: NOW }), v: av + 1 },
-          { key: store.entryKey(e.callId), doc: { ...e, state: 'offered', agentId: chosen.profile.id }, v: 2 },
-        ],
-        zrem: [{ key: store.queueWaitingKey(e.queue), member: e.callId }],
-        zadd: [{ key: store.leasesKey(), score: NOW + 25_000, member: chosen.profile.id }],
-      });
+      ops.reserve(asEntry(e, 1), { ...(e as AcdEntry), state: 'offered', agentId: chosen.profile.id }, { cur: { v: av, d: chosen.state }, next: applyAgentEvent(chosen.state, { type: 'reserve', callId: e.callId, at: NOW }) }, NOW + 25_000);
     /** Puts a reserved agent back as it was, so the pool stays the same size (outside the timed part). */
-    const putBack = (chosen: AgentView, av: number) =>
-      store.commit({ expect: [{ key: store.agentKey(chosen.profile.id), v: av + 1 }], put: [{ key: store.agentKey(chosen.profile.id), doc: chosen.state, v: av + 2 }], zrem: [{ key: store.leasesKey(), member: chosen.profile.id }] });
+    const putBack = (chosen: AgentView, av: number) => ops.releaseLease(chosen.profile.id, { cur: { v: av + 1, d: applyAgentEvent(chosen.state, { type: 'reserve', callId: 'x', at: NOW }) }, next: chosen.state });
 
     // The other direction as the service does it (AcdService.matchAgent): the in-memory copy of
     // the waiting calls brought up to date from the change feed, then the best call for a free

@@ -2,6 +2,7 @@
 import type { AcdTelephony, OriginateOutcome } from './ports';
 import { AriHttpError } from '../platform/ari/errors';
 import type { AriRest } from '../platform/ari/rest';
+import { channelKind } from '../kernel/ids';
 
 function gone(err: unknown): boolean {
   return err instanceof AriHttpError && err.notFound;
@@ -82,7 +83,7 @@ export class AriAcdTelephony implements AcdTelephony {
     try {
       const ep = await this.rest.endpoint(tech, resource);
       // Channels on the endpoint that are not our agent legs: the phone is busy outside Switchboard.
-      const foreign = ep.channel_ids.filter((id) => !id.includes('-leg-'));
+      const foreign = ep.channel_ids.filter((id) => channelKind(id) !== 'agent-leg');
       return { online: ep.state === 'online', busy: foreign.length > 0 };
     } catch (err) {
       if (gone(err)) return undefined;

@@ -2,6 +2,9 @@
 export { AriAcdTelephony } from './ari-telephony';
 export { agentRoutes, type AgentApi, type AgentCommand } from './http';
 export type { AcdStorePort, AcdTimer } from './ports';
-export { formatQueueLog, QueueLogFile, type QueueLogLine } from './queue-log';
-export { AcdService, callIdOfLeg, LEG_MARK, PauseReasonRefused, type AcdConfigView } from './service/acd-service';
+export { agentField, formatQueueLog, QueueLogFile, queueLogWriter, type QueueLogLine } from './queue-log';
+export { AcdService, PauseReasonRefused, type AcdConfigView } from './service/acd-service';
+export { AcdOperations } from './store/operations';
 export { AcdStore } from './store/acd-store';
+export { registerAcdAriHandlers } from './ari-handlers';
+export { acdSection, BUILTIN_PAUSE_REASONS, type PauseReason } from './config';

@@ -27,17 +27,7 @@ export interface AcdEntry extends QueueEntry {
   announceSeq: number;
 }
 
-export interface Tx {
-  expect: Array<{ key: string; v: number }>;
-  put?: Array<{ key: string; doc: unknown; v: number }>;
-  del?: string[];
-  zadd?: Array<{ key: string; score: number; member: string }>;
-  zrem?: Array<{ key: string; member: string }>;
-  sadd?: Array<{ key: string; member: string }>;
-  srem?: Array<{ key: string; member: string }>;
-}
-
-export type CommitResult = { ok: true } | { ok: false; conflict: string };
+export type CommitResult = { readonly ok: true } | { readonly ok: false; readonly conflict: string };
 
 /** A family of documents at one moment (read from a copy the store keeps), and what changed since an earlier moment. */
 export interface Snapshot<T> {
@@ -49,14 +39,20 @@ export interface Snapshot<T> {
   changedSince(rev: number): ReadonlySet<string> | undefined;
 }
 
-export interface AcdStorePort {
-  agentKey(id: string): string;
-  agentsKey(): string;
-  entryKey(callId: string): string;
-  queueWaitingKey(queue: string): string;
-  /** SET of the queues that have a waiting index: waitingEntries() without a queue reads these. */
-  queuesKey(): string;
-  leasesKey(): string;
+/** An agent's document as read, and what it becomes. */
+export interface AgentChange {
+  cur: Versioned<AgentState>;
+  next: AgentState;
+}
+
+/**
+ * The ACD's state, in the operations the ACD performs (the manner of BullMQ's queue backend).
+ * Every operation is optimistic: it names the versions it read and applies all or nothing; a
+ * conflict means another decision got there first, and the caller decides again on fresh data.
+ * Keys, indexes, leases and transactions are the store's business.
+ */
+/** What the ACD reads of its state. */
+export interface AcdReads {
   getAgent(id: string): Promise<Versioned<AgentState> | undefined>;
   /** Every agent document, read from Redis now (reconcile, sweep). */
   allAgents(): Promise<Array<Versioned<AgentState>>>;
@@ -66,8 +62,29 @@ export interface AcdStorePort {
   currentWaiting(): Promise<Snapshot<AcdEntry>>;
   getEntry(callId: string): Promise<Versioned<AcdEntry> | undefined>;
   waitingEntries(queue?: string): Promise<Array<Versioned<AcdEntry>>>;
-  commit(tx: Tx): Promise<CommitResult>;
+  /** Agents whose reservation lease ran out before `now`. */
   expiredLeases(now: number): Promise<string[]>;
+}
+
+export interface AcdStorePort extends AcdReads {
+  /** An agent's status changes (login, pause, ready, wrap-up end, reachability). */
+  saveAgent(change: AgentChange): Promise<CommitResult>;
+  /** A caller joins a queue (fails when the call has an entry already: a repeated command). */
+  addEntry(entry: AcdEntry): Promise<CommitResult>;
+  /** A waiting call is offered to an agent: both reserved together, with a lease on the agent until `leaseUntil`. */
+  reserve(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange, leaseUntil: number): Promise<CommitResult>;
+  /** The agent answered: the call is connected, the lease dropped. */
+  connect(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange): Promise<CommitResult>;
+  /** An offered or connected call goes back to waiting at its place (missed offer, failed connect); the agent is released. */
+  requeue(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange): Promise<CommitResult>;
+  /** The call leaves the ACD (abandon, exit, end of a connected call); an agent who had it changes too. */
+  removeEntry(entry: Versioned<AcdEntry>, agent?: AgentChange): Promise<CommitResult>;
+  /** A waiting call moves to another queue (overflow). */
+  moveEntry(entry: Versioned<AcdEntry>, next: AcdEntry): Promise<CommitResult>;
+  /** A waiting call's own bookkeeping (announcements). */
+  updateEntry(entry: Versioned<AcdEntry>, next: AcdEntry): Promise<CommitResult>;
+  /** Drops an agent's lease; with `agent`, the agent's document changes in the same step. */
+  releaseLease(agentId: string, agent?: AgentChange): Promise<CommitResult>;
 }
 
 export type OriginateOutcome = 'ok' | 'unknown-endpoint' | 'failed';

@@ -124,9 +124,14 @@ test('no answer moves the call to the next agent; N missed offers pause the agen
     'ENTERQUEUE NONE',
     'RINGNOANSWER agent1',
     'CONNECT agent4',
+    // Paused in every queue at once: PAUSEALL, then a PAUSE per queue the agent serves (agent4: sales, support, billing).
+    'PAUSEALL agent4',
+    'PAUSE agent4',
+    'PAUSE agent4',
     'PAUSE agent4',
     'ENTERQUEUE NONE',
     'RINGNOANSWER agent1',
+    'PAUSEALL agent1',
     'PAUSE agent1',
   ]);
   expect((await qlog()).find((l) => l[4] === 'PAUSE' && l[3] === 'agent1')?.[5]).toBe('no-answer');

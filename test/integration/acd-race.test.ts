@@ -9,7 +9,7 @@ import pino from 'pino';
 import { AcdStore } from '../../src/acd/store/acd-store';
 import { Keys } from '../../src/platform/redis/keys';
 import { AcdService, type AcdConfigView } from '../../src/acd/service/acd-service';
-import type { AcdStorePort } from '../../src/acd/ports';
+import { AcdOperations } from '../../src/acd/store/operations';
 import type { AgentProfile, QueueConfig } from '../../src/acd/domain/model';
 import { agentProfile, queueConfig } from '../support/acd-fixtures';
 import { FakeTelephony, MemoryTimers } from '../support/memory-acd';
@@ -45,11 +45,11 @@ test('racing ACD instances never give one agent two calls or one call two agents
     const telephony = new FakeTelephony();
     const timers = new MemoryTimers();
     const acd = new AcdService({
-      store: new AcdStore(redis, keys) as unknown as AcdStorePort,
+      store: new AcdOperations(new AcdStore(redis, keys)),
       telephony,
       timers,
       config: () => config,
-      queueLog: async () => undefined,
+      events: { publish: async () => undefined },
       clock,
       logger: pino({ level: 'silent' }),
       leaseGraceMs: 0,

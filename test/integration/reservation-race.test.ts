@@ -6,7 +6,9 @@
 // nothing stays reserved once the leases are gone.
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { AcdStore, type Tx, type Versioned } from '../../src/acd/store/acd-store';
+import { AcdStore } from '../../src/acd/store/acd-store';
+import type { Tx } from '../../src/acd/store/operations';
+import type { Versioned } from '../../src/acd/ports';
 import { Keys } from '../../src/platform/redis/keys';
 import type { AgentState, QueueEntry } from '../../src/acd/domain/model';
 import { redisUrl } from '../support/stack';

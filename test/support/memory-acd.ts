@@ -2,10 +2,11 @@
 // (all expected versions match, or nothing is written). For fast unit tests of the service; the
 // real store is proven against Redis in test/integration.
 import type { AgentState } from '../../src/acd/domain/model';
-import type { Snapshot } from '../../src/acd/ports';
-import type { AcdEntry, AcdStorePort, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, TimerPort, Tx, Versioned } from '../../src/acd/ports';
+import type { AcdEntry, AcdTelephony, AcdTimer, CommitResult, OriginateOutcome, Snapshot, TimerPort, Versioned } from '../../src/acd/ports';
+import type { DocumentStore, Tx } from '../../src/acd/store/operations';
 
-export class MemoryAcdStore implements AcdStorePort {
+/** The documents; the ACD's operations on them are the real ones (AcdOperations over this). */
+export class MemoryAcdStore implements DocumentStore {
   docs = new Map<string, Versioned<unknown>>();
   zsets = new Map<string, Map<string, number>>();
   sets = new Map<string, Set<string>>();

@@ -2,8 +2,8 @@
 // Pure and deterministic: ties break by agent id / call id; "random" takes its numbers from
 // the caller.
 import { isOfferable } from './agent';
+import { mayBeOffered, offerableTo, type MissedBy } from './eligibility';
 import type { AgentProfile, AgentState, QueueConfig, QueueEntry } from './model';
-import { currentStep } from './steps';
 
 export interface AgentView {
   readonly profile: AgentProfile;
@@ -30,20 +30,19 @@ export function rankSkillOf(queue: QueueConfig): string | undefined {
 }
 
 /**
- * The agent to offer `entry` to, among `agents`, by the queue's strategy; undefined when no
- * offerable agent meets the call's current requirement (or the call is due to overflow).
+ * The agent to offer `entry` to, among `agents`, by the queue's strategy; undefined when no agent
+ * may be offered it (eligibility.ts), or the call is due to overflow.
  */
-export function selectAgent(queue: QueueConfig, entry: QueueEntry, agents: readonly AgentView[], ctx: SelectContext): AgentView | undefined {
-  const step = currentStep(queue, entry, ctx.now);
-  if (!('requirement' in step)) return undefined;
-  const req = step.requirement;
+export function selectAgent(queue: QueueConfig, entry: QueueEntry & Partial<MissedBy>, agents: readonly AgentView[], ctx: SelectContext): AgentView | undefined {
+  const may = offerableTo(entry, queue, ctx.now);
+  if (!may) return undefined;
   const strategy = queue.strategy;
   let best: AgentView | undefined;
   let bestKey = 0;
   const eligible: AgentView[] = [];
   const rank = strategy === 'most-skilled' ? rankSkillOf(queue) : undefined;
   for (const a of agents) {
-    if (!isOfferable(a.state) || !req.test(a.profile, entry.attributes)) continue;
+    if (!may(a.profile, a.state)) continue;
     if (strategy === 'round-robin' || strategy === 'random') {
       eligible.push(a);
       continue;
@@ -90,17 +89,15 @@ export function compareEntries(a: QueueEntry, b: QueueEntry): number {
 
 /**
  * The call an agent who just became available should take, across every queue: the best-ordered
- * waiting call whose current requirement step accepts this agent.
+ * waiting call that may be offered to this agent (eligibility.ts).
  */
-export function selectCall(agent: AgentView, entries: readonly QueueEntry[], queues: ReadonlyMap<string, QueueConfig>, now: number): QueueEntry | undefined {
+export function selectCall<E extends QueueEntry & Partial<MissedBy>>(agent: AgentView, entries: Iterable<E>, queues: ReadonlyMap<string, QueueConfig>, now: number): E | undefined {
   if (!isOfferable(agent.state)) return undefined;
-  let best: QueueEntry | undefined;
+  let best: E | undefined;
   for (const e of entries) {
     if (best && compareEntries(e, best) >= 0) continue; // cannot beat the best so far: skip the test
     const queue = queues.get(e.queue);
-    if (!queue) continue;
-    const step = currentStep(queue, e, now);
-    if ('requirement' in step && step.requirement.test(agent.profile, e.attributes)) best = e;
+    if (queue && mayBeOffered(agent.profile, agent.state, e, queue, now)) best = e;
   }
   return best;
 }

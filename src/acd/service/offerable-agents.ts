@@ -3,7 +3,7 @@
 // snapshot: only the agents whose document changed since the last decision are looked at. At
 // 10,000 agents rebuilding every view per decision cost several milliseconds, and the selection
 // then scans only the offerable ones (a third of the agents in a busy center, often far fewer).
-import { isOfferable } from '../domain/agent';
+import { isOfferable } from '../domain/eligibility';
 import type { AgentProfile, AgentState } from '../domain/model';
 import type { AgentView } from '../domain/select';
 import type { Snapshot } from '../ports';

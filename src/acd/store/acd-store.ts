@@ -17,30 +17,12 @@ import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import { LuaScript } from '../../platform/redis/lua';
 import type { AgentState, QueueEntry } from '../domain/model';
-import type { AcdEntry, Snapshot } from '../ports';
+import type { AcdEntry, Snapshot, Versioned } from '../ports';
+import type { DocumentStore, Tx } from './operations';
 import type { Keys } from '../../platform/redis/keys';
 
-/** A document as stored: its version (1 on creation, +1 on every write) and its data. */
-export interface Versioned<T> {
-  readonly v: number;
-  readonly d: T;
-}
-
-export interface Tx {
-  /** Every document read to take the decision, at the version read (0 = must not exist). */
-  readonly expect: ReadonlyArray<{ readonly key: string; readonly v: number }>;
-  /** Documents to write; each must be in `expect`, with v = expected version + 1. */
-  readonly put?: ReadonlyArray<{ readonly key: string; readonly doc: unknown; readonly v: number }>;
-  /** Documents to delete; each must be in `expect`. */
-  readonly del?: readonly string[];
-  readonly zadd?: ReadonlyArray<{ readonly key: string; readonly score: number; readonly member: string }>;
-  readonly zrem?: ReadonlyArray<{ readonly key: string; readonly member: string }>;
-  readonly sadd?: ReadonlyArray<{ readonly key: string; readonly member: string }>;
-  readonly srem?: ReadonlyArray<{ readonly key: string; readonly member: string }>;
-}
-
 /** Applied, or not applied at all because `conflict` was at version `actual`, not the expected one. */
-export type CommitResult = { readonly ok: true } | { readonly ok: false; readonly conflict: string; readonly actual: number };
+export type StoreCommitResult = { readonly ok: true } | { readonly ok: false; readonly conflict: string; readonly actual: number };
 
 /** MGET batch size: bounds the time Redis spends on one command; batches go out back to back. */
 const MGET_CHUNK = 1000;
@@ -74,7 +56,8 @@ export function checkTx(tx: Tx): void {
   }
 }
 
-export class AcdStore {
+/** The ACD's documents in Redis (the operations on them: operations.ts). */
+export class AcdStore implements DocumentStore {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -119,13 +102,13 @@ export class AcdStore {
     return this.getDocs<AgentState>(agentIds.map((id) => this.agentKey(id)));
   }
 
-  async getEntry(callId: string): Promise<Versioned<QueueEntry> | undefined> {
-    return (await this.getDocs<QueueEntry>([this.entryKey(callId)]))[0];
+  async getEntry(callId: string): Promise<Versioned<AcdEntry> | undefined> {
+    return (await this.getDocs<AcdEntry>([this.entryKey(callId)]))[0];
   }
 
   /** Aligned with `callIds`; undefined for a call without an entry. */
-  async getEntries(callIds: readonly string[]): Promise<Array<Versioned<QueueEntry> | undefined>> {
-    return this.getDocs<QueueEntry>(callIds.map((id) => this.entryKey(id)));
+  async getEntries(callIds: readonly string[]): Promise<Array<Versioned<AcdEntry> | undefined>> {
+    return this.getDocs<AcdEntry>(callIds.map((id) => this.entryKey(id)));
   }
 
   /** Every agent in the index SET (SMEMBERS, then MGET): two round trips for any number of agents. */
@@ -138,7 +121,7 @@ export class AcdStore {
    * Waiting entries of one queue (or of every queue in the queues SET), each queue's in enqueuedAt
    * order: ZRANGE(s) in one round trip, then one MGET round trip.
    */
-  async waitingEntries(queue?: string): Promise<Array<Versioned<QueueEntry>>> {
+  async waitingEntries(queue?: string): Promise<Array<Versioned<AcdEntry>>> {
     const queues = queue === undefined ? await this.redis.smembers(this.queuesKey()) : [queue];
     if (queues.length === 0) return [];
     const ids = (await Promise.all(queues.map((q) => this.redis.zrange(this.queueWaitingKey(q), '0', '-1')))).flat();
@@ -223,7 +206,7 @@ export class AcdStore {
    * Applies every write of `tx` if every document in `tx.expect` is at its expected version,
    * else nothing. One round trip (EVALSHA), atomic in Redis.
    */
-  async commit(tx: Tx): Promise<CommitResult> {
+  async commit(tx: Tx): Promise<StoreCommitResult> {
     checkTx(tx);
     const put = tx.put ?? [];
     const del = tx.del ?? [];

@@ -1,0 +1,34 @@
+// The ACD's share of ARI events: the agent legs it originates (appArgs "agent-leg"), the
+// announcements and exit prompts it plays to waiting callers, and agents' endpoints. Work for a
+// call runs in that call's queue (after its earlier events), as the call flow's does.
+import type { Logger } from 'pino';
+import { callIdOf } from '../kernel/ids';
+import type { AriRouter } from '../platform/ari/router';
+import type { AcdService } from './service/acd-service';
+
+export interface AcdAriDeps {
+  acd: AcdService;
+  /** Runs work in the call's own queue (the call flow's controller). */
+  serialize(callId: string, what: string, work: () => Promise<void>): void;
+  logger: Logger;
+}
+
+export function registerAcdAriHandlers(router: AriRouter, { acd, serialize, logger }: AcdAriDeps): void {
+  router.onChannels('agent-leg', ['agent-leg'], (ev) => {
+    const legId = ev.channel.id;
+    const callId = callIdOf(legId);
+    if (ev.type === 'StasisStart') serialize(callId, 'leg answered', () => acd.legAnswered(legId));
+    else if (ev.type === 'ChannelDestroyed' || ev.type === 'StasisEnd' || ev.type === 'ChannelHangupRequest')
+      serialize(callId, 'leg ended', () => acd.legEnded(legId, ev.type === 'ChannelDestroyed' ? `cause ${ev.cause ?? '?'}` : ev.type));
+  });
+  const playbackEnded = (ev: { playback: { id: string; target_uri: string } }) => {
+    const callId = ev.playback.target_uri.replace(/^channel:/, '');
+    serialize(callId, 'announcement finished', () => acd.playbackFinished(callId, ev.playback.id));
+  };
+  router.onPlaybacks('announcement', playbackEnded);
+  router.onPlaybacks('exit-prompt', playbackEnded);
+  router.onEndpoints((ev) => {
+    const endpoint = `${ev.endpoint.technology}/${ev.endpoint.resource}`;
+    void acd.endpointChanged(endpoint).catch((err: unknown) => logger.error({ err, endpoint }, 'endpoint update failed'));
+  });
+}

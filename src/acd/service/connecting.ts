@@ -1,0 +1,270 @@
+// From the ring to the end of a call: the agent answers (caller and agent bridged, whatever was
+// playing to the caller stopped first), or misses the offer (the call goes back to its place), or
+// the caller leaves first (an abandon); a connected call ends and the agent goes to wrap-up.
+import type { Logger } from 'pino';
+import { applyAgentEvent } from '../domain/agent';
+import type { AgentState } from '../domain/model';
+import { announcementId, callBridgeId, callIdOf } from '../../kernel/ids';
+import type { AcdEntry, Versioned } from '../ports';
+import type { AcdCore } from './core';
+import { seconds } from './waiting';
+
+/** Tries at putting caller and agent in one bridge, and the pause before the n-th retry (× n). */
+const BRIDGE_ATTEMPTS = 3;
+const BRIDGE_RETRY_MS = 250;
+
+type ConnectFailure = 'caller-gone' | 'agent-gone' | 'failed';
+
+export class Connecting {
+  constructor(private readonly c: AcdCore) {}
+
+  /** The agent answered: stop what the caller hears, bridge the two, announce the connection. */
+  async legAnswered(legId: string): Promise<void> {
+    const callId = callIdOf(legId);
+    const at = this.c.now();
+    const connected = await this.c.retry('connect', async () => {
+      const entry = await this.c.store.getEntry(callId);
+      if (!entry || entry.d.state !== 'offered' || entry.d.legId !== legId || !entry.d.agentId) return { result: undefined };
+      const agent = await this.c.loadAgent(entry.d.agentId);
+      if (agent.d.status !== 'reserved' || agent.d.callId !== callId) return { result: undefined };
+      const next: AcdEntry = { ...entry.d, state: 'connected', connectedAt: at };
+      const nextAgent = applyAgentEvent(agent.d, { type: 'answered', callId, at });
+      return { apply: () => this.c.store.connect(entry, next, { cur: agent, next: nextAgent }), result: next };
+    });
+    if (!connected) {
+      // Nobody waits for this leg any more (caller left, or the offer timed out): let it go.
+      await this.c.telephony.hangup(legId);
+      return;
+    }
+    const log = this.c.deps.logger.child({ callId, agentId: connected.agentId, legId });
+    await this.c.parts.waiting.cancelTimers(callId);
+    // Nothing the ACD started may hold the caller's channel: a playback holds its control queue,
+    // and adding the channel to the bridge would wait until the announcement ends.
+    await Promise.all([
+      this.c.telephony.stopMoh(connected.channelId).catch(() => undefined),
+      this.c.telephony.stopPlayback(announcementId(callId, connected.announceSeq)).catch(() => undefined),
+    ]);
+    const bridged = await this.bridgeCaller(callId, connected.channelId, legId, log);
+    if (bridged !== 'bridged') {
+      await this.connectFailed(connected, bridged, log);
+      return;
+    }
+    const holdS = seconds(at - connected.queuedAt);
+    const ringS = seconds(at - (connected.offeredAt ?? at));
+    await this.c.deps.events.publish({ type: 'queue.connected', callId, queue: connected.queue, agentId: connected.agentId!, legId, holdS, ringS, at });
+    log.info({ holdS, ringS }, 'connected');
+  }
+
+  /**
+   * Puts caller and agent in the call's bridge. A request that fails or times out is not the end
+   * of the call: while both are still there it is checked (it may have gone through) and retried.
+   */
+  private async bridgeCaller(callId: string, channelId: string, legId: string, log: Logger): Promise<'bridged' | ConnectFailure> {
+    const bridgeId = callBridgeId(callId);
+    const tel = this.c.telephony;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await tel.bridge(bridgeId, [channelId, legId]);
+        return 'bridged';
+      } catch (err) {
+        log.warn({ err, attempt }, 'bridging caller and agent failed; checking both sides');
+      }
+      const [members, callerThere, agentThere] = await Promise.all([
+        tel.bridgeMembers(bridgeId).catch(() => undefined),
+        tel.channelExists(channelId).catch(() => true),
+        tel.channelExists(legId).catch(() => true),
+      ]);
+      if (members?.includes(channelId) && members.includes(legId)) return 'bridged'; // it went through after all
+      if (!callerThere) return 'caller-gone';
+      if (!agentThere) return 'agent-gone';
+      if (attempt >= BRIDGE_ATTEMPTS) return 'failed';
+      await this.c.pause(BRIDGE_RETRY_MS * attempt);
+    }
+  }
+
+  /**
+   * Answered but not connected: the call never counted for the agent, who is free again; the
+   * caller, if still there, waits again at their place (not offered to this agent for a ring
+   * timeout); a caller who left meanwhile abandoned.
+   */
+  private async connectFailed(entry: AcdEntry, why: ConnectFailure, log: Logger): Promise<void> {
+    const { callId, legId } = entry;
+    const agentId = entry.agentId!;
+    const at = this.c.now();
+    const res = await this.c.retry('connect failed', async () => {
+      const e = await this.c.store.getEntry(callId);
+      if (!e || e.d.state !== 'connected' || e.d.legId !== legId) return { result: undefined };
+      const agent = await this.c.loadAgent(agentId);
+      const nextAgent = agent.d.status === 'on-call' && agent.d.callId === callId ? applyAgentEvent(agent.d, { type: 'connectFailed', callId, at }) : agent.d;
+      const back = backToWaiting(e.d, agentId, at);
+      return { apply: () => this.c.store.requeue(e, back, { cur: agent, next: nextAgent }), result: { before: agent.d, after: nextAgent, entry: back } };
+    });
+    await this.c.telephony.hangup(legId!).catch(() => undefined);
+    await this.c.telephony.destroyBridge(callBridgeId(callId)).catch(() => undefined);
+    if (!res) return;
+    await this.c.deps.events.publish({ type: 'queue.connect-failed', callId, queue: entry.queue, agentId, why, at });
+    if (why === 'caller-gone') {
+      log.info('the caller left before being connected');
+      await this.callerLeft(callId, agentId);
+    } else {
+      log.error({ why }, 'could not connect caller and agent; the caller waits again at their place');
+      const q = this.c.config().queues.get(res.entry.queue);
+      if (q) {
+        await this.c.telephony.startMoh(res.entry.channelId, q.musicClass).catch(() => undefined);
+        await this.c.parts.waiting.armTimers(res.entry, q, 'offer-failed');
+      }
+    }
+    await this.c.parts.agents.changed(agentId, res.before, res.after, at);
+    if (why !== 'caller-gone') await this.c.parts.matching.matchCall(callId);
+  }
+
+  /** An agent leg is gone: before the answer it is a missed offer; after, the call is over. */
+  async legEnded(legId: string, cause: string): Promise<void> {
+    const callId = callIdOf(legId);
+    const entry = await this.c.store.getEntry(callId);
+    if (!entry || entry.d.legId !== legId) return;
+    if (entry.d.state === 'offered') await this.missed(entry, cause);
+    else if (entry.d.state === 'connected') await this.callEnded(callId, 'agent');
+  }
+
+  /** Asterisk's originate timeout should have ended the leg; if its event was lost, end it here. */
+  async ringTimeoutDue(callId: string, legId: string): Promise<void> {
+    const entry = await this.c.store.getEntry(callId);
+    if (entry?.d.state === 'offered' && entry.d.legId === legId) {
+      await this.c.telephony.hangup(legId);
+      await this.legEnded(legId, 'ring-timeout');
+    }
+  }
+
+  /** The offer was not taken: the call goes back to its place, the agent gets a strike (unless it was not their fault). */
+  async missed(entryIn: Versioned<AcdEntry>, cause: string): Promise<void> {
+    const callId = entryIn.d.callId;
+    const at = this.c.now();
+    const res = await this.c.retry('missed offer', async () => {
+      const entry = await this.c.store.getEntry(callId);
+      if (!entry || entry.d.state !== 'offered' || entry.d.legId !== entryIn.d.legId || !entry.d.agentId) return { result: undefined };
+      const agentId = entry.d.agentId;
+      const queue = this.c.config().queues.get(entry.d.queue);
+      const profile = this.c.config().agents.get(agentId);
+      const agent = await this.c.loadAgent(agentId);
+      // An endpoint Asterisk does not know, or an originate that failed, is not the agent's fault.
+      const strike = cause !== 'unknown-endpoint' && cause !== 'failed';
+      const maxMissedOffers = profile?.maxMissedOffers ?? queue?.maxMissedOffers ?? 3;
+      const nextAgent =
+        agent.d.status === 'reserved' && agent.d.callId === callId
+          ? applyAgentEvent(agent.d, strike ? { type: 'missed', callId, maxMissedOffers, at } : { type: 'offerCancelled', callId, at })
+          : agent.d;
+      const back = backToWaiting(entry.d, agentId, at);
+      return { apply: () => this.c.store.requeue(entry, back, { cur: agent, next: nextAgent }), result: { agentId, before: agent.d, after: nextAgent, entry: entry.d } };
+    });
+    if (!res) return;
+    await this.c.deps.timers.cancel(`ring:${callId}`);
+    // Deadlines that came due while the agent rang were skipped: arm them again, and make sure
+    // the caller hears hold music (an announcement may have ended while the agent rang).
+    const back = await this.c.store.getEntry(callId);
+    const q = back && this.c.config().queues.get(back.d.queue);
+    if (back && q) {
+      await this.c.parts.waiting.armTimers(back.d, q, 'offer-failed');
+      await this.c.telephony.startMoh(back.d.channelId, q.musicClass).catch(() => undefined);
+    }
+    this.c.deps.logger.child({ callId, agentId: res.agentId }).info({ cause, missed: res.after.missed }, 'offer missed');
+    await this.c.deps.events.publish({ type: 'queue.ring-no-answer', callId, queue: res.entry.queue, agentId: res.agentId, ringMs: at - (res.entry.offeredAt ?? at), cause, at });
+    await this.c.parts.agents.changed(res.agentId, res.before, res.after, at);
+    await this.c.parts.matching.matchCall(callId);
+  }
+
+  /** The caller hung up (or the flow ended the call) while in the ACD; `answeredBy`: an agent had answered, the bridge not yet made. */
+  async callerLeft(callId: string, answeredBy?: string): Promise<void> {
+    const at = this.c.now();
+    const entry = await this.c.store.getEntry(callId);
+    if (!entry) return;
+    if (entry.d.state === 'connected') {
+      await this.callEnded(callId, 'caller');
+      return;
+    }
+    const position = await this.c.parts.waiting.positionOf(entry.d);
+    type Abandon = { entry: AcdEntry; agent?: { id: string; before: AgentState; after: AgentState } } | undefined;
+    const res = await this.c.retry<Abandon>('abandon', async () => {
+      const e = await this.c.store.getEntry(callId);
+      if (!e || e.d.state === 'connected') return { result: undefined };
+      if (e.d.state === 'offered' && e.d.agentId) {
+        const agent = await this.c.loadAgent(e.d.agentId);
+        if (agent.d.status === 'reserved' && agent.d.callId === callId) {
+          const next = applyAgentEvent(agent.d, { type: 'offerCancelled', callId, at });
+          return { apply: () => this.c.store.removeEntry(e, { cur: agent, next }), result: { entry: e.d, agent: { id: e.d.agentId, before: agent.d, after: next } } };
+        }
+      }
+      return { apply: () => this.c.store.removeEntry(e), result: { entry: e.d } };
+    });
+    if (!res) {
+      if ((await this.c.store.getEntry(callId))?.d.state === 'connected') await this.callEnded(callId, 'caller');
+      return;
+    }
+    const gone = res.entry;
+    await this.c.parts.waiting.cancelTimers(callId);
+    if (gone.legId) await this.c.telephony.hangup(gone.legId);
+    const events = this.c.deps.events;
+    const ringing = gone.state === 'offered';
+    if (ringing && gone.agentId) await events.publish({ type: 'queue.ring-canceled', callId, queue: gone.queue, agentId: gone.agentId, ringMs: at - (gone.offeredAt ?? at), at });
+    await events.publish({ type: 'queue.abandoned', callId, queue: gone.queue, position, origPosition: gone.joinPosition, waitS: seconds(at - gone.queuedAt), ringing, answeredBy, at });
+    this.c.callLogs.of(callId).info({ ringing }, 'caller abandoned');
+    if (res.agent) await this.c.parts.agents.changed(res.agent.id, res.agent.before, res.agent.after, at);
+  }
+
+  /** A connected call ends (`by` hung up first): hang up the other side, start wrap-up. */
+  async callEnded(callId: string, by: 'caller' | 'agent'): Promise<void> {
+    const at = this.c.now();
+    const res = await this.c.retry('call end', async () => {
+      const e = await this.c.store.getEntry(callId);
+      if (!e || e.d.state !== 'connected' || !e.d.agentId) return { result: undefined };
+      const agentId = e.d.agentId;
+      const agent = await this.c.loadAgent(agentId);
+      const queue = this.c.config().queues.get(e.d.queue);
+      const wrapUpS = this.c.config().agents.get(agentId)?.wrapUpS ?? queue?.wrapUpS ?? 0;
+      const next = agent.d.status === 'on-call' && agent.d.callId === callId ? applyAgentEvent(agent.d, { type: 'callEnded', callId, wrapUpS, at }) : agent.d;
+      return { apply: () => this.c.store.removeEntry(e, { cur: agent, next }), result: { entry: e.d, agentId, before: agent.d, after: next, wrapUpS } };
+    });
+    if (!res) return;
+    const { entry, agentId } = res;
+    // Bookkeeping first: a failing hang-up (Asterisk going away) must not leave the agent in wrap-up for ever.
+    if (res.after.status === 'wrap-up') await this.c.deps.timers.set(`wrap:${agentId}`, at + res.wrapUpS * 1000, { kind: 'wrap-up-end', agentId, callId });
+    const connectedAt = entry.connectedAt ?? at;
+    const holdS = seconds(connectedAt - entry.queuedAt);
+    const talkS = seconds(at - connectedAt);
+    await this.c.deps.events.publish({ type: 'queue.completed', callId, queue: entry.queue, agentId, by, holdS, talkS, origPosition: entry.joinPosition, at });
+    const log = this.c.deps.logger.child({ callId, agentId });
+    log.info({ by, talkS, wrapUpS: res.wrapUpS }, 'call completed');
+    const survey = by === 'agent' ? this.c.config().queues.get(entry.queue)?.survey : undefined;
+    const tel = this.c.telephony;
+    if (survey && this.c.deps.afterCall) {
+      // The caller stays: out of the bridge and on to the survey.
+      await tel.destroyBridge(callBridgeId(callId)).catch(() => undefined);
+      await this.c.deps.events.publish({ type: 'survey.started', callId, queue: entry.queue, flow: survey, at });
+      await this.c.deps.afterCall({ callId, channelId: entry.channelId, flow: survey }).catch((err: unknown) => log.error({ err }, 'could not start the survey'));
+    } else {
+      await tel.hangup(by === 'caller' ? entry.legId! : entry.channelId).catch((err: unknown) => log.warn({ err }, 'could not hang up the other side'));
+      await tel.destroyBridge(callBridgeId(callId)).catch(() => undefined);
+    }
+    await this.c.parts.agents.changed(agentId, res.before, res.after, at);
+  }
+
+  /** The agent's wrap-up time is over (or its timer was lost and the sweep found it). */
+  async wrapUpDue(agentId: string, callId: string): Promise<void> {
+    const at = this.c.now();
+    const res = await this.c.retry('wrap-up end', async () => {
+      const cur = await this.c.loadAgent(agentId);
+      const next = applyAgentEvent(cur.d, { type: 'wrapUpEnded', callId, at });
+      return next === cur.d ? { result: undefined } : { apply: () => this.c.store.saveAgent({ cur, next }), result: { before: cur.d, after: next } };
+    });
+    if (res) await this.c.parts.agents.changed(agentId, res.before, res.after, at);
+  }
+}
+
+/** The call waits again at its place (its enqueue time); not offered to `agentId` again for a ring timeout. */
+function backToWaiting(e: AcdEntry, agentId: string, at: number): AcdEntry {
+  const back: AcdEntry = { ...e, state: 'waiting', missedBy: { ...e.missedBy, [agentId]: at } };
+  delete back.agentId;
+  delete back.legId;
+  delete back.connectedAt;
+  return back;
+}

@@ -1,0 +1,129 @@
+// What every part of the ACD service shares: its ports, configuration, clock, loggers, and the
+// one way a decision is stored (decide on fresh data, apply all or nothing, decide again on a
+// conflict). The parts (agents, waiting, matching, connecting, recovery) reach each other through
+// `parts`, set once by AcdService.
+import type { Logger } from 'pino';
+import type { EventSink } from '../../events';
+import type { Clock } from '../../platform/clock';
+import { ChildLoggers } from '../../platform/child-loggers';
+import { newAgentState } from '../domain/agent';
+import type { AgentProfile, AgentState, QueueConfig } from '../domain/model';
+import type { AcdStorePort, AcdTelephony, CommitResult, TimerPort, Versioned } from '../ports';
+import type { Agents } from './agents';
+import type { Connecting } from './connecting';
+import type { Matching } from './matching';
+import type { Recovery } from './recovery';
+import type { Waiting } from './waiting';
+
+export interface AcdConfigView {
+  agents: ReadonlyMap<string, AgentProfile>;
+  queues: ReadonlyMap<string, QueueConfig>;
+  pauseReasons: ReadonlyMap<string, { label: string }>;
+}
+
+export interface AcdDeps {
+  store: AcdStorePort;
+  telephony: AcdTelephony;
+  timers: TimerPort;
+  config: () => AcdConfigView;
+  /** Every change the ACD makes is announced here (the journal, the queue_log, …). */
+  events: EventSink;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+  /** How long a reservation may live past its ring timeout before another instance releases it. */
+  leaseGraceMs?: number;
+  /** Mean patience for the wait estimate (seconds). */
+  patienceS?: number;
+  /** Waits (between retries of an ARI request); injected so tests need no real time. */
+  pause?: (ms: number) => Promise<void>;
+  /** The agent hung up first on a queue with a survey: the caller goes on to that flow. */
+  afterCall?: (call: { callId: string; channelId: string; flow: string }) => Promise<void>;
+}
+
+export interface Parts {
+  agents: Agents;
+  waiting: Waiting;
+  matching: Matching;
+  connecting: Connecting;
+  recovery: Recovery;
+}
+
+export class UnknownAgent extends Error {
+  constructor(readonly agentId: string) {
+    super(`unknown agent "${agentId}"`);
+  }
+}
+
+/** A pause reason nobody may choose: not configured, or reserved for the system. */
+export class PauseReasonRefused extends Error {
+  constructor(
+    readonly reason: string,
+    why: 'unknown' | 'reserved',
+  ) {
+    super(why === 'unknown' ? `unknown pause reason "${reason}"` : `pause reason "${reason}" is reserved for the automatic pause after missed offers`);
+  }
+}
+
+/** A decision that is stored with `apply`, or nothing to store. */
+export interface Attempt<T> {
+  apply?: () => Promise<CommitResult>;
+  result: T;
+}
+
+const MAX_RETRIES = 5;
+
+export class AcdCore {
+  readonly log: Logger;
+  readonly callLogs: ChildLoggers;
+  readonly agentLogs: ChildLoggers;
+  parts!: Parts;
+
+  constructor(readonly deps: AcdDeps) {
+    this.log = deps.logger.child({ component: 'acd' });
+    this.callLogs = new ChildLoggers(deps.logger, 'callId');
+    this.agentLogs = new ChildLoggers(deps.logger, 'agentId');
+  }
+
+  get store(): AcdStorePort {
+    return this.deps.store;
+  }
+
+  get telephony(): AcdTelephony {
+    return this.deps.telephony;
+  }
+
+  config(): AcdConfigView {
+    return this.deps.config();
+  }
+
+  now(): number {
+    return this.deps.clock.now();
+  }
+
+  pause(ms: number): Promise<void> {
+    return this.deps.pause ? this.deps.pause(ms) : Promise.resolve();
+  }
+
+  profile(agentId: string): AgentProfile {
+    const p = this.config().agents.get(agentId);
+    if (!p) throw new UnknownAgent(agentId);
+    return p;
+  }
+
+  /** The agent's document, or a logged-out one at version 0 when it has none yet. */
+  async loadAgent(agentId: string): Promise<Versioned<AgentState>> {
+    return (await this.store.getAgent(agentId)) ?? { v: 0, d: newAgentState(agentId, this.now()) };
+  }
+
+  /** Runs `attempt` until what it decided is stored (or it decides there is nothing to do). */
+  async retry<T>(what: string, attempt: () => Promise<Attempt<T>>): Promise<T> {
+    for (let i = 0; ; i++) {
+      const { apply, result } = await attempt();
+      if (!apply) return result;
+      const r = await apply();
+      if (r.ok) return result;
+      if (i >= MAX_RETRIES) throw new Error(`${what}: still conflicting after ${MAX_RETRIES} retries (${r.conflict})`);
+    }
+  }
+}

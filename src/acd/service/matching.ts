@@ -1,0 +1,172 @@
+// Matching callers and agents: a waiting call gets the best agent (its queue's strategy), an agent
+// who becomes free gets the best call across every queue they serve; each match is one atomic
+// reservation, then the agent's phone rings. A periodic sweep is the safety net for lost events.
+import { isOfferable } from '../domain/agent';
+import type { AgentProfile, QueueConfig } from '../domain/model';
+import { compareEntries, selectAgent, selectCall, type AgentView } from '../domain/select';
+import { currentStep } from '../domain/steps';
+import { applyAgentEvent } from '../domain/agent';
+import { legId as legIdOf } from '../../kernel/ids';
+import type { AcdEntry, CommitResult, Versioned } from '../ports';
+import type { AcdCore, Attempt } from './core';
+import { OfferableAgents } from './offerable-agents';
+
+interface PendingOffer {
+  entry: AcdEntry;
+  profile: AgentProfile;
+  queue: QueueConfig;
+}
+
+/** A wrap-up this far past its end is ended by the sweep (its timer was lost). */
+const WRAP_UP_GRACE_MS = 5_000;
+
+export class Matching {
+  /** The agents a call can be offered to, updated from the store's copy by what changed. */
+  private readonly offerable = new OfferableAgents();
+  /** Round-robin memory; per instance, which is enough to spread calls (app_queue keeps it per queue in memory too). */
+  private readonly lastPickedByQueue = new Map<string, string>();
+  private sweeping = false;
+
+  constructor(private readonly c: AcdCore) {}
+
+  /** Offers a waiting call to the best agent for it, if there is one (after an overflow, in its new queue). */
+  async matchCall(callId: string): Promise<boolean> {
+    type Outcome = { offer?: PendingOffer; overflow?: { from: AcdEntry; to: AcdEntry; position: number } } | undefined;
+    const outcome = await this.c.retry<Outcome>('match call', async () => {
+      const entry = await this.c.store.getEntry(callId);
+      if (!entry || entry.d.state !== 'waiting') return { result: undefined };
+      const queue = this.c.config().queues.get(entry.d.queue);
+      if (!queue) return { result: undefined };
+      const now = this.c.now();
+      const step = currentStep(queue, entry.d, now);
+      if ('overflowTo' in step) return this.overflow(entry, step.overflowTo, now);
+      const { views, version } = this.offerable.update(await this.c.store.currentAgents(), this.c.config().agents);
+      const picked = selectAgent(queue, entry.d, views, { now, lastPicked: this.lastPickedByQueue.get(queue.id), random: this.c.deps.random });
+      if (!picked) return { result: undefined };
+      const r = this.reserve(entry, picked, version(picked.profile.id), queue, now);
+      return { apply: r.apply, result: { offer: r.result } };
+    });
+    if (outcome?.overflow) {
+      await this.c.parts.waiting.overflowed(outcome.overflow.from, outcome.overflow.to, outcome.overflow.position);
+      return this.matchCall(callId);
+    }
+    if (!outcome?.offer) return false;
+    await this.ring(outcome.offer);
+    return true;
+  }
+
+  /** The call moves on to the step's queue, keeping its place (enqueuedAt) and starting a new wait there. */
+  private async overflow(entry: Versioned<AcdEntry>, to: string, now: number): Promise<Attempt<{ overflow: { from: AcdEntry; to: AcdEntry; position: number } }>> {
+    const waiting = this.c.parts.waiting;
+    const position = await waiting.positionOf(entry.d);
+    const there = (await this.c.store.waitingEntries(to)).map((e) => e.d);
+    const next: AcdEntry = { ...entry.d, queue: to, queuedAt: now, joinPosition: 1 };
+    const joinPosition = there.filter((e) => compareEntries(e, next) < 0).length + 1;
+    const moved: AcdEntry = { ...next, joinPosition, lastAnnouncedPosition: undefined };
+    return { apply: () => this.c.store.moveEntry(entry, moved), result: { overflow: { from: entry.d, to: moved, position } } };
+  }
+
+  /** Gives an agent who just became offerable the best call across all the queues they serve. */
+  async matchAgent(agentId: string): Promise<boolean> {
+    const offer = await this.c.retry('match agent', async () => {
+      const agent = await this.c.store.getAgent(agentId);
+      const profile = this.c.config().agents.get(agentId);
+      if (!agent || !profile || !isOfferable(agent.d)) return { result: undefined };
+      const now = this.c.now();
+      const { docs: byId } = await this.c.store.currentWaiting();
+      const queues = this.c.config().queues;
+      const waiting = [...byId.values()].map((e) => e.d).filter((e) => e.state === 'waiting');
+      const best = selectCall({ profile, state: agent.d }, waiting, queues, now);
+      if (!best) return { result: undefined };
+      return this.reserve(byId.get(best.callId)!, { profile, state: agent.d }, agent.v, queues.get(best.queue)!, now);
+    });
+    if (!offer) return false;
+    await this.ring(offer);
+    return true;
+  }
+
+  /** The reservation of `agent` for `entry`: both change together, and the agent holds a lease past the ring timeout. */
+  private reserve(entry: Versioned<AcdEntry>, agent: AgentView, agentV: number, queue: QueueConfig, now: number): { apply: () => Promise<CommitResult>; result: PendingOffer } {
+    const nextAgent = applyAgentEvent(agent.state, { type: 'reserve', callId: entry.d.callId, at: now });
+    const offers = entry.d.offers + 1;
+    const next: AcdEntry = { ...entry.d, state: 'offered', agentId: agent.profile.id, legId: legIdOf(entry.d.callId, offers), offers, offeredAt: now };
+    const leaseUntil = now + queue.ringTimeoutS * 1000 + (this.c.deps.leaseGraceMs ?? 10_000);
+    return {
+      apply: () => this.c.store.reserve(entry, next, { cur: { v: agentV, d: agent.state }, next: nextAgent }, leaseUntil),
+      result: { entry: next, profile: agent.profile, queue },
+    };
+  }
+
+  /** Rings the reserved agent: an originate with our channel id and a ring timeout. */
+  private async ring(o: PendingOffer): Promise<void> {
+    const { entry, profile, queue } = o;
+    const legId = entry.legId!;
+    const log = this.c.deps.logger.child({ callId: entry.callId, agentId: profile.id, legId });
+    this.lastPickedByQueue.set(queue.id, profile.id);
+    log.info({ queue: queue.id, endpoint: profile.endpoint }, 'offering call to agent');
+    const connecting = this.c.parts.connecting;
+    if (!(await this.c.telephony.channelExists(entry.channelId).catch(() => true))) {
+      // The caller is gone and we missed it: release the agent instead of ringing them.
+      log.warn('caller gone before the offer; releasing it');
+      await connecting.callerLeft(entry.callId);
+      return;
+    }
+    await this.c.deps.events.publish({ type: 'queue.offered', callId: entry.callId, queue: queue.id, agentId: profile.id, legId, offer: entry.offers, at: this.c.now() });
+    await this.c.deps.timers.set(`ring:${entry.callId}`, this.c.now() + (queue.ringTimeoutS + 3) * 1000, { kind: 'ring-timeout', callId: entry.callId, legId });
+    const outcome = await this.c.telephony.originate({
+      endpoint: profile.endpoint,
+      legId,
+      callId: entry.callId,
+      callerId: entry.callerId,
+      timeoutS: queue.ringTimeoutS,
+      // For a screen pop: who is calling, through which queue, waiting since when.
+      variables: { SWITCHBOARD_CALL_ID: entry.callId, SWITCHBOARD_QUEUE: queue.id, SWITCHBOARD_CALLER: entry.callerId, SWITCHBOARD_ENQUEUED_AT: String(entry.enqueuedAt) },
+    });
+    if (outcome === 'ok') {
+      // Offers can run outside the call's own event queue: if the caller left while we rang,
+      // nobody will hang this leg up but us.
+      const now = await this.c.store.getEntry(entry.callId);
+      if (!now || now.d.state !== 'offered' || now.d.legId !== legId) await this.c.telephony.hangup(legId).catch(() => undefined);
+      return;
+    }
+    // The originate may have created the channel before failing (a timeout): never leave it ringing.
+    await this.c.telephony.hangup(legId).catch(() => undefined);
+    if (outcome === 'unknown-endpoint') {
+      this.c.parts.agents.unknownEndpoint(profile.id, profile.endpoint);
+      await connecting.legEnded(legId, 'unknown-endpoint');
+      await this.c.parts.agents.setReachable(profile.id, false);
+      return;
+    }
+    await connecting.legEnded(legId, 'failed');
+  }
+
+  /**
+   * Safety net run periodically: releases expired leases, ends wrap-ups whose deadline is well
+   * past (their timer was lost), and offers every waiting call that could be offered, oldest
+   * first. A sweep still running makes the next one a no-op.
+   */
+  async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      await this.c.parts.recovery.releaseExpiredLeases();
+      const now = this.c.now();
+      const agents = await this.c.store.allAgents();
+      for (const a of agents) {
+        if (a.d.status === 'wrap-up' && a.d.callId && a.d.wrapUpUntil !== undefined && now > a.d.wrapUpUntil + WRAP_UP_GRACE_MS) {
+          await this.c.parts.connecting.wrapUpDue(a.d.id, a.d.callId);
+        }
+      }
+      let offerable = agents.filter((a) => isOfferable(a.d)).length;
+      if (offerable === 0) return;
+      const entries = (await this.c.store.waitingEntries()).map((e) => e.d).sort(compareEntries);
+      for (const e of entries) {
+        if (offerable <= 0) return;
+        if (await this.matchCall(e.callId)) offerable--;
+      }
+    } finally {
+      this.sweeping = false;
+    }
+  }
+}
+

@@ -1,0 +1,245 @@
+// Callers waiting in queues: joining (or being refused at the door), their deadlines (requirement
+// steps, maximum wait, announcements), hold music and announcements, and the exits a queue's
+// rules send them to.
+import { announceMinutes, estimatedWaitS } from '../domain/ewt';
+import { countsForWait, couldServe, requirementNow } from '../domain/eligibility';
+import type { QueueConfig, QueueExit } from '../domain/model';
+import { compareEntries } from '../domain/select';
+import { currentStep, nextStepAt } from '../domain/steps';
+import { announcementId, exitPromptId } from '../../kernel/ids';
+import type { AcdEntry, Versioned } from '../ports';
+import type { AcdCore } from './core';
+
+/** A call handed to a queue: by the flow, or by another queue's exit (then it keeps its place). */
+export interface Joining {
+  callId: string;
+  channelId: string;
+  callerId: string;
+  queue: string;
+  priority: number;
+  attributes: Record<string, string | number | boolean>;
+  /** When the caller first joined a queue; a queue exit to another queue keeps it (the caller's place). */
+  enqueuedAt?: number;
+  /** The queue it comes from (an exit to another queue). */
+  from?: string;
+}
+
+/** Queue exits that send a call straight on to another queue: more hops than this is a loop. */
+const MAX_QUEUE_HOPS = 5;
+
+export class Waiting {
+  constructor(private readonly c: AcdCore) {}
+
+  /** A caller joins a queue (after the flow in front of it, or from another queue's exit). */
+  async enqueue(call: Joining, hops = 0): Promise<void> {
+    const queue = this.c.config().queues.get(call.queue);
+    const log = this.c.deps.logger.child({ callId: call.callId, queue: call.queue });
+    if (hops > MAX_QUEUE_HOPS || !queue) {
+      log.error({ hops }, queue ? 'queue exits send this call round in a loop; hanging up' : 'queue not configured; hanging up');
+      await this.c.telephony.hangup(call.channelId);
+      return;
+    }
+    const at = this.c.now();
+    const waiting = await this.c.store.waitingEntries(call.queue);
+    const position = waiting.length + 1;
+    const refused = queue.maxWaiting && waiting.length >= queue.maxWaiting.count ? { reason: 'full' as const, exit: queue.maxWaiting.exit } : undefined;
+    const empty = !refused && queue.whenNoAgents && !(await this.anyAgentCouldServe(queue, call.attributes)) ? { reason: 'no-agents' as const, exit: queue.whenNoAgents } : undefined;
+    const door = refused ?? empty;
+    if (door) {
+      log.info({ reason: door.reason }, door.reason === 'full' ? 'queue full' : 'no agent could take the call');
+      await this.c.deps.events.publish({ type: 'queue.refused', callId: call.callId, queue: call.queue, callerId: call.callerId, reason: door.reason, position, at });
+      await this.exit(call, door.exit, hops);
+      return;
+    }
+    const entry: AcdEntry = {
+      callId: call.callId,
+      channelId: call.channelId,
+      callerId: call.callerId,
+      queue: call.queue,
+      priority: call.priority,
+      enqueuedAt: call.enqueuedAt ?? at,
+      queuedAt: at,
+      attributes: call.attributes,
+      state: 'waiting',
+      offers: 0,
+      missedBy: {},
+      joinPosition: position,
+      announceSeq: 0,
+    };
+    if (!(await this.c.store.addEntry(entry)).ok) return; // already queued (a repeated command)
+    await this.c.deps.events.publish({ type: 'queue.entered', callId: call.callId, queue: call.queue, callerId: call.callerId, position, priority: call.priority, from: call.from, at });
+    log.info({ position, priority: call.priority }, 'entered queue');
+    await this.c.telephony.startMoh(call.channelId, queue.musicClass).catch((err: unknown) => log.warn({ err }, 'could not start hold music'));
+    await this.armTimers(entry, queue);
+    await this.c.parts.matching.matchCall(call.callId);
+  }
+
+  private async anyAgentCouldServe(queue: QueueConfig, attributes: Record<string, string | number | boolean>): Promise<boolean> {
+    const { docs } = await this.c.store.currentAgents();
+    for (const profile of this.c.config().agents.values()) if (couldServe(profile, docs.get(profile.id)?.d, queue, attributes)) return true;
+    return false;
+  }
+
+  /** Where a queue's rule sends a call that leaves it: another queue (keeping its place), or a hang-up. */
+  async exit(call: Omit<Joining, 'from'> & { queue: string }, exit: QueueExit, hops = 0): Promise<void> {
+    const { callId, channelId } = call;
+    switch (exit.kind) {
+      case 'queue':
+        await this.enqueue({ ...call, queue: exit.queue, from: call.queue }, hops + 1);
+        return;
+      case 'hangup':
+        if (exit.prompt) {
+          // The hang-up follows when the prompt ends (playbackFinished).
+          await this.c.telephony.stopMoh(channelId).catch(() => undefined);
+          await this.c.telephony.play(channelId, exitPromptId(callId), [`sound:${exit.prompt}`]).catch(() => this.c.telephony.hangup(channelId));
+          return;
+        }
+        await this.c.telephony.hangup(channelId);
+        return;
+      case 'hook':
+        // The callback and voicemail work fills these in; until then, a hook ends the call.
+        this.c.log.warn({ callId, hook: exit.hook }, 'queue exit hook has no handler yet; hanging up');
+        await this.c.telephony.hangup(channelId);
+        return;
+    }
+  }
+
+  /**
+   * Step, maximum-wait and announcement deadlines of a waiting call. The next announcement comes
+   * `firstAfter` after joining (`joined`), a period from now after an offer that failed
+   * (`offer-failed`), or where its schedule puts it after a restart or reconnect (`reconciled`:
+   * a period after the last one, at once if that is past), never all at once.
+   */
+  async armTimers(entry: AcdEntry, queue: QueueConfig, why: 'joined' | 'offer-failed' | 'reconciled' = 'joined'): Promise<void> {
+    const timers = this.c.deps.timers;
+    const now = this.c.now();
+    const step = nextStepAt(queue, entry, now);
+    if (step !== undefined) await timers.set(`step:${entry.callId}`, step, { kind: 'step', callId: entry.callId });
+    else if ('overflowTo' in currentStep(queue, entry, now)) await timers.set(`step:${entry.callId}`, now, { kind: 'step', callId: entry.callId });
+    if (queue.maxWait) await timers.set(`max-wait:${entry.callId}`, entry.queuedAt + queue.maxWait.seconds * 1000, { kind: 'max-wait', callId: entry.callId });
+    const a = queue.announcements;
+    if (a.position || a.estimatedWait || a.periodicPrompt) {
+      const first = entry.queuedAt + a.firstAfterS * 1000;
+      let due = first;
+      if (why === 'offer-failed') due = now + a.everyS * 1000;
+      else if (why === 'reconciled') due = Math.max(now, entry.lastAnnouncedAt !== undefined ? entry.lastAnnouncedAt + a.everyS * 1000 : first);
+      await timers.set(`announce:${entry.callId}`, due, { kind: 'announce', callId: entry.callId });
+    }
+  }
+
+  async cancelTimers(callId: string): Promise<void> {
+    for (const t of ['step', 'max-wait', 'announce', 'ring']) await this.c.deps.timers.cancel(`${t}:${callId}`);
+  }
+
+  /** The requirement step changed: offer the call again (an overflow is handled inside), then arm the next step. */
+  async stepDue(callId: string): Promise<void> {
+    // While the call rings an agent its timers wait; missed() arms them again.
+    const entry = await this.c.store.getEntry(callId);
+    if (!entry || entry.d.state !== 'waiting') return;
+    const queueBefore = entry.d.queue;
+    await this.c.parts.matching.matchCall(callId);
+    const after = await this.c.store.getEntry(callId);
+    const queue = after && this.c.config().queues.get(after.d.queue);
+    if (after?.d.state === 'waiting' && queue && after.d.queue === queueBefore) {
+      const next = nextStepAt(queue, after.d, this.c.now());
+      if (next !== undefined) await this.c.deps.timers.set(`step:${callId}`, next, { kind: 'step', callId });
+    }
+  }
+
+  /** The caller waited the queue's maximum: out of the queue, to its exit. */
+  async maxWaitDue(callId: string): Promise<void> {
+    const entry = await this.c.store.getEntry(callId);
+    const queue = entry && this.c.config().queues.get(entry.d.queue);
+    if (!entry || !queue?.maxWait || entry.d.state !== 'waiting') return;
+    const at = this.c.now();
+    const position = await this.positionOf(entry.d);
+    if (!(await this.c.store.removeEntry(entry)).ok) return; // offered meanwhile: the wait is over
+    await this.cancelTimers(callId);
+    await this.c.deps.events.publish({ type: 'queue.exited', callId, queue: entry.d.queue, reason: 'timeout', position, origPosition: entry.d.joinPosition, waitS: seconds(at - entry.d.queuedAt), to: exitQueue(queue.maxWait.exit), at });
+    await this.exit(entry.d, queue.maxWait.exit);
+  }
+
+  /** After an overflow was stored: announce the move and start the new queue's deadlines. */
+  async overflowed(from: AcdEntry, to: AcdEntry, positionBefore: number): Promise<void> {
+    const at = this.c.now();
+    const events = this.c.deps.events;
+    await events.publish({ type: 'queue.exited', callId: from.callId, queue: from.queue, reason: 'overflow', position: positionBefore, origPosition: from.joinPosition, waitS: seconds(at - from.queuedAt), to: to.queue, at });
+    await events.publish({ type: 'queue.entered', callId: to.callId, queue: to.queue, callerId: to.callerId, position: to.joinPosition, priority: to.priority, from: from.queue, at });
+    this.c.callLogs.of(to.callId).info({ from: from.queue, to: to.queue }, 'overflowed');
+    const q2 = this.c.config().queues.get(to.queue);
+    if (q2) await this.armTimers(to, q2);
+  }
+
+  /** 1-based position among the waiting callers of the same queue. */
+  async positionOf(entry: AcdEntry): Promise<number> {
+    const all = (await this.c.store.waitingEntries(entry.queue)).map((e) => e.d);
+    let ahead = 0;
+    for (const e of all) if (e.callId !== entry.callId && compareEntries(e, entry) < 0) ahead++;
+    return ahead + 1;
+  }
+
+  async announce(callId: string): Promise<void> {
+    const entry = await this.c.store.getEntry(callId);
+    const queue = entry && this.c.config().queues.get(entry.d.queue);
+    if (!entry || !queue || entry.d.state !== 'waiting') return;
+    const a = queue.announcements;
+    const now = this.c.now();
+    await this.c.deps.timers.set(`announce:${callId}`, now + a.everyS * 1000, { kind: 'announce', callId });
+    // The last one still playing (longer than the period, or started just before a restart): this
+    // one is skipped rather than queued behind it, so the caller hears music in between.
+    if (entry.d.announceSeq > 0 && (await this.c.telephony.playbackActive(announcementId(callId, entry.d.announceSeq)))) return;
+    const media = await this.announcementMedia(entry, queue);
+    if (media.items.length === 0) return;
+    const next: AcdEntry = { ...entry.d, lastAnnouncedPosition: media.position, announceSeq: entry.d.announceSeq + 1, lastAnnouncedAt: now };
+    if (!(await this.c.store.updateEntry(entry, next)).ok) return; // offered or gone meanwhile: no announcement over a ringing agent
+    await this.c.telephony.stopMoh(entry.d.channelId).catch(() => undefined);
+    await this.c.telephony.play(entry.d.channelId, announcementId(callId, next.announceSeq), media.items);
+    this.c.callLogs.of(callId).debug({ position: media.position, media: media.items }, 'announcement');
+  }
+
+  private async announcementMedia(entry: Versioned<AcdEntry>, queue: QueueConfig): Promise<{ position: number; items: string[] }> {
+    const a = queue.announcements;
+    const position = await this.positionOf(entry.d);
+    const items: string[] = [];
+    const improved = entry.d.lastAnnouncedPosition === undefined || position < entry.d.lastAnnouncedPosition;
+    if (a.position && (!a.positionOnlyWhenImproved || improved)) {
+      if (position === 1) items.push('sound:queue-youarenext');
+      else items.push('sound:queue-thereare', `number:${position - 1}`, 'sound:queue-callswaiting');
+    }
+    if (a.estimatedWait) {
+      const wait = await this.estimateWait(entry.d, queue, position - 1);
+      if (wait !== undefined) items.push('sound:queue-holdtime', `number:${announceMinutes(wait)}`, 'sound:queue-minutes');
+    }
+    if (a.periodicPrompt) items.push(`sound:${a.periodicPrompt}`);
+    return { position, items };
+  }
+
+  /** Skill-aware estimate: callers ahead in this queue, agents logged in who meet its current requirement (docs/acd.md). */
+  private async estimateWait(entry: AcdEntry, queue: QueueConfig, ahead: number): Promise<number | undefined> {
+    const requirement = requirementNow(queue, entry, this.c.now());
+    if (!requirement) return undefined;
+    let eligible = 0;
+    for (const s of await this.c.store.allAgents()) {
+      const p = this.c.config().agents.get(s.d.id);
+      if (p && countsForWait(p, s.d, requirement, entry.attributes)) eligible++;
+    }
+    const ahtS = Math.max(60, queue.wrapUpS + 180); // until handle times are measured, a conservative 3 min talk
+    return estimatedWaitS({ ahead, eligibleAgents: eligible, ahtS, patienceS: this.c.deps.patienceS });
+  }
+
+  /** A playback on a caller's channel ended: after an announcement the hold music comes back; after an exit prompt, the call ends. */
+  async playbackFinished(callId: string, playbackId: string): Promise<void> {
+    const entry = await this.c.store.getEntry(callId);
+    if (playbackId === exitPromptId(callId)) {
+      await this.c.telephony.hangup(entry?.d.channelId ?? callId);
+      return;
+    }
+    // Waiting, or ringing an agent: either way the caller should hear hold music again.
+    if (!entry || (entry.d.state !== 'waiting' && entry.d.state !== 'offered')) return;
+    const queue = this.c.config().queues.get(entry.d.queue);
+    await this.c.telephony.startMoh(entry.d.channelId, queue?.musicClass ?? 'default').catch(() => undefined);
+  }
+}
+
+export const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));
+const exitQueue = (exit: QueueExit): string | undefined => (exit.kind === 'queue' ? exit.queue : undefined);
