@@ -1,6 +1,6 @@
 // The Telephony port over ARI REST.
 import type { ChannelInfo, Telephony } from './ports';
-import type { HangupReason } from './domain/commands';
+import type { HangupReason } from './ports';
 import type { AriRest } from '../platform/ari/rest';
 
 export class AriTelephony implements Telephony {

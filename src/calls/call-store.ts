@@ -1,7 +1,7 @@
 // Calls in progress, one JSON document per call plus a set per application. Process memory
 // is only a cache of this: a restarted Switchboard reads it back and carries on.
 import type Redis from 'ioredis';
-import type { CallState } from './domain/greeting-flow';
+import type { CallState } from './domain/call';
 import type { Keys } from '../platform/redis/keys';
 
 /** Finished calls stay readable this long for inspection, then Redis drops them. */

@@ -1,6 +1,10 @@
 // The call flow's public module: what the composition uses.
 export { AriTelephony } from './ari-telephony';
-export { domainEventFrom } from './ari-events';
+export { registerCallAriHandlers } from './ari-handlers';
 export { CallStore } from './call-store';
-export { CallController, DIAL_MARK, type IvrPorts } from './controller';
+export type { IvrPorts, QueueHandoff } from './commands';
+export { CallController } from './controller';
+export type { CallContext, CallState } from './domain/call';
+export { numberFlow, numberFlowId, type GreetingRoute } from './domain/number-flow';
 export { reconcile } from './reconcile';
+export { numbersSection, type NumberRouteConfig } from './config';

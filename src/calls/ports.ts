@@ -1,6 +1,7 @@
 // What the call flow needs from the outside world; adapters implement these.
-import type { CallState } from './domain/greeting-flow';
-import type { HangupReason, JournalEntry } from './domain/commands';
+import type { CallState } from './domain/call';
+
+export type HangupReason = 'normal' | 'unallocated' | 'congestion' | 'busy';
 
 export interface ChannelInfo {
   id: string;
@@ -34,8 +35,4 @@ export interface CallRepository {
   put(state: CallState): Promise<void>;
   activeIds(): Promise<string[]>;
   swapAsteriskIdentity(identity: string): Promise<string | null>;
-}
-
-export interface Journal {
-  append(entry: JournalEntry): Promise<void>;
 }

@@ -39,7 +39,7 @@ export async function reconcile(deps: {
       present.delete(callId);
     } else {
       endedWhileAway++;
-      await controller.handle({ type: 'CallHungUp', callId, at: clock.now() });
+      await controller.handle({ type: 'CallVanished', callId, at: clock.now() });
     }
   }
   // Channels in the application that Redis does not list as active (arrived during reconcile,

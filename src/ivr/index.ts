@@ -2,3 +2,4 @@
 export * from './domain';
 export { runLookup } from './http-lookup';
 export { VoicemailStore, type VoicemailRecord } from './voicemail-store';
+export { ivrSection, regexErrorOffset } from './config';

@@ -60,7 +60,7 @@ test('Asterisk frozen and thawed three times: ready only while really receiving,
     // Ready means receiving: a new call reaches the service, not the dialplan's fallback.
     const number = `1555071${i}`;
     ok(await placeCall(target, '5100', callerScenario({ callerNumber: number, byeTimeoutMs: 15_000 }), { rtpPort: 9, timeoutS: 30 }));
-    expect((await t.journal()).some((r) => r.type === 'CALL_ARRIVED' && r.callerId === number)).toBe(true);
+    expect((await t.journal()).some((r) => r.type === 'call.arrived' && r.callerId === number)).toBe(true);
     console.log(`freeze ${i + 1}: not ready after ${detectedMs} ms; ready ${readyMs} ms after the thaw`);
   }
 
@@ -100,7 +100,7 @@ test('another Switchboard takes the application: not ready and says so, then tak
   await t.redis.del(claim); // the other instance is gone: its claim lapses
   await waitReady(t, 15_000);
   ok(await placeCall(target, '5100', callerScenario({ callerNumber: '15550720', byeTimeoutMs: 15_000 }), { rtpPort: 9, timeoutS: 30 }));
-  expect((await t.journal()).some((r) => r.type === 'CALL_ARRIVED' && r.callerId === '15550720')).toBe(true);
+  expect((await t.journal()).some((r) => r.type === 'call.arrived' && r.callerId === '15550720')).toBe(true);
 });
 
 test('an unknown client takes the application: taken back within seconds', async () => {
@@ -113,7 +113,7 @@ test('an unknown client takes the application: taken back within seconds', async
     await waitReady(t, 10_000);
     console.log(`application taken by an unknown client: ready again after ${Date.now() - lostAt} ms`);
     ok(await placeCall(target, '5100', callerScenario({ callerNumber: '15550721', byeTimeoutMs: 15_000 }), { rtpPort: 9, timeoutS: 30 }));
-    expect((await t.journal()).some((r) => r.type === 'CALL_ARRIVED' && r.callerId === '15550721')).toBe(true);
+    expect((await t.journal()).some((r) => r.type === 'call.arrived' && r.callerId === '15550721')).toBe(true);
   } finally {
     other.terminate();
   }

@@ -33,7 +33,7 @@ afterEach(async () => {
 async function expectOnlyTheOneCall(completed: string): Promise<void> {
   await waitFor('the call completed', async () => (await queueLogEvents(t)).includes(completed), 10_000);
   expect((await queueLogEvents(t)).filter((e) => !/MEMBER|PAUSE/.test(e))).toEqual(['ENTERQUEUE NONE', 'CONNECT agent2', completed]);
-  expect((await t.journal()).filter((r) => r.type === 'CALL_ARRIVED')).toHaveLength(1);
+  expect((await t.journal()).filter((r) => r.type === 'call.arrived')).toHaveLength(1);
   await expectNothingLeftBehind(t.redis, t.prefix);
   expect(await agentStatus(t, 'agent2')).toBe('available');
 }

@@ -3,7 +3,7 @@ import { loadRoutingDir } from '../../src/config/routing';
 import { AriObserver } from '../support/ari-observer';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
-import { startTestService, waitReady, type TestService } from '../support/service';
+import { startTestService, waitReady, type JournalEvent, type TestService } from '../support/service';
 import { callerScenario, placeCall } from '../support/sipp';
 import { promptSeconds } from '../support/sounds';
 import { ariUrl, ROOT, stack, TEST } from '../support/stack';
@@ -28,9 +28,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
-function callIdOf(journal: Array<Record<string, string>>, callerId: string): string {
-  const row = journal.find((r) => r.type === 'CALL_ARRIVED' && r.callerId === callerId);
-  if (!row?.callId) throw new Error(`no CALL_ARRIVED for ${callerId} in ${JSON.stringify(journal)}`);
+function callIdOf(journal: JournalEvent[], callerId: string): string {
+  const row = journal.find((r) => r.type === 'call.arrived' && r.callerId === callerId);
+  if (!row?.callId) throw new Error(`no call.arrived for ${callerId} in ${JSON.stringify(journal)}`);
   return row.callId;
 }
 
@@ -52,32 +52,33 @@ test('a call to 5000 is answered, hears the configured greeting, and is hung up 
   } finally {
     await ear.close();
   }
-  const journal = await waitFor('CALL_ENDED in the journal', async () => {
+  const journal = await waitFor('call.ended in the journal', async () => {
     const j = await t.journal();
-    return j.some((r) => r.type === 'CALL_ENDED' && r.reason === 'flow-complete') ? j : undefined;
+    return j.some((r) => r.type === 'call.ended' && r.reason === 'flow-complete') ? j : undefined;
   });
   const callId = callIdOf(journal, '15550101');
-  expect(journal.filter((r) => r.callId === callId).map((r) => r.type)).toEqual(['CALL_ARRIVED', 'CALL_ANSWERED', 'CALL_ENDED']);
+  expect(journal.filter((r) => r.callId === callId && r.type.startsWith('call.')).map((r) => r.type)).toEqual(['call.arrived', 'call.answered', 'call.ended']);
   // Asterisk itself says it played our prompts on that channel.
   const started = observer.events.filter((e) => e.type === 'PlaybackStarted' && (e.playback as { target_uri: string }).target_uri === `channel:${callId}`);
-  expect(started.map((e) => (e.playback as { id: string; media_uri: string }).id)).toContain(`${callId}-pb-0`);
+  expect(started.map((e) => (e.playback as { id: string; media_uri: string }).id)).toContain(`${callId}-ivr-pb-1`);
   // One child logger per call: its lines carry the call id, number and caller.
   expect(t.logs.some((l) => l.callId === callId && l.number === '5000' && l.caller === '15550101' && l.msg === 'answered')).toBe(true);
   expect(await t.redis.sismember(`${t.prefix}:calls:active:${TEST.ARI_APP}`, callId)).toBe(0);
 });
 
 test('keypad digits arrive as RFC 4733 events, in order', async () => {
-  const res = await placeCall(target, '5000', callerScenario({ callerNumber: '15550102', digits: '123#', hangupAfterMs: 1500 }), { rtpPort: 9 });
+  // 5005 asks for an account number (a non-sensitive collect ending with #): the digits arrive in order.
+  const res = await placeCall(target, '5005', callerScenario({ callerNumber: '15550102', script: [{ pauseMs: 300 }, { keys: '123#' }], byeTimeoutMs: 15_000 }), { rtpPort: 9 });
   expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
   const journal = await waitFor('the call to end', async () => {
     const j = await t.journal();
-    const id = j.find((r) => r.type === 'CALL_ARRIVED' && r.callerId === '15550102')?.callId;
-    return id && j.some((r) => r.callId === id && r.type === 'CALL_ENDED') ? j : undefined;
+    const id = j.find((r) => r.type === 'call.arrived' && r.callerId === '15550102')?.callId;
+    return id && j.some((r) => r.callId === id && r.type === 'call.ended') ? j : undefined;
   });
   const callId = callIdOf(journal, '15550102');
   const mine = journal.filter((r) => r.callId === callId);
-  expect(mine.filter((r) => r.type === 'DIGIT').map((r) => r.digit).join('')).toBe('123#');
-  expect(mine.at(-1)).toMatchObject({ type: 'CALL_ENDED', reason: 'caller-hangup' });
+  expect(mine.find((r) => r.type === 'ivr.collected')).toMatchObject({ variable: 'account', input: { sensitive: false, value: '123' } });
+  expect(mine.at(-1)).toMatchObject({ type: 'call.ended', reason: 'flow-complete' });
 });
 
 test('a number with no route is refused with 404 and never answered', async () => {
@@ -85,7 +86,7 @@ test('a number with no route is refused with 404 and never answered', async () =
   expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
   const journal = await waitFor('unknown-number in the journal', async () => {
     const j = await t.journal();
-    return j.some((r) => r.type === 'CALL_ENDED' && r.reason === 'unknown-number') ? j : undefined;
+    return j.some((r) => r.type === 'call.ended' && r.reason === 'unknown-number') ? j : undefined;
   });
-  expect(journal.some((r) => r.type === 'CALL_ANSWERED' && r.callId === journal.find((x) => x.reason === 'unknown-number')?.callId)).toBe(false);
+  expect(journal.some((r) => r.type === 'call.answered' && r.callId === journal.find((x) => x.reason === 'unknown-number')?.callId)).toBe(false);
 });

@@ -13,7 +13,7 @@ import { AgentPhone } from '../support/agent-phone';
 import { AriObserver } from '../support/ari-observer';
 import { expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
-import { startTestService, waitReady, type TestService } from '../support/service';
+import { startTestService, waitReady, type JournalEvent, type TestService } from '../support/service';
 import { callerScenario, placeCall, type CallerOptions, type SippResult } from '../support/sipp';
 import { ariUrl, ROOT, TEST } from '../support/stack';
 
@@ -72,16 +72,16 @@ function call(number: string, caller: string, o: CallerOptions): Promise<SippRes
 }
 
 /** The journal lines of the call from `caller`. */
-async function journalOf(caller: string): Promise<Array<Record<string, string>>> {
+async function journalOf(caller: string): Promise<JournalEvent[]> {
   const all = await t.journal();
-  const callId = all.find((r) => r.type === 'CALL_ARRIVED' && r.callerId === caller)?.callId;
+  const callId = all.find((r) => r.type === 'call.arrived' && r.callerId === caller)?.callId;
   return all.filter((r) => r.callId === callId);
 }
 
 async function enteredQueue(caller: string): Promise<string | undefined> {
   const j = await journalOf(caller);
-  const q = j.find((r) => r.type === 'IVR' && r.event === 'IVR_QUEUE');
-  return q ? (JSON.parse(q.data!) as { queue: string }).queue : undefined;
+  const q = j.find((r) => r.type === 'ivr.queued');
+  return q ? String(q.queue) : undefined;
 }
 
 async function phone(agent: string): Promise<AgentPhone> {
@@ -102,9 +102,9 @@ test('each branch reaches its queue and an agent: 1 sales, 3 + account (VIP look
   ok(await call('5000', '15551002', { script: [{ pauseMs: 300 }, { keys: '3' }, { pauseMs: 300 }, { keys: '123456#' }] }));
   expect(await enteredQueue('15551002')).toBe('billing');
   await billing.waitForInvite(1);
-  const lookup = (await journalOf('15551002')).find((r) => r.event === 'IVR_LOOKUP');
-  expect(JSON.parse(lookup!.data!)).toMatchObject({ ok: 'yes' });
-  expect((await journalOf('15551002')).some((r) => r.event === 'IVR_STEP' && r.data!.includes('"step":"vip"'))).toBe(true);
+  const lookup = (await journalOf('15551002')).find((r) => r.type === 'ivr.lookup');
+  expect(lookup).toMatchObject({ ok: true });
+  expect((await journalOf('15551002')).some((r) => r.type === 'ivr.step' && r.step === 'vip')).toBe(true);
 
   ok(await call('5000', '15551003', { script: [{ pauseMs: 300 }, { keys: '0' }] }));
   expect(await enteredQueue('15551003')).toBe('sales');
@@ -112,13 +112,13 @@ test('each branch reaches its queue and an agent: 1 sales, 3 + account (VIP look
   // Wrong keys: the retry prompt each time, then the fallback to sales after the last try.
   ok(await call('5000', '15551004', { script: [{ pauseMs: 300 }, { keys: '7' }, { pauseMs: 1500 }, { keys: '2' }, { pauseMs: 1500 }, { keys: '6' }] }));
   expect(await enteredQueue('15551004')).toBe('sales');
-  expect((await journalOf('15551004')).filter((r) => r.event === 'IVR_INVALID')).toHaveLength(3);
+  expect((await journalOf('15551004')).filter((r) => r.type === 'ivr.retry' && r.why === 'invalid')).toHaveLength(3);
 });
 
 test('silence: the menu times out three times, then the call goes to sales', async () => {
   ok(await call('5000', '15551005', { hangupAfterMs: 14_000 }));
   const j = await journalOf('15551005');
-  expect(j.filter((r) => r.event === 'IVR_NO_INPUT')).toHaveLength(3);
+  expect(j.filter((r) => r.type === 'ivr.retry' && r.why === 'no-input')).toHaveLength(3);
   expect(await enteredQueue('15551005')).toBe('sales');
 });
 
@@ -139,12 +139,12 @@ test('a lookup whose server is down or slow takes the failure branch within its 
     const caller = mode === 'down' ? '15551007' : '15551008';
     ok(await call('5000', caller, { script: [{ pauseMs: 300 }, { keys: '3' }, { pauseMs: 300 }, { keys: '123456#' }, { pauseMs: 2500 }], hangupAfterMs: 500 }));
     const j = await journalOf(caller);
-    const collected = j.find((r) => r.event === 'IVR_COLLECTED');
-    const looked = j.find((r) => r.event === 'IVR_LOOKUP');
-    expect(JSON.parse(looked!.data!)).toMatchObject({ ok: 'no' });
+    const collected = j.find((r) => r.type === 'ivr.collected');
+    const looked = j.find((r) => r.type === 'ivr.lookup');
+    expect(looked).toMatchObject({ ok: false });
     expect(Number(looked!.at) - Number(collected!.at)).toBeLessThan(1500); // the lookup's timeout is 1 s
     expect(await enteredQueue(caller)).toBe('billing');
-    expect(j.some((r) => r.event === 'IVR_STEP' && r.data!.includes('"step":"vip"'))).toBe(false);
+    expect(j.some((r) => r.type === 'ivr.step' && r.step === 'vip')).toBe(false);
   }
   crmMode = 'ok';
 });
@@ -168,7 +168,7 @@ test('a card number collected as sensitive is found nowhere afterwards; hanging 
   const card = '4111111111111111';
   ok(await call('5000', '15551010', { script: [{ pauseMs: 300 }, { keys: '4' }, { pauseMs: 300 }, { keys: card }] }));
   const j = await journalOf('15551010');
-  expect(j.some((r) => r.event === 'IVR_STEP' && r.data!.includes('"step":"thanks"'))).toBe(true); // it was valid
+  expect(j.some((r) => r.type === 'ivr.step' && r.step === 'thanks')).toBe(true); // it was valid
   const needles = [card, card.slice(0, 8), card.slice(4, 12)];
   const haystacks: Array<[string, string]> = [['logs', JSON.stringify(t.logs)], ['queue_log file', existsSync(queueLog) ? await readFile(queueLog, 'utf8') : '']];
   for (const key of await t.redis.keys(`${t.prefix}:*`)) {
@@ -191,7 +191,7 @@ test('a card number collected as sensitive is found nowhere afterwards; hanging 
   // A caller who hangs up while the menu waits leaves no timer behind.
   ok(await call('5000', '15551011', { hangupAfterMs: 1500 }));
   const gone = (await journalOf('15551011'))[0]!.callId!;
-  await waitFor('the call to end', async () => (await journalOf('15551011')).some((r) => r.type === 'CALL_ENDED'));
+  await waitFor('the call to end', async () => (await journalOf('15551011')).some((r) => r.type === 'call.ended'));
   const timers = await t.redis.zrange(`${t.prefix}:timers`, '0', '-1');
   expect(timers.filter((id) => id.startsWith(gone))).toEqual([]);
 });
@@ -203,9 +203,10 @@ test('post-call survey: after the agent hangs up, the caller rates the call by k
   ok(await call('5000', '15551012', { script: [{ pauseMs: 300 }, { keys: '5' }, { pauseMs: 2500 }, { keys: '4' }] }));
   await sales.waitForCallEnd(1);
   const j = await journalOf('15551012');
-  expect(j.some((r) => r.event === 'IVR_START' && r.data === '{"flow":"survey"}')).toBe(true);
-  const rating = j.find((r) => r.event === 'IVR_COLLECTED');
-  expect(JSON.parse(rating!.data!)).toEqual({ step: 'rate', variable: 'rating', value: '4', sensitive: 'no' });
+  expect(j.some((r) => r.type === 'ivr.started' && r.flow === 'survey')).toBe(true);
+  expect(j.some((r) => r.type === 'survey.started' && r.flow === 'survey')).toBe(true);
+  const rating = j.find((r) => r.type === 'ivr.collected');
+  expect(rating).toMatchObject({ flow: 'survey', step: 'rate', variable: 'rating', input: { sensitive: false, value: '4' } });
   expect(JSON.parse((await t.redis.get(`${t.prefix}:call:${j[0]!.callId}`))!).ivr.vars.rating).toBe('4');
 });
 
@@ -214,13 +215,13 @@ test('dial: 8 rings the configured operator desk and connects the caller; no ans
   phones.push(desk);
   ok(await call('5000', '15551013', { script: [{ pauseMs: 300 }, { keys: '8' }] })); // the desk hangs up after 1 s: BYE to the caller
   expect(desk.answered()).toBe(1);
-  expect((await journalOf('15551013')).map((r) => r.event).filter(Boolean)).toEqual(expect.arrayContaining(['IVR_DIAL', 'IVR_DIAL_ANSWERED']));
+  expect((await journalOf('15551013')).filter((r) => r.type === 'ivr.dial').map((r) => r.outcome)).toEqual(['ringing', 'answered']);
   await desk.stop();
   // Nobody there (not registered): the dial fails and the flow goes to its failure step.
   ok(await call('5000', '15551014', { script: [{ pauseMs: 300 }, { keys: '8' }, { pauseMs: 1500 }], hangupAfterMs: 500 }));
   const j = await journalOf('15551014');
-  expect(j.some((r) => r.event === 'IVR_DIAL_FAILED')).toBe(true);
-  expect(j.some((r) => r.event === 'IVR_STEP' && r.data!.includes('"step":"closed"'))).toBe(true);
+  expect(j.some((r) => r.type === 'ivr.dial' && r.outcome === 'failed')).toBe(true);
+  expect(j.some((r) => r.type === 'ivr.step' && r.step === 'closed')).toBe(true);
   await expectNothingLeftBehind(t.redis, t.prefix); // the dial's bridge went with the call
 });
 

@@ -26,7 +26,7 @@ test('a dropped ARI WebSocket reconnects by itself and a call in progress carrie
   t = await startTestService({ SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', 'long-greeting') });
   await waitReady(t);
   const call = placeCall(target, '5000', callerScenario({ callerNumber: '15550201', byeTimeoutMs: 40_000 }), { rtpPort: 9 });
-  await waitFor('the call to be answered', async () => (await t.journal()).some((r) => r.type === 'CALL_ANSWERED'), 10_000);
+  await waitFor('the call to be answered', async () => (await t.journal()).some((r) => r.type === 'call.answered'), 10_000);
   t.service.dropAriConnection();
   await waitFor('a second ARI connection', () => t.service.ariConnections >= 2, 10_000);
   await waitReady(t);
@@ -35,9 +35,9 @@ test('a dropped ARI WebSocket reconnects by itself and a call in progress carrie
   expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
   const journal = await waitFor('the call to end', async () => {
     const j = await t.journal();
-    return j.some((r) => r.type === 'CALL_ENDED') ? j : undefined;
+    return j.some((r) => r.type === 'call.ended') ? j : undefined;
   });
-  expect(journal.filter((r) => r.type === 'CALL_ENDED').map((r) => r.reason)).toEqual(['flow-complete']);
+  expect(journal.filter((r) => r.type === 'call.ended').map((r) => r.reason)).toEqual(['flow-complete']);
   expect(t.logs.some((l) => l.msg === 'reconciled with Asterisk' && l.resumed === 1)).toBe(true);
 });
 

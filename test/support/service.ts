@@ -10,12 +10,15 @@ import { startService, type RunningService, type ServiceOptions } from '../../sr
 import { waitFor } from './net';
 import { ariUrl, redisUrl, ROOT, TEST } from './stack';
 
+export type JournalEvent = { type: string; callId?: string; [field: string]: unknown };
+
 export interface TestService {
   service: RunningService;
   prefix: string;
   logs: Array<Record<string, unknown>>;
   redis: Redis;
-  journal(): Promise<Array<Record<string, string>>>;
+  /** The journal's events, oldest first (loosely typed for tests: see src/events/catalogue.ts). */
+  journal(): Promise<JournalEvent[]>;
   stop(): Promise<void>;
 }
 
@@ -52,11 +55,7 @@ export async function startTestService(over: Record<string, string> = {}, opts: 
     redis,
     async journal() {
       const rows = await redis.xrange(`${prefix}:journal`, '-', '+');
-      return rows.map(([, fields]) => {
-        const o: Record<string, string> = {};
-        for (let i = 0; i < fields.length; i += 2) o[fields[i]!] = fields[i + 1]!;
-        return o;
-      });
+      return rows.map(([, fields]) => JSON.parse(fields[fields.indexOf('event') + 1] ?? '{}') as JournalEvent);
     },
     async stop() {
       await service.stop();

@@ -36,6 +36,7 @@ export function dtmfPcap(digit: string, press: number): Buffer {
   return out;
 }
 
+const KEY_GAP = '<pause milliseconds="350"/>';
 const KEY = (d: string, n: number) => `@DTMF:${d === '#' ? 'pound' : d === '*' ? 'star' : d}:${n}@`;
 
 export interface CallerOptions {
@@ -105,14 +106,17 @@ Content-Length: 0
     parts.push(`<recv response="${o.expectFailure}"/>`, `<send>${cdata(ack())}</send>`);
   } else {
     parts.push('<recv response="200" rtd="true"/>', `<send>${cdata(ack())}</send>`);
-    for (const d of o.digits ?? '') parts.push(press(d), '<pause milliseconds="250"/>');
+    // A key press: the stock pcap's events say 280 ms (its RFC 4733 duration), so the next key comes
+    // after that: keys closer together than their own duration are presses no phone makes (and
+    // make Asterisk report some twice).
+    for (const d of o.digits ?? '') parts.push(press(d), KEY_GAP);
     for (const step of o.script ?? []) {
       if ('pauseMs' in step) parts.push(`<pause milliseconds="${step.pauseMs}"/>`);
-      else if ('keys' in step) for (const d of step.keys) parts.push(press(d), '<pause milliseconds="250"/>');
+      else if ('keys' in step) for (const d of step.keys) parts.push(press(d), KEY_GAP);
       else parts.push(`<nop><action><exec play_pcap_audio="${SPEECH_PCAP}"/></action></nop>`, '<pause milliseconds="7500"/>'); // the sample lasts 7.05 s
     }
     // No pause after the last key: the far end may answer it at once (a BYE during a pause aborts the call).
-    if (parts.at(-1) === '<pause milliseconds="250"/>' && o.hangupAfterMs === undefined) parts.pop();
+    if (parts.at(-1) === KEY_GAP && o.hangupAfterMs === undefined) parts.pop();
     if (o.refer) {
       parts.push(`<send retrans="500">${cdata(`REFER sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]

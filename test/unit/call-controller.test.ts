@@ -1,12 +1,14 @@
 // The controller against in-memory ports: ordering per call, state persisted before commands,
 // failures of one command not stopping the rest, and reconcile after a reconnect.
 import pino from 'pino';
+import type { IvrPorts } from '../../src/calls/commands';
 import { CallController } from '../../src/calls/controller';
-import type { CallRepository, ChannelInfo, Journal, Telephony } from '../../src/calls/ports';
-import type { StoreHealth } from '../../src/platform/redis/connection';
+import type { CallContext, CallState } from '../../src/calls/domain/call';
+import { numberFlow, numberFlowId } from '../../src/calls/domain/number-flow';
+import type { CallRepository, ChannelInfo, Telephony } from '../../src/calls/ports';
 import { reconcile } from '../../src/calls/reconcile';
-import type { CallState } from '../../src/calls/domain/greeting-flow';
-import type { JournalEntry } from '../../src/calls/domain/commands';
+import type { NewEvent } from '../../src/events';
+import type { StoreHealth } from '../../src/platform/redis/connection';
 
 class MemoryCalls implements CallRepository {
   readonly states = new Map<string, CallState>();
@@ -71,17 +73,29 @@ class FakeTelephony implements Telephony {
   }
 }
 
+const greeting = numberFlow('5000', { greeting: ['hello-world'], priority: 0, attributes: {} });
+const context = (): CallContext => ({
+  flows: new Map([[greeting.id, greeting]]),
+  lookups: new Map(),
+  destinations: new Map(),
+  callerLists: new Map(),
+  scheduleState: () => 'open',
+  route: (n) => (n === '5000' ? { flow: numberFlowId(n) } : undefined),
+});
+const noIvr = {} as IvrPorts; // the greeting flow needs none of it
+
 function setup(store?: StoreHealth) {
   const telephony = new FakeTelephony();
   const calls = new MemoryCalls();
-  const entries: JournalEntry[] = [];
-  const journal: Journal = { append: async (e) => void entries.push(e) };
+  const entries: NewEvent[] = [];
+  const events = { publish: async (e: NewEvent) => void entries.push(e) };
   let now = 1000;
   const clock = { now: () => now };
   const logger = pino({ level: 'silent' });
-  const controller = new CallController({ telephony, calls, journal, clock, logger, store, arrivalGraceMs: 2000, routes: (n) => (n === '5000' ? { greeting: ['hello-world'] } : undefined) });
+  const controller = new CallController({ telephony, calls, events, ivr: noIvr, context, clock, logger, store, arrivalGraceMs: 2000 });
   return { telephony, calls, entries, controller, clock, logger, advance: (ms: number) => (now += ms) };
 }
+const callEvents = (entries: NewEvent[]) => entries.map((e) => e.type).filter((t) => t.startsWith('call.'));
 
 const arrived = (id: string) => ({ type: 'CallArrived' as const, callId: id, channelId: id, number: '5000', callerId: '100', at: 1000 });
 
@@ -89,19 +103,19 @@ describe('CallController', () => {
   it('applies the events of one call in arrival order', async () => {
     const t = setup();
     void t.controller.handle(arrived('a'));
-    void t.controller.handle({ type: 'PlaybackFinished', callId: 'a', playbackId: 'a-pb-0', at: 2000 });
+    void t.controller.handle({ type: 'PlaybackFinished', callId: 'a', playbackId: 'a-ivr-pb-1', at: 2000 });
     await t.controller.idle();
-    expect(t.telephony.log).toEqual(['answer a', 'play a a-pb-0 sound:hello-world', 'hangup a normal']);
+    expect(t.telephony.log).toEqual(['answer a', 'play a a-ivr-pb-1 sound:hello-world', 'hangup a normal']);
     expect(t.calls.states.get('a')?.phase).toBe('ended');
-    expect(t.entries.map((e) => e.type)).toEqual(['CALL_ARRIVED', 'CALL_ANSWERED', 'CALL_ENDED']);
+    expect(callEvents(t.entries)).toEqual(['call.arrived', 'call.answered', 'call.ended']);
   });
 
   it('keeps going after a failed command', async () => {
     const t = setup();
     t.telephony.failAnswer = true;
     await t.controller.handle(arrived('a'));
-    expect(t.telephony.log).toEqual(['play a a-pb-0 sound:hello-world']);
-    expect(t.entries.map((e) => e.type)).toEqual(['CALL_ARRIVED', 'CALL_ANSWERED']);
+    expect(t.telephony.log).toEqual(['play a a-ivr-pb-1 sound:hello-world']);
+    expect(callEvents(t.entries)).toEqual(['call.arrived', 'call.answered']);
   });
 
   it('a call that arrives while Redis is away rings, and goes to the dialplan apology when Redis stays away', async () => {
@@ -117,8 +131,8 @@ describe('CallController', () => {
   it('a call that arrives while Redis is away is taken normally when Redis is back within the grace', async () => {
     const t = setup({ up: () => false, whenUp: async () => true });
     await t.controller.handle(arrived('a'));
-    expect(t.telephony.log).toEqual(['ring a', 'answer a', 'play a a-pb-0 sound:hello-world']);
-    expect(t.calls.states.get('a')?.phase).toBe('greeting');
+    expect(t.telephony.log).toEqual(['ring a', 'answer a', 'play a a-ivr-pb-1 sound:hello-world']);
+    expect(t.calls.states.get('a')?.phase).toBe('ivr');
   });
 
   it('an arrival that fails before its state is stored goes to the dialplan apology, never left ringing', async () => {
@@ -134,7 +148,7 @@ describe('CallController', () => {
     await t.controller.handle(arrived('playing'));
     await t.controller.handle(arrived('silent'));
     t.telephony.log.length = 0;
-    t.telephony.activePlaybacks.add('playing-pb-0');
+    t.telephony.activePlaybacks.add('playing-ivr-pb-1');
     t.telephony.channels = [
       { id: 'playing', exten: '5000', callerId: '100' },
       { id: 'silent', exten: '5000', callerId: '100' },
@@ -144,7 +158,9 @@ describe('CallController', () => {
     await t.controller.idle();
     expect(report).toEqual({ asteriskRestarted: false, resumed: 2, endedWhileAway: 1, adopted: 1 });
     expect(t.calls.states.get('gone')?.phase).toBe('ended');
-    expect(t.telephony.log).toEqual(['stop silent-pb-0', 'play silent silent-pb-1 sound:hello-world', 'answer stranger', 'play stranger stranger-pb-0 sound:hello-world']);
+    // Resumed: the prompt that was playing is started again under a new id (a late end of the old one is ignored).
+    // The vanished call's prompt is stopped (a no-op on a channel that is gone: nothing left behind).
+    expect(t.telephony.log).toEqual(['stop gone-ivr-pb-1', 'stop silent-ivr-pb-1', 'play silent silent-ivr-pb-2 sound:hello-world', 'answer stranger', 'play stranger stranger-ivr-pb-1 sound:hello-world']);
   });
 
   it('reconcile: notices an Asterisk restart and hangs up a channel whose call had ended', async () => {

@@ -42,7 +42,8 @@ function run(events: IvrEvent[], state: IvrState = newIvrState('c1', '+555', mai
   }
   return { state, commands };
 }
-const kinds = (cs: IvrCommand[]) => cs.filter((c) => c.kind !== 'journal').map((c) => (c.kind === 'play' ? `play ${c.prompts.join(',')}${c.language !== 'en' ? ` (${c.language})` : ''}` : c.kind === 'enqueue' ? `enqueue ${c.queue} p${c.priority}` : c.kind));
+const kinds = (cs: IvrCommand[]) => cs.filter((c) => c.kind !== 'notify').map((c) => (c.kind === 'play' ? `play ${c.prompts.join(',')}${c.language !== 'en' ? ` (${c.language})` : ''}` : c.kind === 'enqueue' ? `enqueue ${c.queue} p${c.priority}` : c.kind));
+const notices = (cs: IvrCommand[]) => cs.flatMap((c) => (c.kind === 'notify' ? [c.notice] : []));
 const pb = (s: IvrState) => `c1-ivr-pb-${s.seq}`;
 const tm = (s: IvrState) => `c1-ivr-tm-${s.seq}`;
 /** The playback of the current prompt finished. */
@@ -85,7 +86,7 @@ describe('IVR engine', () => {
     expect(r.state.tries).toBe(2);
     r = run([key('8')], r.state);
     expect(kinds(r.commands)).toEqual(['stopPlayback', 'cancelTimer', 'enqueue sales p0']);
-    expect(r.commands.filter((c) => c.kind === 'journal').map((c) => (c as { event: string }).event)).toEqual(['IVR_INVALID', 'IVR_STEP', 'IVR_QUEUE']);
+    expect(notices(r.commands).map((n) => n.type)).toEqual(['ivr.retry', 'ivr.step', 'ivr.queued']);
   });
 
   it('a stale timer or playback from an earlier wait changes nothing', () => {
@@ -165,8 +166,8 @@ describe('IVR engine', () => {
   it('a loop that waits for no input is cut after MAX_HOPS steps', () => {
     const r = run([{ type: 'Start', at: 0 }], { ...newIvrState('c1', '+555', main, 0), stepId: 'loop1' });
     expect(kinds(r.commands)).toEqual(['hangup']);
-    expect(r.commands.filter((c) => c.kind === 'journal' && c.event === 'IVR_STEP')).toHaveLength(MAX_HOPS);
-    expect(r.commands.at(-1)).toMatchObject({ kind: 'journal', event: 'IVR_END', data: { reason: 'loop without input' } });
+    expect(notices(r.commands).filter((n) => n.type === 'ivr.step')).toHaveLength(MAX_HOPS);
+    expect(r.commands.at(-1)).toMatchObject({ kind: 'notify', notice: { type: 'ivr.ended', reason: 'loop without input' } });
   });
 
   it('a caller who hangs up to end the message still leaves the voicemail', () => {

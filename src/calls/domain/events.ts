@@ -6,6 +6,8 @@ export type CallEvent =
   | { type: 'PlaybackFinished'; callId: string; playbackId: string; at: number }
   | { type: 'DigitReceived'; callId: string; digit: string; at: number }
   | { type: 'CallHungUp'; callId: string; at: number }
+  /** Reconcile found the call's channel gone from Asterisk: whatever the flow waited for will not come. */
+  | { type: 'CallVanished'; callId: string; at: number }
   // Switchboard lost sight of the call (ARI reconnect) and finds it still present: pick up where it was.
   | { type: 'CallResumed'; callId: string; at: number }
   // IVR: a flow's deadline came, an HTTP lookup answered (or failed), a recording ended.

@@ -1,6 +1,7 @@
 // The IVR flow engine: a pure state machine over (state, event, now) that returns commands for
 // the ARI adapter to carry out. Every wait (a prompt, an input timeout, a lookup, a recording)
 // carries a sequence number so that a late event from an earlier wait is ignored.
+import { ivrId, type IvrIdKind } from '../../kernel/ids';
 import type { Condition, Digit, Flow, FlowContext, Step } from './model';
 
 export type IvrEvent =
@@ -35,8 +36,21 @@ export type IvrCommand =
   /** The connected dial is over (either side left): take the bridge down. */
   | { kind: 'disconnect'; dialId: string }
   | { kind: 'hangup' }
-  /** A journal line; never carries a sensitive value. */
-  | { kind: 'journal'; event: string; data: Record<string, string | number> };
+  /** Something to announce (the call flow turns it into an event); never carries a sensitive value. */
+  | { kind: 'notify'; notice: IvrNotice };
+
+/** What the engine announces; the call flow adds the call id and the time (events catalogue: ivr.*). */
+export type IvrNotice =
+  | { type: 'ivr.started'; flow: string }
+  | { type: 'ivr.step'; flow: string; step: string; kind: string }
+  | { type: 'ivr.choice'; flow: string; step: string; digit: string }
+  | { type: 'ivr.retry'; flow: string; step: string; why: 'invalid' | 'no-input'; try: number }
+  | { type: 'ivr.collected'; flow: string; step: string; variable: string; input: { sensitive: false; value: string } | { sensitive: true; length: number } }
+  | { type: 'ivr.lookup'; flow: string; step: string; ok: boolean }
+  | { type: 'ivr.dial'; flow: string; step: string; destination?: string; outcome: 'ringing' | 'answered' | 'failed' }
+  | { type: 'ivr.queued'; flow: string; step: string; queue: string }
+  | { type: 'ivr.hangup'; flow: string; step: string }
+  | { type: 'ivr.ended'; flow: string; step: string; reason: string };
 
 /** 'recording-after-hangup': the caller hung up to end their message; Asterisk still reports the recording. */
 type Phase = 'prompt' | 'input' | 'lookup' | 'dialing' | 'connected' | 'record-prompt' | 'recording' | 'recording-after-hangup' | 'goodbye' | 'queued' | 'ended';
@@ -84,7 +98,12 @@ export function newIvrState(callId: string, callerId: string, flow: Flow, at: nu
   return { callId, callerId, flowId: flow.id, stepId: flow.start, phase: 'prompt', language: flow.language, vars: {}, priority: 0, attributes: {}, tries: 0, buffer: '', prompting: false, seq: 0 };
 }
 
-const id = (s: IvrState, what: string) => `${s.callId}-ivr-${what}-${s.seq}`;
+const id = (s: IvrState, what: IvrIdKind) => ivrId(s.callId, what, s.seq);
+
+/** The playback the engine is waiting for, if a prompt is playing. */
+export function currentPlaybackId(s: IvrState): string | undefined {
+  return s.prompting ? id(s, 'pb') : undefined;
+}
 
 class Run {
   readonly commands: IvrCommand[] = [];
@@ -128,10 +147,14 @@ class Run {
     this.s = { ...this.s, prompting: false };
   }
 
+  notify(notice: IvrNotice): void {
+    this.emit({ kind: 'notify', notice });
+  }
+
   end(reason: string): void {
     this.s = { ...this.s, phase: 'ended', prompting: false, buffer: '', secret: undefined };
     this.emit({ kind: 'hangup' });
-    this.emit({ kind: 'journal', event: 'IVR_END', data: { reason, step: this.s.stepId } });
+    this.notify({ type: 'ivr.ended', flow: this.s.flowId, step: this.s.stepId, reason });
   }
 
   /** Enters `stepId` and runs steps until one waits for the caller or the network. */
@@ -143,7 +166,7 @@ class Run {
         this.end(`missing step ${stepId}`);
         return;
       }
-      this.emit({ kind: 'journal', event: 'IVR_STEP', data: { flow: this.s.flowId, step: stepId, kind: step.kind } });
+      this.notify({ type: 'ivr.step', flow: this.s.flowId, step: stepId, kind: step.kind });
       const next = this.enter(step);
       if (next === undefined) return;
       stepId = next;
@@ -189,7 +212,7 @@ class Run {
       case 'queue':
         this.s = { ...this.s, phase: 'queued' };
         this.emit({ kind: 'enqueue', queue: step.queue, priority: step.priority ?? this.s.priority, attributes: { ...this.s.attributes, language: this.s.language } });
-        this.emit({ kind: 'journal', event: 'IVR_QUEUE', data: { queue: step.queue } });
+        this.notify({ type: 'ivr.queued', flow: this.s.flowId, step: this.s.stepId, queue: step.queue });
         return undefined;
       case 'transfer': {
         const to = this.ctx.flows.get(step.flow);
@@ -205,7 +228,7 @@ class Run {
         this.bump();
         this.s = { ...this.s, phase: 'dialing' };
         this.emit({ kind: 'dial', dialId: id(this.s, 'dl'), destination: step.destination });
-        this.emit({ kind: 'journal', event: 'IVR_DIAL', data: { destination: step.destination } });
+        this.notify({ type: 'ivr.dial', flow: this.s.flowId, step: this.s.stepId, destination: step.destination, outcome: 'ringing' });
         return undefined;
       case 'voicemail':
         this.play(step.prompts, 'record-prompt');
@@ -250,7 +273,7 @@ class Run {
   /** A failed try (wrong key, nothing typed, bad entry): say so and ask again, or give up. */
   retry(step: Extract<Step, { kind: 'menu' | 'collect' }>, why: 'invalid' | 'no-input'): void {
     const tries = this.s.tries + 1;
-    this.emit({ kind: 'journal', event: why === 'invalid' ? 'IVR_INVALID' : 'IVR_NO_INPUT', data: { step: this.s.stepId, try: tries } });
+    this.notify({ type: 'ivr.retry', flow: this.s.flowId, step: this.s.stepId, why, try: tries });
     if (tries > step.retries) {
       this.goTo(step.onFail);
       return;
@@ -264,6 +287,7 @@ class Run {
   digit(d: Digit): void {
     const step = this.step();
     if (this.s.phase === 'prompt' && step?.kind === 'play') {
+      if (step.keysIgnored) return;
       // Type-ahead: a key during an announcement ends it and counts for the input that follows.
       this.stopPrompt();
       this.goTo(step.next);
@@ -276,7 +300,7 @@ class Run {
     if (step.kind === 'menu') {
       const next = step.options[d];
       if (next) {
-        this.emit({ kind: 'journal', event: 'IVR_CHOICE', data: { step: this.s.stepId, digit: d } });
+        this.notify({ type: 'ivr.choice', flow: this.s.flowId, step: this.s.stepId, digit: d });
         this.goTo(next);
       } else this.retry(step, 'invalid');
       return;
@@ -314,7 +338,8 @@ class Run {
     }
     if (!step.sensitive) this.s = { ...this.s, vars: { ...this.s.vars, [step.variable]: typed }, buffer: '' };
     // A non-sensitive value (an account number, a survey rating) is journaled with the call; a sensitive one never.
-    this.emit({ kind: 'journal', event: 'IVR_COLLECTED', data: step.sensitive ? { step: this.s.stepId, variable: step.variable, length: typed.length, sensitive: 'yes' } : { step: this.s.stepId, variable: step.variable, value: typed, sensitive: 'no' } });
+    const input = step.sensitive ? { sensitive: true as const, length: typed.length } : { sensitive: false as const, value: typed };
+    this.notify({ type: 'ivr.collected', flow: this.s.flowId, step: this.s.stepId, variable: step.variable, input });
     this.goTo(step.next);
   }
 }
@@ -326,23 +351,23 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
   if (state.phase === 'recording-after-hangup' && event.type !== 'RecordingDone') return { state, commands: [] };
   switch (event.type) {
     case 'Start':
-      r.emit({ kind: 'journal', event: 'IVR_START', data: { flow: state.flowId } });
+      r.notify({ type: 'ivr.started', flow: state.flowId });
       r.goTo(state.stepId);
       break;
     case 'HungUp': {
       if (state.phase === 'dialing' || state.phase === 'connected') {
         const commands: IvrCommand[] = [{ kind: 'hangupDial', dialId: id(state, 'dl') }];
         if (state.phase === 'connected') commands.push({ kind: 'disconnect', dialId: id(state, 'dl') });
-        commands.push({ kind: 'journal', event: 'IVR_HANGUP', data: { step: state.stepId } });
+        commands.push(hungUp(state));
         return { state: { ...state, phase: 'ended' }, commands };
       }
       // Hanging up is how most callers end a voicemail: keep the recording Asterisk is closing.
-      if (state.phase === 'recording') return { state: { ...state, phase: 'recording-after-hangup' }, commands: [{ kind: 'journal', event: 'IVR_HANGUP', data: { step: state.stepId } }] };
+      if (state.phase === 'recording') return { state: { ...state, phase: 'recording-after-hangup' }, commands: [hungUp(state)] };
       // Leave nothing behind: no timer, no playback, no recording, no half-typed digits.
       const commands: IvrCommand[] = [];
       if (state.prompting) commands.push({ kind: 'stopPlayback', playbackId: id(state, 'pb') });
       if (state.phase === 'input') commands.push({ kind: 'cancelTimer', timerId: id(state, 'tm') });
-      commands.push({ kind: 'journal', event: 'IVR_HANGUP', data: { step: state.stepId } });
+      commands.push(hungUp(state));
       return { state: { ...state, phase: 'ended', prompting: false, buffer: '', secret: undefined }, commands };
     }
     case 'PlaybackFinished': {
@@ -360,7 +385,7 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       if (event.dialId !== id(state, 'dl') || state.phase !== 'dialing') return { state, commands: [] };
       r.s = { ...r.s, phase: 'connected' };
       r.emit({ kind: 'connect', dialId: event.dialId });
-      r.emit({ kind: 'journal', event: 'IVR_DIAL_ANSWERED', data: { step: state.stepId } });
+      r.notify({ type: 'ivr.dial', flow: state.flowId, step: state.stepId, outcome: 'answered' });
       break;
     case 'DialEnded': {
       if (event.dialId !== id(state, 'dl')) return { state, commands: [] };
@@ -371,7 +396,7 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       }
       if (state.phase !== 'dialing') return { state, commands: [] };
       const step = r.step();
-      r.emit({ kind: 'journal', event: 'IVR_DIAL_FAILED', data: { step: state.stepId } });
+      r.notify({ type: 'ivr.dial', flow: state.flowId, step: state.stepId, outcome: 'failed' });
       if (step?.kind === 'dial') r.goTo(step.onFailure);
       break;
     }
@@ -397,7 +422,7 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       if (event.requestId !== id(state, 'lk') || state.phase !== 'lookup') return { state, commands: [] };
       const step = r.step();
       if (step?.kind !== 'lookup') break;
-      r.emit({ kind: 'journal', event: 'IVR_LOOKUP', data: { step: state.stepId, ok: event.ok ? 'yes' : 'no' } });
+      r.notify({ type: 'ivr.lookup', flow: state.flowId, step: state.stepId, ok: event.ok });
       if (!event.ok) {
         r.goTo(step.onFailure);
         break;
@@ -416,12 +441,16 @@ export function ivrStep(state: IvrState, event: IvrEvent, ctx: FlowContext): Ivr
       }
       if (state.phase === 'recording-after-hangup') {
         r.s = { ...r.s, phase: 'ended' };
-        r.emit({ kind: 'journal', event: 'IVR_END', data: { reason: event.ok ? 'voicemail' : 'voicemail failed', step: r.s.stepId } });
+        r.notify({ type: 'ivr.ended', flow: r.s.flowId, step: r.s.stepId, reason: event.ok ? 'voicemail' : 'voicemail failed' });
       } else r.end(event.ok ? 'voicemail' : 'voicemail failed');
       break;
     }
   }
   return { state: r.s, commands: r.commands };
+}
+
+function hungUp(state: IvrState): IvrCommand {
+  return { kind: 'notify', notice: { type: 'ivr.hangup', flow: state.flowId, step: state.stepId } };
 }
 
 /** Removes what must never be stored (a sensitive collect's digits). */

@@ -19,7 +19,8 @@ export type Condition =
   | { readonly kind: 'var'; readonly name: string; readonly equals?: string; readonly matches?: string; readonly exists?: boolean };
 
 export type Step =
-  | { readonly kind: 'play'; readonly prompts: readonly string[]; readonly next: string }
+  /** `keysIgnored`: a key does not cut the prompt short (a number's greeting); by default one does (type-ahead). */
+  | { readonly kind: 'play'; readonly prompts: readonly string[]; readonly next: string; readonly keysIgnored?: boolean }
   | ({ readonly kind: 'menu'; readonly prompts: readonly string[]; readonly options: Readonly<Partial<Record<Digit, string>>>; readonly timeoutS: number } & InputRetries)
   | ({
       readonly kind: 'collect';

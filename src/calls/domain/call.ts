@@ -1,0 +1,129 @@
+// A call's one state machine: (state, event) → (state', commands). Every number runs a flow (a
+// greeting-and-queue number is compiled into one, number-flow.ts), so the IVR engine decides what
+// happens; this layer adds what belongs to the call around it: arrival (answer, or refuse a
+// number nobody configured), the call's end, and leaving the queue when the caller hangs up.
+// Pure: no I/O, no clock; events can repeat or come late and are then harmless.
+import { ivrStep, newIvrState, type FlowContext, type IvrCommand, type IvrEvent, type IvrNotice, type IvrState } from '../../ivr/domain';
+import type { CallEvent } from './events';
+
+export interface CallState {
+  callId: string;
+  channelId: string;
+  number: string;
+  callerId: string;
+  phase: 'ivr' | 'ended';
+  arrivedAt: number;
+  /** The caller hung up; the call may still wait for something (a voicemail recording closing). */
+  callerGone?: boolean;
+  /** The flow's state; absent for a call refused on arrival. */
+  ivr?: IvrState;
+}
+
+export type CallNotice =
+  | { type: 'call.arrived'; number: string; callerId: string }
+  | { type: 'call.answered' }
+  | { type: 'call.ended'; reason: 'caller-hangup' | 'flow-complete' | 'unknown-number' | 'not-configured' };
+
+export type CallCommand =
+  | Exclude<IvrCommand, { kind: 'notify' }>
+  | { kind: 'notify'; notice: IvrNotice | CallNotice }
+  | { kind: 'answer' }
+  /** Hang up without answering: SIP 404 for a number nobody configured, 503-like when its flow is missing. */
+  | { kind: 'reject'; reason: 'unallocated' | 'congestion' }
+  /** The caller is gone while queued: the ACD releases what it holds for the call. */
+  | { kind: 'leaveQueue' };
+
+/** What a call needs from configuration: the flows, and which flow a dialled number runs. */
+export interface CallContext extends FlowContext {
+  route(number: string): { flow: string; language?: string } | undefined;
+}
+
+export interface CallStep {
+  state: CallState | undefined;
+  commands: CallCommand[];
+}
+
+const notify = (notice: IvrNotice | CallNotice): CallCommand => ({ kind: 'notify', notice });
+
+export function callStep(before: CallState | undefined, event: CallEvent, ctx: CallContext): CallStep {
+  if (!before) return event.type === 'CallArrived' ? arrive(event, ctx) : { state: before, commands: [] };
+  if (before.phase === 'ended' || !before.ivr) return { state: before, commands: [] }; // late or repeated events
+  if (event.type === 'FlowStart') return startFlow(before, before.ivr, event, ctx);
+  if (event.type === 'CallVanished') return vanished(before, before.ivr, event.at, ctx);
+  // Asterisk reports a hang-up three ways (request, StasisEnd, destroyed): the first one counts.
+  if (event.type === 'CallHungUp' && before.callerGone) return { state: before, commands: [] };
+  const ivrEvent = toIvrEvent(event);
+  if (!ivrEvent) return { state: before, commands: [] };
+  return runIvr(before, before.ivr, ivrEvent, ctx);
+}
+
+/** The channel is gone and nothing more will come: the flow learns of the hang-up (if it had not) and the call ends. */
+function vanished(state: CallState, ivr: IvrState, at: number, ctx: CallContext): CallStep {
+  const r = state.callerGone ? { state, commands: [] as CallCommand[] } : runIvr(state, ivr, { type: 'HungUp', at }, ctx);
+  const s = r.state!;
+  if (s.phase === 'ended') return r;
+  return { state: { ...s, phase: 'ended', ivr: { ...s.ivr!, phase: 'ended' } }, commands: [...r.commands, notify({ type: 'call.ended', reason: 'caller-hangup' })] };
+}
+
+function arrive(event: Extract<CallEvent, { type: 'CallArrived' }>, ctx: CallContext): CallStep {
+  const base = { callId: event.callId, channelId: event.channelId, number: event.number, callerId: event.callerId, arrivedAt: event.at };
+  const arrived = notify({ type: 'call.arrived', number: event.number, callerId: event.callerId });
+  const route = ctx.route(event.number);
+  const flow = route && ctx.flows.get(route.flow);
+  if (!route || !flow) {
+    // Not ours to answer (or its flow went missing in a reload): refuse like a switch does.
+    const reason = route ? 'not-configured' : 'unknown-number';
+    return { state: { ...base, phase: 'ended' }, commands: [arrived, { kind: 'reject', reason: route ? 'congestion' : 'unallocated' }, notify({ type: 'call.ended', reason })] };
+  }
+  const fresh = newIvrState(event.callId, event.callerId, flow, event.at);
+  const ivr = route.language ? { ...fresh, language: route.language } : fresh; // the number's language overrides the flow's
+  const started = runIvr({ ...base, phase: 'ivr', ivr }, ivr, { type: 'Start', at: event.at }, ctx);
+  return { state: started.state, commands: [arrived, { kind: 'answer' }, notify({ type: 'call.answered' }), ...started.commands] };
+}
+
+/** A new flow on a call in progress (the post-call survey): the call keeps its language and variables. */
+function startFlow(state: CallState, ivr: IvrState, event: Extract<CallEvent, { type: 'FlowStart' }>, ctx: CallContext): CallStep {
+  const flow = ctx.flows.get(event.flow);
+  if (!flow) return { state, commands: [] };
+  const fresh = newIvrState(state.callId, state.callerId, flow, event.at);
+  const next: IvrState = { ...fresh, language: ivr.language, vars: ivr.vars };
+  return runIvr({ ...state, ivr: next }, next, { type: 'Start', at: event.at }, ctx);
+}
+
+function runIvr(state: CallState, ivr: IvrState, event: IvrEvent, ctx: CallContext): CallStep {
+  const { state: next, commands } = ivrStep(ivr, event, ctx);
+  const out: CallCommand[] = [...commands];
+  const callerGone = state.callerGone === true || event.type === 'HungUp';
+  if (event.type === 'HungUp' && ivr.phase === 'queued') out.unshift({ kind: 'leaveQueue' });
+  // The call ends when its flow does; a caller who hung up mid-recording ends it once the recording is in.
+  const ended = next.phase === 'ended';
+  if (ended) out.push(notify({ type: 'call.ended', reason: callerGone ? 'caller-hangup' : 'flow-complete' }));
+  return { state: { ...state, phase: ended ? 'ended' : 'ivr', callerGone: callerGone || undefined, ivr: next }, commands: out };
+}
+
+function toIvrEvent(event: CallEvent): IvrEvent | undefined {
+  switch (event.type) {
+    case 'PlaybackFinished':
+      return { type: 'PlaybackFinished', playbackId: event.playbackId, at: event.at };
+    case 'DigitReceived':
+      return { type: 'Digit', digit: event.digit, at: event.at };
+    case 'CallHungUp':
+      return { type: 'HungUp', at: event.at };
+    case 'FlowTimer':
+      return { type: 'Timer', timerId: event.timerId, at: event.at };
+    case 'LookupDone':
+      return { type: 'LookupDone', requestId: event.requestId, ok: event.ok, fields: event.fields, at: event.at };
+    case 'RecordingDone':
+      return { type: 'RecordingDone', recordingId: event.recordingId, ok: event.ok, durationS: event.durationS, at: event.at };
+    case 'CallResumed':
+      return { type: 'Resume', at: event.at };
+    case 'DialAnswered':
+      return { type: 'DialAnswered', dialId: event.dialId, at: event.at };
+    case 'DialEnded':
+      return { type: 'DialEnded', dialId: event.dialId, at: event.at };
+    case 'CallArrived':
+    case 'FlowStart':
+    case 'CallVanished':
+      return undefined; // a repeated arrival; FlowStart and CallVanished are handled before
+  }
+}

@@ -1,0 +1,46 @@
+// Every id Switchboard gives Asterisk (channels, bridges, playbacks, recordings) and IVR timers,
+// in one place. Ids are chosen by us and deterministic, so a retried command answers 409 instead of
+// acting twice, and an event can be routed to its owner by the kind of its id. A call's id is its
+// caller channel's Asterisk id; everything else of the call starts with it.
+// Pure (the shared kernel): features' domain code may use it.
+
+/** IVR things: prompts, input timers, lookups, voicemail recordings, dial legs (n: the flow's sequence number). */
+export type IvrIdKind = 'pb' | 'tm' | 'lk' | 'vm' | 'dl';
+export const ivrId = (callId: string, kind: IvrIdKind, n: number): string => `${callId}-ivr-${kind}-${n}`;
+
+/** The n-th agent leg rung for a call. */
+export const legId = (callId: string, n: number): string => `${callId}-leg-${n}`;
+/** The bridge of a call and its agent. */
+export const callBridgeId = (callId: string): string => `${callId}-bridge`;
+/** The bridge of a call and a destination an IVR dial step rang. */
+export const dialBridgeId = (callId: string): string => `${callId}-dial-bridge`;
+/** The n-th queue announcement to a waiting caller. */
+export const announcementId = (callId: string, n: number): string => `${callId}-ann-${n}`;
+/** The prompt a queue exit plays before hanging up. */
+export const exitPromptId = (callId: string): string => `${callId}-exit`;
+
+export type ChannelKind = 'caller' | 'agent-leg' | 'dial-leg';
+export type PlaybackKind = 'ivr' | 'announcement' | 'exit-prompt' | 'unknown';
+
+const LEG = /^(.+)-leg-\d+$/;
+const DIAL = /^(.+)-ivr-dl-\d+$/;
+
+/** Whose channel this is: an agent leg, an IVR dial leg, or otherwise a caller. */
+export function channelKind(channelId: string): ChannelKind {
+  if (LEG.test(channelId)) return 'agent-leg';
+  if (DIAL.test(channelId)) return 'dial-leg';
+  return 'caller';
+}
+
+/** The call a channel, bridge or playback id belongs to. */
+export function callIdOf(id: string): string {
+  const m = /^(.+?)-(?:leg-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit)$/.exec(id);
+  return m ? m[1]! : id;
+}
+
+export function playbackKind(playbackId: string): PlaybackKind {
+  if (/-ivr-pb-\d+$/.test(playbackId)) return 'ivr';
+  if (/-ann-\d+$/.test(playbackId)) return 'announcement';
+  if (/-exit$/.test(playbackId)) return 'exit-prompt';
+  return 'unknown';
+}
