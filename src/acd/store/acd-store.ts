@@ -2,6 +2,7 @@
 // one atomic primitive, commit(). The pure domain decides every transition from a snapshot;
 // commit() applies the decision only if every document it read is still at the version read
 // (optimistic concurrency), so two routers can never both act on the same agent or call.
+// Just over ~400 lines: the commit and the in-memory copies it feeds (FeedCopy) are one design.
 //
 // Key layout (all in keys.ts):
 //   <prefix>:acd:agent:<agentId>          string  {"v":<version>,"d":<AgentState>}

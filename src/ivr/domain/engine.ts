@@ -1,6 +1,8 @@
 // The IVR flow engine: a pure state machine over (state, event, now) that returns commands for
 // the ARI adapter to carry out. Every wait (a prompt, an input timeout, a lookup, a recording)
 // carries a sequence number so that a late event from an earlier wait is ignored.
+// Longer than the house's ~400 lines: one state machine over every step kind; the step kinds share
+// its waits and retries (jambonz splits verbs per file, but ours have no I/O to separate).
 import { ivrId, type IvrIdKind } from '../../kernel/ids';
 import type { Condition, Digit, Flow, FlowContext, Step } from './model';
 
