@@ -101,3 +101,6 @@ export interface QueueEntry {
   readonly queuedAt: number;
   readonly attributes: CallAttributes;
 }
+
+/** A duration in whole seconds, as events and the queue_log report waits and talk times. */
+export const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));

@@ -3,11 +3,10 @@
 // the caller leaves first (an abandon); a connected call ends and the agent goes to wrap-up.
 import type { Logger } from 'pino';
 import { applyAgentEvent } from '../domain/agent';
-import type { AgentState } from '../domain/model';
+import { seconds, type AgentState } from '../domain/model';
 import { announcementId, callBridgeId, callIdOf } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
 import type { AcdCore } from './core';
-import { seconds } from './waiting';
 
 /** Tries at putting caller and agent in one bridge, and the pause before the n-th retry (× n). */
 const BRIDGE_ATTEMPTS = 3;

@@ -1,19 +1,15 @@
 // What every part of the ACD service shares: its ports, configuration, clock, loggers, and the
 // one way a decision is stored (decide on fresh data, apply all or nothing, decide again on a
 // conflict). The parts (agents, waiting, matching, connecting, recovery) reach each other through
-// `parts`, set once by AcdService.
+// `parts`, set once by AcdService; `Parts` is what each offers the others, declared here so the
+// parts depend on this file and never on each other.
 import type { Logger } from 'pino';
 import type { EventSink } from '../../events';
 import type { Clock } from '../../platform/clock';
 import { ChildLoggers } from '../../platform/child-loggers';
 import { newAgentState } from '../domain/agent';
 import type { AgentProfile, AgentState, QueueConfig } from '../domain/model';
-import type { AcdStorePort, AcdTelephony, CommitResult, TimerPort, Versioned } from '../ports';
-import type { Agents } from './agents';
-import type { Connecting } from './connecting';
-import type { Matching } from './matching';
-import type { Recovery } from './recovery';
-import type { Waiting } from './waiting';
+import type { AcdEntry, AcdStorePort, AcdTelephony, CommitResult, TimerPort, Versioned } from '../ports';
 
 export interface AcdConfigView {
   agents: ReadonlyMap<string, AgentProfile>;
@@ -42,11 +38,32 @@ export interface AcdDeps {
 }
 
 export interface Parts {
-  agents: Agents;
-  waiting: Waiting;
-  matching: Matching;
-  connecting: Connecting;
-  recovery: Recovery;
+  agents: {
+    changed(agentId: string, before: AgentState, after: AgentState, at: number): Promise<void>;
+    setReachable(agentId: string, reachable: boolean): Promise<void>;
+    unknownEndpoint(agentId: string, endpoint: string): void;
+  };
+  waiting: {
+    armTimers(entry: AcdEntry, queue: QueueConfig, why?: 'joined' | 'offer-failed' | 'reconciled'): Promise<void>;
+    cancelTimers(callId: string): Promise<void>;
+    overflowed(from: AcdEntry, to: AcdEntry, positionBefore: number): Promise<void>;
+    positionOf(entry: AcdEntry): Promise<number>;
+  };
+  matching: {
+    matchCall(callId: string): Promise<boolean>;
+    matchAgent(agentId: string): Promise<boolean>;
+  };
+  connecting: {
+    legAnswered(legId: string): Promise<void>;
+    legEnded(legId: string, cause: string): Promise<void>;
+    missed(entry: Versioned<AcdEntry>, cause: string): Promise<void>;
+    callerLeft(callId: string, answeredBy?: string): Promise<void>;
+    callEnded(callId: string, by: 'caller' | 'agent'): Promise<void>;
+    wrapUpDue(agentId: string, callId: string): Promise<void>;
+  };
+  recovery: {
+    releaseExpiredLeases(): Promise<number>;
+  };
 }
 
 export class UnknownAgent extends Error {

@@ -6,6 +6,7 @@ import { countsForWait, couldServe, requirementNow } from '../domain/eligibility
 import type { QueueConfig, QueueExit } from '../domain/model';
 import { compareEntries } from '../domain/select';
 import { currentStep, nextStepAt } from '../domain/steps';
+import { seconds } from '../domain/model';
 import { announcementId, exitPromptId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
 import type { AcdCore } from './core';
@@ -241,5 +242,4 @@ export class Waiting {
   }
 }
 
-export const seconds = (ms: number): number => Math.max(0, Math.round(ms / 1000));
 const exitQueue = (exit: QueueExit): string | undefined => (exit.kind === 'queue' ? exit.queue : undefined);
