@@ -95,6 +95,8 @@ load_profile() {
   for k in ARI_APP ARI_USER ARI_PASSWORD; do
     [[ -n ${!k} ]] || die "${file}: ${k} is empty"
   done
+  # The password goes into ari.conf as it is: nothing Asterisk's config parser would read as syntax.
+  [[ ${ARI_PASSWORD} =~ ^[A-Za-z0-9._~+/=-]+$ ]] || die "${file}: ARI_PASSWORD may hold letters, digits and ._~+/=- only"
   # One RTP range per profile so profiles can run side by side:
   # SIP 5060 -> 10000-10999, SIP 5160 -> 11000-11999, ... unless the file says otherwise.
   if [[ -z ${RTP_START} ]]; then
@@ -281,24 +283,16 @@ cmd_install() {
 # -------------------------------------------------------------------- render --
 sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 
-ari_password_crypt() {
-  # Deterministic salt per profile/user so re-rendering gives identical files.
-  local salt
-  salt="$(printf 'switchboard:%s:%s' "${PROFILE}" "${ARI_USER}" | sha256sum | cut -c1-16)"
-  printf '%s\n' "${ARI_PASSWORD}" | openssl passwd -6 -salt "${salt}" -stdin
-}
-
 # Render templates (config/asterisk/*.conf, dialplan/*.conf) into $1.
 render_config() {
-  local out="$1" moddir crypt f
+  local out="$1" moddir f
   moddir="$(cd "${ROOT}" && find usr/lib -maxdepth 4 -type d -path '*/asterisk/modules' -print -quit)"
   [[ -n ${moddir} ]] || die "no Asterisk module directory in ${ROOT}"
-  crypt="$(ari_password_crypt)"
   local -a expr=()
   local kv key
   for kv in "PROFILE=${PROFILE}" "ASTDIR=${ASTDIR}" "ASTMODDIR=/${moddir}" \
     "SIP_PORT=${SIP_PORT}" "ARI_PORT=${ARI_PORT}" "ARI_APP=${ARI_APP}" "ARI_USER=${ARI_USER}" \
-    "ARI_PASSWORD_CRYPT=${crypt}" "RTP_START=${RTP_START}" "RTP_END=${RTP_END}" \
+    "ARI_PASSWORD=${ARI_PASSWORD}" "RTP_START=${RTP_START}" "RTP_END=${RTP_END}" \
     "AGENT_PASSWORD_PREFIX=${AGENT_PASSWORD_PREFIX}"; do
     key="${kv%%=*}"
     expr+=(-e "s|@${key}@|$(sed_escape "${kv#*=}")|g")
@@ -344,10 +338,12 @@ install_config() {
   for f in "${staged}"/*.conf; do
     name="$(basename "${f}")"
     if ! priv cmp -s "${f}" "${HOST_ASTDIR}/etc/${name}"; then
-      priv install -m 0640 -o "${ids%:*}" -g "${ids#*:}" "${f}" "${HOST_ASTDIR}/etc/${name}"
+      # Owner-only: ari.conf holds the ARI password and pjsip.conf the agents' (docs/decisions/0004).
+      priv install -m 0600 -o "${ids%:*}" -g "${ids#*:}" "${f}" "${HOST_ASTDIR}/etc/${name}"
       changed=1
     fi
   done
+  priv chmod 0600 "${HOST_ASTDIR}"/etc/*.conf
   # Drop files whose template was removed.
   for f in "${HOST_ASTDIR}"/etc/*.conf; do
     [[ -e ${f} ]] || continue
