@@ -12,6 +12,7 @@ import { channelKind } from './kernel/ids';
 import { AriLink } from './platform/ari/link';
 import { AriRest } from './platform/ari/rest';
 import { AriRouter } from './platform/ari/router';
+import { ariTransport } from './platform/ari/transports';
 import { systemClock, type Clock } from './platform/clock';
 import type { Env } from './platform/config/env';
 import { ConfigHolder } from './platform/config/holder';
@@ -80,7 +81,16 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // ---- platform ----
   const redis: Redis = connectRedis(env.SWITCHBOARD_REDIS_URL, logger);
   const keys = new Keys(env.SWITCHBOARD_KEY_PREFIX);
-  const rest = new AriRest({ url: env.SWITCHBOARD_ARI_URL, user: env.SWITCHBOARD_ARI_USER, password: env.SWITCHBOARD_ARI_PASSWORD });
+  const transport = ariTransport({
+    kind: env.SWITCHBOARD_ARI_TRANSPORT,
+    url: env.SWITCHBOARD_ARI_URL,
+    user: env.SWITCHBOARD_ARI_USER,
+    password: env.SWITCHBOARD_ARI_PASSWORD,
+    app,
+    connections: env.SWITCHBOARD_ARI_CONNECTIONS,
+    logger,
+  });
+  const rest = new AriRest({ url: env.SWITCHBOARD_ARI_URL, transport });
   const timers = new RedisTimers<AcdTimer>(redis, keys, clock, logger);
   const router = new AriRouter(logger);
 
@@ -178,6 +188,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger.info('Redis is back: reconciling the calls in progress');
     link.requestReconcile();
   });
+  transport.start();
   link.start();
   void events.publish({ type: 'service.started', instance: link.instanceId, at: clock.now() });
 
@@ -254,6 +265,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await link.stop();
     await timers.stop();
     await controller.idle();
+    await transport.stop();
   };
   let httpPort: number;
   try {

@@ -29,6 +29,10 @@ export interface EventSocketOptions {
   pingIntervalMs?: number;
   connectTimeoutMs?: number;
   random?: () => number;
+  /** Names the socket in logs ("event socket" by default). */
+  label?: string;
+  /** Connection trouble logged at debug level (a pool whose owner reports it once). */
+  quiet?: boolean;
 }
 
 export class AriEventSocket {
@@ -52,6 +56,14 @@ export class AriEventSocket {
   start(): void {
     this.stopped = false;
     this.connect();
+  }
+
+  /** Sends a text frame; false when the socket is not open (nothing was sent). */
+  send(text: string): boolean {
+    const ws = this.ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
   }
 
   /** Forces the current connection closed (as if the network failed); it reconnects on its own. */
@@ -122,7 +134,7 @@ export class AriEventSocket {
       this.attempt = 0;
       this.loggedUnreachable = false;
       this._state = { status: 'open', since: Date.now() };
-      this.opts.logger.info({ url: this.opts.url, app: this.opts.app }, 'ARI event socket connected');
+      this.log('info', { url: this.opts.url, app: this.opts.app }, `ARI ${this.label} connected`);
       this.startPing(ws);
       this.opts.onOpen();
     });
@@ -148,7 +160,8 @@ export class AriEventSocket {
       if (authFailed) {
         const retryInMs = this.opts.authRetryMs ?? 30_000;
         this._state = { status: 'auth-failed', retryInMs, lastError };
-        this.opts.logger.error(
+        this.log(
+          'error',
           { url: this.opts.url, user: this.opts.user },
           `ARI rejected the credentials of user "${this.opts.user}" (${lastError}); check SWITCHBOARD_ARI_USER and SWITCHBOARD_ARI_PASSWORD against ari.conf. Next try in ${Math.round(retryInMs / 1000)} s`,
         );
@@ -161,11 +174,12 @@ export class AriEventSocket {
       const retryInMs = this.restartInMs ?? Math.round((this.opts.random ?? Math.random)() * ceiling); // full jitter
       this.restartInMs = undefined;
       this._state = { status: 'waiting', attempt: this.attempt, retryInMs, lastError };
-      if (wasOpen) this.opts.logger.warn({ url: this.opts.url, reason: lastError }, 'ARI event socket lost; reconnecting');
+      if (wasOpen) this.log('warn', { url: this.opts.url, reason: lastError }, `ARI ${this.label} lost; reconnecting`);
       else if (!this.loggedUnreachable) {
         // One clear line per outage, not one per retry.
         this.loggedUnreachable = true;
-        this.opts.logger.error(
+        this.log(
+          'error',
           { url: this.opts.url, reason: lastError },
           `cannot reach Asterisk ARI at ${this.opts.url} (${lastError}); is the stack up? Start it with "npm run demo:up" or "scripts/stack.sh up". Retrying until it answers`,
         );
@@ -174,12 +188,20 @@ export class AriEventSocket {
     });
   }
 
+  private get label(): string {
+    return this.opts.label ?? 'event socket';
+  }
+
+  private log(level: 'info' | 'warn' | 'error', fields: object, msg: string): void {
+    this.opts.logger[this.opts.quiet ? 'debug' : level](fields, msg);
+  }
+
   private startPing(ws: WebSocket): void {
     this.awaitingPong = false;
     clearInterval(this.pingTimer);
     this.pingTimer = setInterval(() => {
       if (this.awaitingPong) {
-        this.opts.logger.warn('ARI event socket missed a pong; dropping it');
+        this.log('warn', {}, `ARI ${this.label} missed a pong; dropping it`);
         ws.terminate();
         return;
       }

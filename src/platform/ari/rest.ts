@@ -1,6 +1,10 @@
-// A thin typed client for the ARI REST calls Switchboard makes (see docs/decisions/0001).
+// A thin typed client for the ARI REST calls Switchboard makes (see docs/decisions/0001), carried
+// by a transport (transport.ts: WebSockets, or HTTP). Every request here is safe to repeat: ids
+// are ours, so a repeated create answers 409, a repeated delete 404, and the *Once/*Quietly forms
+// take those as done; the transport relies on it when a connection fails under a request.
 import type { z } from 'zod';
 import { AriHttpError, AriUnreachableError } from './errors';
+import type { AriReply, AriRequest, AriTransport, Query, TransportLoad } from './transport';
 import { ApplicationSchema, AsteriskInfoSchema, BridgeSchema, ChannelSchema, EndpointSchema, type AriApplication, type AriBridge, type AriChannel, type AriEndpoint, type AsteriskInfo, type HangupReason } from './types';
 
 export interface OriginateRequest {
@@ -16,49 +20,41 @@ export interface OriginateRequest {
   variables?: Record<string, string>;
 }
 
-export interface AriConnectionOptions {
-  /** e.g. http://127.0.0.1:8088 (the /ari prefix is added here). */
+export interface AriRestOptions {
+  transport: AriTransport;
+  /** Where Asterisk is, for error messages. */
   url: string;
-  user: string;
-  password: string;
   requestTimeoutMs?: number;
 }
 
-type Query = Record<string, string | number | boolean | undefined>;
-
 export class AriRest {
-  private readonly base: string;
-  private readonly auth: string;
   private readonly timeoutMs: number;
 
-  constructor(opts: AriConnectionOptions) {
-    this.base = `${opts.url.replace(/\/+$/, '')}/ari`;
-    // Credentials go in a header, never in the query string (which ends up in access logs).
-    this.auth = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
-    this.timeoutMs = opts.requestTimeoutMs ?? 5000;
+  constructor(private readonly o: AriRestOptions) {
+    this.timeoutMs = o.requestTimeoutMs ?? 5000;
   }
 
-  async request<T>(method: string, path: string, query: Query = {}, schema?: z.ZodType<T>, body?: unknown): Promise<T> {
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
-    const url = `${this.base}${path}${qs.size > 0 ? `?${qs.toString()}` : ''}`;
-    let res: Response;
+  /** What the transport carries now (admission control). */
+  load(): TransportLoad {
+    return this.o.transport.load();
+  }
+
+  async request<T>(method: AriRequest['method'], path: string, query: Query = {}, schema?: z.ZodType<T>, body?: unknown): Promise<T> {
+    let reply: AriReply;
     try {
-      const headers: Record<string, string> = { Authorization: this.auth };
-      if (body !== undefined) headers['Content-Type'] = 'application/json';
-      res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+      reply = await this.o.transport.send({ method, path: path.replace(/^\//, ''), query, body }, this.timeoutMs);
     } catch (err) {
-      throw new AriUnreachableError(this.base, err);
+      throw new AriUnreachableError(this.o.url, err);
     }
-    const text = await res.text();
-    if (!res.ok) {
+    const text = reply.body ?? '';
+    if (reply.status < 200 || reply.status >= 300) {
       let detail = text;
       try {
         detail = (JSON.parse(text) as { message?: string }).message ?? text;
       } catch {
         // not JSON: keep the text
       }
-      throw new AriHttpError(res.status, method, path, detail.slice(0, 200));
+      throw new AriHttpError(reply.status, method, path, detail.slice(0, 200));
     }
     if (!schema) return undefined as T;
     return schema.parse(text.length > 0 ? JSON.parse(text) : undefined);

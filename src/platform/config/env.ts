@@ -7,6 +7,10 @@ export const EnvSchema = z.object({
   SWITCHBOARD_ARI_URL: z.url().default('http://127.0.0.1:8088'),
   SWITCHBOARD_ARI_USER: z.string().min(1).default('switchboard'),
   SWITCHBOARD_ARI_PASSWORD: z.string().min(1, 'is required (the ARI user password from ari.conf)'),
+  /** How requests reach ARI: over WebSockets (falls back to HTTP when Asterisk lacks it), or HTTP only. */
+  SWITCHBOARD_ARI_TRANSPORT: z.enum(['websocket', 'http']).default('websocket'),
+  /** Connections carrying ARI requests (WebSockets, or concurrent HTTP requests). */
+  SWITCHBOARD_ARI_CONNECTIONS: z.coerce.number().int().min(1).max(32).default(4),
   SWITCHBOARD_ARI_APP: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('switchboard'),
   SWITCHBOARD_REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6390/0'),
   SWITCHBOARD_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9_:.-]+$/).default('sb'),
