@@ -138,7 +138,9 @@ test('no-answer: the originate timeout CANCELs the call; ChannelDestroyed cause 
   expect({ cause: d.cause, cause_txt: d.cause_txt }).toEqual({ cause: 19, cause_txt: 'User alerting, no answer' } satisfies Cause);
   expect(d.tech_cause).toBe(480);
   await p.waitForCallEnd(1);
-  expect(p.calls()).toEqual([expect.objectContaining({ answered: false, end: 'cancel-received' })]);
+  // Asterisk acknowledges the phone's 487 (it drops one without a To header, and never ACKs).
+  await waitFor('the 487 acknowledged', async () => p.calls()[0]?.cancelAcked === true, 3_000);
+  expect(p.calls()).toEqual([expect.objectContaining({ answered: false, end: 'cancel-received', cancelAcked: true })]);
   expect(ari.find('StasisStart', o.id)).toBeUndefined();
 });
 

@@ -74,6 +74,8 @@ export interface PhoneCall {
   answered: boolean;
   /** How it ended, if it did: BYE received/sent, CANCEL received, or our final error response (486/603). */
   end?: 'bye-received' | 'bye-sent' | 'cancel-received' | 'busy' | 'rejected';
+  /** After a CANCEL: the far end acknowledged our 487 (a malformed one is dropped and never ACKed). */
+  cancelAcked?: boolean;
 }
 
 export const AGENT_PCAP = '/usr/share/sip-tester/g711a.pcap';
@@ -132,7 +134,7 @@ ${opts.body ? `\n${opts.body}` : ''}`;
 <send retrans="500">${cdata(`SIP/2.0 487 Request Terminated
 [last_Via:]
 [last_From:]
-[$my_to]${tag}
+To: [$my_to]${tag}
 [last_Call-ID:]
 CSeq: [$invite_cseq] INVITE
 ${contact}
@@ -330,6 +332,7 @@ export function callsFromTrace(msgs: TraceMsg[]): PhoneCall[] {
     }
     if (m.dir === 'out' && status === 200 && m.cseqMethod === 'INVITE') c.ok200 = true;
     if (m.dir === 'in' && method === 'ACK' && c.ok200) c.answered = true;
+    if (m.dir === 'in' && method === 'ACK' && c.end === 'cancel-received') c.cancelAcked = true;
     if (!c.end) {
       if (method === 'BYE') c.end = m.dir === 'in' ? 'bye-received' : 'bye-sent';
       else if (method === 'CANCEL' && m.dir === 'in' && !c.ok200) c.end = 'cancel-received'; // one crossing our 200 ends nothing
