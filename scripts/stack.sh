@@ -4,7 +4,13 @@
 # Usage: scripts/stack.sh <command> [profile]
 #   profile defaults to $SWITCHBOARD_PROFILE, then "demo"; it names
 #   config/stack/<profile>.env (PROFILE, SIP_PORT, ARI_PORT, REDIS_PORT,
-#   HTTP_PORT, ARI_APP, ARI_USER, ARI_PASSWORD; optional RTP_START/RTP_END).
+#   HTTP_PORT, ARI_APP, ARI_USER, ARI_PASSWORD; optional RTP_START/RTP_END,
+#   AGENT_COUNT (default 4), AGENT_CONTACT (host:port: agents get a static
+#   contact there instead of registering), AMI_PORT (for the profile's own
+#   manager.conf), NOFILE (Asterisk's open-file limit), EXTRA_PACKAGES (apt
+#   packages, each checked by the command of its name)). Templates in
+#   config/asterisk/<profile>/ are appended to the file of that name (Asterisk's
+#   "[section](+)" adds to a section) or added, for that profile only.
 #
 # Commands:
 #   install          apt packages if missing; build the Asterisk root if missing
@@ -76,13 +82,14 @@ load_profile() {
   local file="${REPO_ROOT}/config/stack/${PROFILE_NAME}.env"
   [[ -f ${file} ]] || die "unknown profile '${PROFILE_NAME}' (no ${file})"
   PROFILE="" SIP_PORT="" ARI_PORT="" REDIS_PORT="" HTTP_PORT="" ARI_APP="" ARI_USER="" ARI_PASSWORD=""
-  RTP_START="" RTP_END=""
+  RTP_START="" RTP_END="" AGENT_COUNT="" AGENT_CONTACT="" AMI_PORT="" NOFILE="" EXTRA_PACKAGES=""
   local key value
   while IFS='=' read -r key value || [[ -n ${key} ]]; do
     key="${key//[[:space:]]/}"
     [[ -z ${key} || ${key} == \#* ]] && continue
     case "${key}" in
-      PROFILE | SIP_PORT | ARI_PORT | REDIS_PORT | HTTP_PORT | ARI_APP | ARI_USER | ARI_PASSWORD | RTP_START | RTP_END)
+      PROFILE | SIP_PORT | ARI_PORT | REDIS_PORT | HTTP_PORT | ARI_APP | ARI_USER | ARI_PASSWORD | RTP_START | RTP_END | \
+        AGENT_COUNT | AGENT_CONTACT | AMI_PORT | NOFILE | EXTRA_PACKAGES)
         printf -v "${key}" '%s' "${value}" ;;
       *) die "${file}: unknown key ${key}" ;;
     esac
@@ -104,6 +111,12 @@ load_profile() {
     ((RTP_START >= 1024 && RTP_START <= 64000)) || die "${file}: cannot derive RTP range from SIP_PORT, set RTP_START/RTP_END"
   fi
   [[ -n ${RTP_END} ]] || RTP_END=$((RTP_START + 999))
+  AGENT_COUNT="${AGENT_COUNT:-4}"
+  [[ ${AGENT_COUNT} =~ ^[1-9][0-9]{0,3}$ ]] || die "${file}: AGENT_COUNT must be a number from 1 to 9999"
+  [[ -z ${AGENT_CONTACT} || ${AGENT_CONTACT} =~ ^[0-9.]+:[0-9]+$ ]] || die "${file}: AGENT_CONTACT must be host:port (an IPv4 address)"
+  [[ -z ${AMI_PORT} || ${AMI_PORT} =~ ^[0-9]+$ ]] || die "${file}: AMI_PORT must be a port number"
+  [[ -z ${NOFILE} || ${NOFILE} =~ ^[0-9]+$ ]] || die "${file}: NOFILE must be a number"
+  [[ ${EXTRA_PACKAGES} =~ ^[a-z0-9.+\ -]*$ ]] || die "${file}: EXTRA_PACKAGES must be Debian package names"
 
   CACHE_DIR="${SWITCHBOARD_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME}/.cache}/switchboard}"
   ROOT="${CACHE_DIR}/${ROOT_NAME}"
@@ -134,6 +147,10 @@ ensure_packages() {
   command -v curl >/dev/null 2>&1 || need+=(curl)
   command -v openssl >/dev/null 2>&1 || need+=(openssl)
   command -v ss >/dev/null 2>&1 || need+=(iproute2)
+  local pkg
+  for pkg in ${EXTRA_PACKAGES}; do
+    command -v "${pkg}" >/dev/null 2>&1 || need+=("${pkg}")
+  done
   ((${#need[@]} == 0)) && return 0
   log "installing Debian packages: ${need[*]}"
   priv apt-get update
@@ -283,17 +300,53 @@ cmd_install() {
 # -------------------------------------------------------------------- render --
 sed_escape() { printf '%s' "$1" | sed -e 's/[\\&|]/\\&/g'; }
 
-# Render templates (config/asterisk/*.conf, dialplan/*.conf) into $1.
+# pjsip.conf's @AGENT_SECTIONS@ line: agent1..agent<AGENT_COUNT>, each an endpoint, its digest
+# auth and its aor; with AGENT_CONTACT, the aor has a static contact there (no registration).
+agent_sections() {
+  local n
+  if [[ -n ${AGENT_CONTACT} ]]; then
+    printf '; agent1..agent%s have a static contact sip:agentN@%s (the benchmark'"'"'s phone;\n' "${AGENT_COUNT}" "${AGENT_CONTACT}"
+    printf '; password %sN) and dial out into [agents].\n' "${AGENT_PASSWORD_PREFIX}"
+  else
+    printf '; agent1..agent%s register with digest auth (username agentN, password\n' "${AGENT_COUNT}"
+    printf '; %sN) and dial out into [agents].\n' "${AGENT_PASSWORD_PREFIX}"
+  fi
+  for ((n = 1; n <= AGENT_COUNT; n++)); do
+    ((n == 1)) || echo
+    printf '[agent%s](endpoint-common)\ncontext = agents\ncallerid = "Agent %s" <agent%s>\n' "${n}" "${n}" "${n}"
+    printf 'auth = agent%s-auth\naors = agent%s\n\n' "${n}" "${n}"
+    printf '[agent%s-auth](auth-agent)\nusername = agent%s\npassword = %s%s\n\n' "${n}" "${n}" "${AGENT_PASSWORD_PREFIX}" "${n}"
+    printf '[agent%s](aor-agent)\n' "${n}"
+    [[ -z ${AGENT_CONTACT} ]] || printf 'contact = sip:agent%s@%s\n' "${n}" "${AGENT_CONTACT}"
+  done
+}
+
+# A profile template's @QUEUE_MEMBERS@ line: one static queue member per agent.
+queue_members() {
+  local n
+  for ((n = 1; n <= AGENT_COUNT; n++)); do printf 'member => PJSIP/agent%s\n' "${n}"; done
+}
+
+# Render templates (config/asterisk/*.conf, dialplan/*.conf, then config/asterisk/<profile>/*.conf
+# appended or added) into $1.
 render_config() {
   local out="$1" moddir f
   moddir="$(cd "${ROOT}" && find usr/lib -maxdepth 4 -type d -path '*/asterisk/modules' -print -quit)"
   [[ -n ${moddir} ]] || die "no Asterisk module directory in ${ROOT}"
   local -a expr=()
-  local kv key
+  local kv key blocks="${out}.blocks"
+  # Lines that are only @AGENT_SECTIONS@ or @QUEUE_MEMBERS@ become the generated block.
+  rm -rf "${blocks}"
+  mkdir -p "${blocks}"
+  agent_sections >"${blocks}/AGENT_SECTIONS"
+  queue_members >"${blocks}/QUEUE_MEMBERS"
+  for key in AGENT_SECTIONS QUEUE_MEMBERS; do
+    expr+=(-e "/^@${key}@\$/{" -e "r ${blocks}/${key}" -e 'd' -e '}')
+  done
   for kv in "PROFILE=${PROFILE}" "ASTDIR=${ASTDIR}" "ASTMODDIR=/${moddir}" \
     "SIP_PORT=${SIP_PORT}" "ARI_PORT=${ARI_PORT}" "ARI_APP=${ARI_APP}" "ARI_USER=${ARI_USER}" \
     "ARI_PASSWORD=${ARI_PASSWORD}" "RTP_START=${RTP_START}" "RTP_END=${RTP_END}" \
-    "AGENT_PASSWORD_PREFIX=${AGENT_PASSWORD_PREFIX}"; do
+    "AGENT_PASSWORD_PREFIX=${AGENT_PASSWORD_PREFIX}" "AMI_PORT=${AMI_PORT}"; do
     key="${kv%%=*}"
     expr+=(-e "s|@${key}@|$(sed_escape "${kv#*=}")|g")
   done
@@ -303,6 +356,11 @@ render_config() {
     [[ -f ${f} ]] || continue
     sed "${expr[@]}" "${f}" >"${out}/$(basename "${f}")"
   done
+  for f in "${REPO_ROOT}/config/asterisk/${PROFILE}"/*.conf; do
+    [[ -f ${f} ]] || continue
+    sed "${expr[@]}" "${f}" >>"${out}/$(basename "${f}")"
+  done
+  rm -rf "${blocks}"
   if grep -n '@[A-Z_]\+@' "${out}"/*.conf >&2; then
     die "unrendered placeholders above (templates in config/asterisk/ or dialplan/)"
   fi
@@ -481,6 +539,12 @@ start_asterisk_proc() {
   # umask 077: what Asterisk writes (logs with caller numbers, recordings) is its user's alone.
   (
     umask 077
+    # Many calls at once need many sockets (RTP, RTCP, timers): a profile may raise the limit
+    # (up to the hard limit when it is lower).
+    if [[ -n ${NOFILE} ]] && ! ulimit -n "${NOFILE}" 2>/dev/null; then
+      ulimit -n "$(ulimit -Hn)"
+      log "asterisk: open-file limit $(ulimit -n), the hard limit (NOFILE=${NOFILE} asks for more)"
+    fi
     priv setsid -f env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/asterisk LANG=C.UTF-8 \
       chroot "${ROOT}" /usr/sbin/asterisk -f -U asterisk -G asterisk -C "${AST_CONF}" \
       </dev/null >>"${AST_STDOUT}" 2>&1
@@ -569,7 +633,7 @@ Switchboard stack "${PROFILE}" is up
   Redis     ${REDIS_URL}  (pid $(redis_pid || echo '?'), data ${REDIS_DIR})
   Asterisk  ${version:-22}  (pid $(asterisk_pid || echo '?'), root ${ROOT})
   ARI       ${ARI_URL}/ari  user ${ARI_USER}  app ${ARI_APP}
-  SIP       udp 127.0.0.1:${SIP_PORT}  trunk: anything from 127.0.0.1; agents agent1..agent4 (password ${AGENT_PASSWORD_PREFIX}N)
+  SIP       udp 127.0.0.1:${SIP_PORT}  trunk: anything from 127.0.0.1; agents agent1..agent${AGENT_COUNT} (password ${AGENT_PASSWORD_PREFIX}N)
   RTP       ${RTP_START}-${RTP_END}
   Service   HTTP port ${HTTP_PORT}; environment: scripts/stack.sh env ${PROFILE}
   Logs      ${AST_LOG}  (scripts/stack.sh logs ${PROFILE})

@@ -108,7 +108,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // After a reconnect Redis may be another server or have lost its last writes (AOF): the ACD's
   // in-memory copies (agents, waiting calls) are read again in full.
   redis.on('ready', () => acdStore.forgetCopies());
-  let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined; // set once the call flow exists
+  // Set once the call flow exists.
+  let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined;
+  let agentEnded: (callId: string) => Promise<void> = async () => undefined;
   const acd = new AcdService({
     store: new AcdOperations(acdStore),
     telephony: new AriAcdTelephony(rest, app),
@@ -120,6 +122,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     pause: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
+    agentEnded: (callId) => void agentEnded(callId),
   });
 
   // ---- the call flow and the IVR ----
@@ -153,6 +156,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const calls = new CallStore(redis, keys, app);
   const controller = new CallController({ telephony, calls, events, ivr, acd, context: () => callContext(config.current), clock, logger, store: storeHealth(redis) });
   startFlow = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, at: clock.now() });
+  agentEnded = (callId) => controller.handle({ type: 'AgentHungUp', callId, at: clock.now() });
 
   // ---- ARI: each feature's events, and the link ----
   registerCallAriHandlers(router, { handle: (e) => controller.handle(e), clock });

@@ -18,8 +18,8 @@ export function registerAcdAriHandlers(router: AriRouter, { acd, serialize, logg
     const legId = ev.channel.id;
     const callId = callIdOf(legId);
     if (ev.type === 'StasisStart') serialize(callId, 'leg answered', () => acd.legAnswered(legId));
-    else if (ev.type === 'ChannelDestroyed' || ev.type === 'StasisEnd' || ev.type === 'ChannelHangupRequest')
-      serialize(callId, 'leg ended', () => acd.legEnded(legId, ev.type === 'ChannelDestroyed' ? `cause ${ev.cause ?? '?'}` : ev.type));
+    else if (ev.type === 'ChannelDestroyed') serialize(callId, 'leg ended', () => acd.legEnded(legId, { kind: 'destroyed', cause: ev.cause ?? 0 }));
+    else if (ev.type === 'StasisEnd' || ev.type === 'ChannelHangupRequest') serialize(callId, 'leg ending', () => acd.legEnded(legId, { kind: 'hangup-requested' }));
   });
   const playbackEnded = (ev: { playback: { id: string; target_uri: string } }) => {
     const callId = ev.playback.target_uri.replace(/^channel:/, '');

@@ -1,6 +1,7 @@
 // The Telephony port over ARI REST.
 import type { ChannelInfo, Telephony } from './ports';
 import type { HangupReason } from './ports';
+import { AriHttpError } from '../platform/ari/errors';
 import type { AriRest } from '../platform/ari/rest';
 
 export class AriTelephony implements Telephony {
@@ -9,8 +10,14 @@ export class AriTelephony implements Telephony {
     private readonly app: string,
   ) {}
 
-  answer(channelId: string): Promise<void> {
-    return this.rest.answer(channelId);
+  async answer(channelId: string): Promise<'answered' | 'gone'> {
+    try {
+      await this.rest.answer(channelId);
+      return 'answered';
+    } catch (err) {
+      if (err instanceof AriHttpError && err.notFound) return 'gone';
+      throw err;
+    }
   }
 
   ring(channelId: string): Promise<void> {

@@ -41,8 +41,49 @@ export interface CallCommandsDeps {
   handle(event: CallEvent): Promise<void>;
 }
 
+/** Commands that may run while the caller's answer is still on its way: none of them touches the caller's channel. */
+const BEFORE_ANSWER = new Set<CallCommand['kind']>(['enqueue', 'setTimer', 'cancelTimer', 'lookup', 'leaveQueue']);
+
 export class CallCommands {
   constructor(private readonly deps: CallCommandsDeps) {}
+
+  /**
+   * Carries out a step's commands in order, except that the caller's answer runs side by side with
+   * what does not need it (above all the hand-off to a queue, so the agent's phone rings while
+   * Asterisk answers). The call's own notices after the answer ("call.answered" first) wait for
+   * Asterisk to confirm it, keeping their order. 'answer-failed': the answer failed, and what
+   * needed it did not run.
+   */
+  async runAll(call: CallState, commands: readonly CallCommand[], log: Logger, at: number): Promise<'ok' | 'answer-failed'> {
+    let answering: Promise<boolean> | undefined;
+    const notices: CallCommand[] = [];
+    const answered = async (): Promise<boolean> => {
+      if (answering && !(await answering)) return false;
+      answering = undefined;
+      for (const n of notices.splice(0)) await this.execute(call, n, log, at);
+      return true;
+    };
+    for (const c of commands) {
+      if (c.kind === 'answer') answering = this.answer(call, log);
+      else if (answering && c.kind === 'notify') notices.push(c);
+      else if (answering && BEFORE_ANSWER.has(c.kind)) await this.execute(call, c, log, at);
+      else if (!(await answered())) return 'answer-failed';
+      else await this.execute(call, c, log, at);
+    }
+    return (await answered()) ? 'ok' : 'answer-failed';
+  }
+
+  /** True when answered (or the caller is already gone: their hang-up ends the call). */
+  private async answer(call: CallState, log: Logger): Promise<boolean> {
+    try {
+      const r = await this.deps.telephony.answer(call.channelId);
+      if (r === 'answered') log.info('answered');
+      return true;
+    } catch (err) {
+      log.error({ err }, 'could not answer the call');
+      return false;
+    }
+  }
 
   async execute(call: CallState, c: CallCommand, log: Logger, at: number): Promise<void> {
     try {
@@ -59,9 +100,7 @@ export class CallCommands {
         await this.deps.events.publish({ ...c.notice, callId: call.callId, at });
         return;
       case 'answer':
-        await telephony.answer(call.channelId);
-        log.info('answered');
-        return;
+        return; // runAll answers
       case 'reject':
         await telephony.hangup(call.channelId, c.reason);
         log.info({ reason: c.reason }, 'refused');

@@ -132,7 +132,9 @@ export class CallController {
     const after = this.keepSecret(state);
     await this.deps.calls.put(after);
     stored.yes = true;
-    for (const c of commands) await this.commands.execute(after, c, log, event.at);
+    if ((await this.commands.runAll(after, commands, log, event.at)) === 'answer-failed') {
+      void this.handle({ type: 'AnswerFailed', callId: after.callId, at: this.deps.clock.now() }); // queued behind this one
+    }
     if (after.phase === 'ended') {
       this.loggers.forget(after.callId);
       this.secrets.delete(after.callId);

@@ -10,7 +10,8 @@ export interface ChannelInfo {
 }
 
 export interface Telephony {
-  answer(channelId: string): Promise<void>;
+  /** 'gone': the channel is no longer there (the caller hung up); other failures throw. */
+  answer(channelId: string): Promise<'answered' | 'gone'>;
   /** Ringing tone to the caller (180) while we make them wait before answering. */
   ring(channelId: string): Promise<void>;
   /** Hands the channel back to the dialplan's apology (label "unavailable"): we cannot take the call now. */

@@ -27,7 +27,9 @@ export const CallArrived = ev('call.arrived', 'A call entered Switchboard', { ca
 export const CallAnswered = ev('call.answered', 'Switchboard answered the call', { callId });
 export const CallEnded = ev('call.ended', 'The call is over for Switchboard', {
   callId,
-  reason: z.enum(['caller-hangup', 'flow-complete', 'unknown-number', 'not-configured']).describe('not-configured: its flow went missing in a reload (refused)'),
+  reason: z
+    .enum(['caller-hangup', 'agent-hangup', 'flow-complete', 'answer-failed', 'unknown-number', 'not-configured'])
+    .describe('agent-hangup: the agent ended the conversation; answer-failed: Asterisk could not answer (refused with congestion); not-configured: its flow went missing in a reload (refused)'),
 });
 
 // -------------------------------------------------------------------- IVR --

@@ -121,7 +121,7 @@ test('racing ACD instances never give one agent two calls or one call two agents
           if (fate < 0.55) {
             await me.acd.legAnswered(leg);
             connected.add(callId);
-          } else if (fate < 0.8) await me.acd.legEnded(leg, 'cause 19');
+          } else if (fate < 0.8) await me.acd.legEnded(leg, { kind: 'destroyed', cause: 19 });
           else if (fate < 0.9) {
             await me.acd.callerLeft(callId);
             ended.add(callId);

@@ -44,16 +44,16 @@ describe('AcdService', () => {
     await t.advance(10);
     await t.online('a2');
     await t.call('c1', 'sales');
-    await t.acd.legEnded('c1-leg-1', 'no-answer');
+    await t.acd.legEnded('c1-leg-1', { kind: 'destroyed', cause: 19 });
     expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 c1-leg-1', 'originate PJSIP/a2 c1-leg-2']);
     expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 1 });
     // a2 misses too; a1 is not offered c1 again within a ring timeout of its own miss, so c1 waits.
-    await t.acd.legEnded('c1-leg-2', 'busy');
+    await t.acd.legEnded('c1-leg-2', { kind: 'destroyed', cause: 17 });
     expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
     await t.advance(15_000);
     await t.acd.sweep();
     expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 c1-leg-3']);
-    await t.acd.legEnded('c1-leg-3', 'no-answer');
+    await t.acd.legEnded('c1-leg-3', { kind: 'destroyed', cause: 19 });
     expect(await t.state('a1')).toMatchObject({ status: 'paused', pauseReason: 'no-answer', missed: 2 });
     expect(t.events().filter((e) => /RINGNOANSWER|PAUSE/.test(e))).toEqual(['RINGNOANSWER a1 c1', 'RINGNOANSWER a2 c1', 'RINGNOANSWER a1 c1', 'PAUSEALL a1', 'PAUSE a1']);
     // a2's own miss is a ring timeout old by now: the call goes back to a2, never to the paused a1.
@@ -131,7 +131,8 @@ describe('AcdService', () => {
     await t.online('a2');
     t.tel.take();
     expect(await t.acd.releaseExpiredLeases()).toBe(1);
-    expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 1 });
+    // An instance that died is not the agent's doing: no strike.
+    expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 0 });
     expect(t.tel.take()).toEqual(['hangup c1-leg-1', 'moh c1 default', 'originate PJSIP/a2 c1-leg-2']);
     expect(await t.store.expiredLeases(t.now() + 1e9)).toEqual(['a2']);
   });
@@ -183,7 +184,7 @@ describe('AcdService', () => {
       await t.advance(8_000);
       await t.online('a1'); // rung at 8 s
       await t.advance(3_000); // max wait (10 s) comes due while ringing: skipped
-      await t.acd.legEnded('c1-leg-1', 'no-answer');
+      await t.acd.legEnded('c1-leg-1', { kind: 'destroyed', cause: 19 });
       await t.advance(0); // armed again, already due
       expect(t.tel.take()).toContain('hangup c1');
       expect(t.events().filter((e) => e.startsWith('EXIT'))).toEqual(['EXITWITHTIMEOUT c1']);
@@ -295,7 +296,7 @@ describe('AcdService', () => {
     await t.call('c1', 'sales');
     await t.acd.legAnswered('c1-leg-1');
     t.tel.take();
-    await t.acd.legEnded('c1-leg-1', 'StasisEnd');
+    await t.acd.legEnded('c1-leg-1', { kind: 'hangup-requested' });
     expect(t.tel.take()).toEqual(['destroy c1-bridge']);
     expect(started).toEqual(['c1 rate-us']);
     expect(t.events()).toContain('COMPLETEAGENT a1 c1');
@@ -305,5 +306,42 @@ describe('AcdService', () => {
     await t.acd.legAnswered('c2-leg-1');
     await t.acd.callerLeft('c2');
     expect(started).toEqual(['c1 rate-us']);
+  });
+});
+
+describe('strikes count only the agent not answering', () => {
+  it('offers that fail for the system (congestion, an originate that failed, our own ring deadline, a lost leg) never pause the agent', async () => {
+    const t = setup([queue('sales', { maxMissedOffers: 2 })], [agent('a1', { sales: 5 })]);
+    await t.online('a1');
+    const failures = [
+      () => t.acd.legEnded('c1-leg-1', { kind: 'destroyed', cause: 34 }), // no circuit (e.g. no RTP port)
+      () => t.acd.legEnded('c2-leg-1', { kind: 'destroyed', cause: 41 }), // temporary failure
+      () => t.acd.legEnded('c3-leg-1', { kind: 'failed' }),
+      () => t.acd.onTimer({ kind: 'ring-timeout', callId: 'c4', legId: 'c4-leg-1' }),
+    ];
+    for (const [i, fail] of failures.entries()) {
+      await t.advance(20_000); // past the previous call's ring timeout
+      await t.call(`c${i + 1}`, 'sales');
+      expect((await t.state('a1'))?.status).toBe('reserved');
+      await fail();
+      expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 0 });
+      await t.acd.callerLeft(`c${i + 1}`);
+    }
+    const causes = t.published.filter((e) => e.type === 'queue.ring-no-answer').map((e) => (e as { cause: string }).cause);
+    expect(causes).toEqual(['cause 34', 'cause 41', 'failed', 'ring-timeout']);
+  });
+
+  it('no answer, busy and decline are strikes; a hang-up request waits for the cause that follows it', async () => {
+    const t = setup([queue('sales', { maxMissedOffers: 3 })], [agent('a1', { sales: 5 })]);
+    await t.online('a1');
+    for (const [i, cause] of [19, 17, 21].entries()) {
+      await t.advance(20_000);
+      await t.call(`c${i + 1}`, 'sales');
+      await t.acd.legEnded(`c${i + 1}-leg-1`, { kind: 'hangup-requested' });
+      expect((await t.state('a1'))?.status).toBe('reserved'); // the cause is not known yet
+      await t.acd.legEnded(`c${i + 1}-leg-1`, { kind: 'destroyed', cause });
+      await t.acd.callerLeft(`c${i + 1}`);
+    }
+    expect(await t.state('a1')).toMatchObject({ status: 'paused', pauseReason: 'no-answer', missed: 3 });
   });
 });

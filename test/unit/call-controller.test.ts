@@ -37,12 +37,14 @@ class FakeTelephony implements Telephony {
   channels: ChannelInfo[] = [];
   activePlaybacks = new Set<string>();
   failAnswer = false;
+  failPlay = false;
   identity = 'ast@1';
-  async answer(ch: string) {
+  async answer(ch: string): Promise<'answered'> {
     // Yield so that a badly ordered controller would interleave events.
     await new Promise((r) => setImmediate(r));
     if (this.failAnswer) throw new Error('boom');
     this.log.push(`answer ${ch}`);
+    return 'answered';
   }
   async ring(ch: string) {
     this.log.push(`ring ${ch}`);
@@ -51,6 +53,7 @@ class FakeTelephony implements Telephony {
     this.log.push(`divert ${ch}`);
   }
   async play(ch: string, id: string, media: string[]) {
+    if (this.failPlay) throw new Error('boom');
     this.log.push(`play ${ch} ${id} ${media.join(',')}`);
   }
   async playbackActive(id: string) {
@@ -74,25 +77,34 @@ class FakeTelephony implements Telephony {
 }
 
 const greeting = numberFlow('5000', { greeting: ['hello-world'], priority: 0, attributes: {} });
+const straightToQueue = numberFlow('5001', { greeting: [], queue: 'sales', priority: 0, attributes: {} });
 const context = (): CallContext => ({
-  flows: new Map([[greeting.id, greeting]]),
+  flows: new Map([
+    [greeting.id, greeting],
+    [straightToQueue.id, straightToQueue],
+  ]),
   lookups: new Map(),
   destinations: new Map(),
   callerLists: new Map(),
   scheduleState: () => 'open',
-  route: (n) => (n === '5000' ? { flow: numberFlowId(n) } : undefined),
+  route: (n) => (n === '5000' || n === '5001' ? { flow: numberFlowId(n) } : undefined),
 });
 const noIvr = {} as IvrPorts; // the greeting flow needs none of it
 
 function setup(store?: StoreHealth) {
   const telephony = new FakeTelephony();
+  // The ACD as the call flow sees it: enqueue and leave, written to the telephony log to show the order.
+  const acd = {
+    enqueue: async (c: { callId: string; queue: string }) => void telephony.log.push(`enqueue ${c.callId} ${c.queue}`),
+    callerLeft: async (callId: string) => void telephony.log.push(`left queue ${callId}`),
+  };
   const calls = new MemoryCalls();
   const entries: NewEvent[] = [];
   const events = { publish: async (e: NewEvent) => void entries.push(e) };
   let now = 1000;
   const clock = { now: () => now };
   const logger = pino({ level: 'silent' });
-  const controller = new CallController({ telephony, calls, events, ivr: noIvr, context, clock, logger, store, arrivalGraceMs: 2000 });
+  const controller = new CallController({ telephony, calls, events, ivr: noIvr, acd, context, clock, logger, store, arrivalGraceMs: 2000 });
   return { telephony, calls, entries, controller, clock, logger, advance: (ms: number) => (now += ms) };
 }
 const callEvents = (entries: NewEvent[]) => entries.map((e) => e.type).filter((t) => t.startsWith('call.'));
@@ -112,10 +124,47 @@ describe('CallController', () => {
 
   it('keeps going after a failed command', async () => {
     const t = setup();
+    t.telephony.failPlay = true;
+    await t.controller.handle(arrived('a'));
+    expect(t.telephony.log).toEqual(['answer a']);
+    expect(t.entries.map((e) => e.type)).toEqual(['call.arrived', 'call.answered', 'ivr.started', 'ivr.step']);
+  });
+
+  it('a call Asterisk could not answer goes no further: refused with congestion, no greeting, never "answered"', async () => {
+    const t = setup();
     t.telephony.failAnswer = true;
     await t.controller.handle(arrived('a'));
-    expect(t.telephony.log).toEqual(['play a a-ivr-pb-1 sound:hello-world']);
+    await t.controller.idle();
+    expect(t.telephony.log).toEqual(['hangup a congestion']);
+    expect(t.entries.filter((e) => e.type.startsWith('call.'))).toEqual([
+      expect.objectContaining({ type: 'call.arrived' }),
+      expect.objectContaining({ type: 'call.ended', reason: 'answer-failed' }),
+    ]);
+    expect(t.calls.states.get('a')?.phase).toBe('ended');
+  });
+
+  it('a call going straight to a queue is handed over while Asterisk answers; a failed answer takes it out again', async () => {
+    const t = setup();
+    await t.controller.handle({ ...arrived('a'), number: '5001' });
+    expect(t.telephony.log).toEqual(['enqueue a sales', 'answer a']);
     expect(callEvents(t.entries)).toEqual(['call.arrived', 'call.answered']);
+
+    t.telephony.failAnswer = true;
+    t.telephony.log.length = 0;
+    await t.controller.handle({ ...arrived('b'), number: '5001' });
+    await t.controller.idle();
+    expect(t.telephony.log).toEqual(['enqueue b sales', 'left queue b', 'hangup b congestion']);
+    const ofB = t.entries.filter((e) => 'callId' in e && e.callId === 'b' && e.type.startsWith('call.'));
+    expect(ofB.map((e) => ('reason' in e ? `${e.type} ${e.reason}` : e.type))).toEqual(['call.arrived', 'call.ended answer-failed']);
+  });
+
+  it('the agent hanging up ends the call as "agent-hangup"; the caller\'s hang-up that follows changes nothing', async () => {
+    const t = setup();
+    await t.controller.handle({ ...arrived('a'), number: '5001' });
+    await t.controller.handle({ type: 'AgentHungUp', callId: 'a', at: 5000 });
+    await t.controller.handle({ type: 'CallHungUp', callId: 'a', at: 5001 });
+    expect(t.entries.filter((e) => e.type === 'call.ended')).toEqual([expect.objectContaining({ reason: 'agent-hangup' })]);
+    expect(t.telephony.log).toEqual(['enqueue a sales', 'answer a']); // the ACD hangs the caller up, not the flow
   });
 
   it('a call that arrives while Redis is away rings, and goes to the dialplan apology when Redis stays away', async () => {

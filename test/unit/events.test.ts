@@ -31,7 +31,7 @@ async function payCall(): Promise<NewEvent[]> {
   const states = new Map<string, CallState>();
   const calls: CallRepository = { get: async (id) => states.get(id), put: async (s) => void states.set(s.callId, s), activeIds: async () => [], swapAsteriskIdentity: async () => null };
   const quiet = async () => undefined;
-  const telephony = { answer: quiet, ring: quiet, divert: quiet, play: quiet, record: quiet, playbackActive: async () => false, stopPlayback: quiet, hangup: quiet, asteriskIdentity: async () => 'a', channelsInApp: async () => [] } as Telephony;
+  const telephony = { answer: async () => 'answered' as const, ring: quiet, divert: quiet, play: quiet, record: quiet, playbackActive: async () => false, stopPlayback: quiet, hangup: quiet, asteriskIdentity: async () => 'a', channelsInApp: async () => [] } as Telephony;
   const ivr = { setTimer: quiet, cancelTimer: quiet } as unknown as IvrPorts;
   const published: NewEvent[] = [];
   const controller = new CallController({ telephony, calls, ivr, context, events: { publish: async (e) => void published.push(e) }, clock: { now: () => 5 }, logger: pino({ level: 'silent' }) });

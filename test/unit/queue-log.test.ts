@@ -39,12 +39,12 @@ test('a scripted sequence writes the lines app_queue writes', async () => {
   await t.call('c4', 'sales');
   await at(61);
   t.tel.channels.delete('c4-leg-1');
-  await t.acd.legEnded('c4-leg-1', 'cause 19');
+  await t.acd.legEnded('c4-leg-1', { kind: 'destroyed', cause: 19 });
   await t.online('a2'); // a2 logs in and is offered c4
   await at(62);
   await t.acd.legAnswered('c4-leg-2');
   await at(72);
-  await t.acd.legEnded('c4-leg-2', 'cause 16'); // the agent hangs up
+  await t.acd.legEnded('c4-leg-2', { kind: 'destroyed', cause: 16 }); // the agent hangs up
   // c5 waits in billing (nobody serves it); c6 finds billing full; c5 overflows to sales after 60 s and a1 takes it.
   await t.acd.agentCommand('a1', 'pause', 'break');
   await t.acd.agentCommand('a2', 'pause', 'break');

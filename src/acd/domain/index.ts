@@ -5,5 +5,6 @@ export { couldServe, countsForWait, mayBeOffered, offerableTo, queuesServed, rec
 export * from './ewt';
 export * from './expression';
 export * from './model';
+export * from './offer';
 export * from './select';
 export * from './steps';

@@ -4,6 +4,7 @@
 // agents. This class is the ACD's one entrance; the work is done by its parts, one per role:
 // agents.ts, waiting.ts, matching.ts, connecting.ts, recovery.ts.
 import type { AgentState } from '../domain/model';
+import type { LegEnd } from '../domain/offer';
 import type { AcdTimer } from '../ports';
 import { Agents, type AgentCommand } from './agents';
 import { Connecting } from './connecting';
@@ -69,8 +70,8 @@ export class AcdService {
   legAnswered(legId: string): Promise<void> {
     return this.connecting.legAnswered(legId);
   }
-  legEnded(legId: string, cause: string): Promise<void> {
-    return this.connecting.legEnded(legId, cause);
+  legEnded(legId: string, end: LegEnd): Promise<void> {
+    return this.connecting.legEnded(legId, end);
   }
   /** A playback on a caller's channel that the ACD started (an announcement, an exit prompt) ended. */
   playbackFinished(callId: string, playbackId: string): Promise<void> {

@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { applyAgentEvent } from '../domain/agent';
 import { seconds, type AgentState } from '../domain/model';
+import { isAgentsMiss, legEndLabel, type LegEnd } from '../domain/offer';
 import { announcementId, callBridgeId, callIdOf } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
 import type { AcdCore } from './core';
@@ -117,12 +118,16 @@ export class Connecting {
     if (why !== 'caller-gone') await this.c.parts.matching.matchCall(callId);
   }
 
-  /** An agent leg is gone: before the answer it is a missed offer; after, the call is over. */
-  async legEnded(legId: string, cause: string): Promise<void> {
+  /**
+   * An agent leg is gone: before the answer it is a missed offer, decided on how it ended (the
+   * cause comes with ChannelDestroyed, so an earlier hang-up request waits for it); after the
+   * answer, the call is over.
+   */
+  async legEnded(legId: string, end: LegEnd): Promise<void> {
     const callId = callIdOf(legId);
     const entry = await this.c.store.getEntry(callId);
     if (!entry || entry.d.legId !== legId) return;
-    if (entry.d.state === 'offered') await this.missed(entry, cause);
+    if (entry.d.state === 'offered' && end.kind !== 'hangup-requested') await this.missed(entry, end);
     else if (entry.d.state === 'connected') await this.callEnded(callId, 'agent');
   }
 
@@ -131,12 +136,12 @@ export class Connecting {
     const entry = await this.c.store.getEntry(callId);
     if (entry?.d.state === 'offered' && entry.d.legId === legId) {
       await this.c.telephony.hangup(legId);
-      await this.legEnded(legId, 'ring-timeout');
+      await this.legEnded(legId, { kind: 'ring-timeout' });
     }
   }
 
-  /** The offer was not taken: the call goes back to its place, the agent gets a strike (unless it was not their fault). */
-  async missed(entryIn: Versioned<AcdEntry>, cause: string): Promise<void> {
+  /** The offer was not taken: the call goes back to its place; the agent gets a strike only when it was their doing (domain/offer.ts). */
+  async missed(entryIn: Versioned<AcdEntry>, end: LegEnd): Promise<void> {
     const callId = entryIn.d.callId;
     const at = this.c.now();
     const res = await this.c.retry('missed offer', async () => {
@@ -146,8 +151,7 @@ export class Connecting {
       const queue = this.c.config().queues.get(entry.d.queue);
       const profile = this.c.config().agents.get(agentId);
       const agent = await this.c.loadAgent(agentId);
-      // An endpoint Asterisk does not know, or an originate that failed, is not the agent's fault.
-      const strike = cause !== 'unknown-endpoint' && cause !== 'failed';
+      const strike = isAgentsMiss(end);
       const maxMissedOffers = profile?.maxMissedOffers ?? queue?.maxMissedOffers ?? 3;
       const nextAgent =
         agent.d.status === 'reserved' && agent.d.callId === callId
@@ -166,7 +170,8 @@ export class Connecting {
       await this.c.parts.waiting.armTimers(back.d, q, 'offer-failed');
       await this.c.telephony.startMoh(back.d.channelId, q.musicClass).catch(() => undefined);
     }
-    this.c.deps.logger.child({ callId, agentId: res.agentId }).info({ cause, missed: res.after.missed }, 'offer missed');
+    const cause = legEndLabel(end);
+    this.c.deps.logger.child({ callId, agentId: res.agentId }).info({ cause, counted: isAgentsMiss(end), missed: res.after.missed }, 'offer missed');
     await this.c.deps.events.publish({ type: 'queue.ring-no-answer', callId, queue: res.entry.queue, agentId: res.agentId, ringMs: at - (res.entry.offeredAt ?? at), cause, at });
     await this.c.parts.agents.changed(res.agentId, res.before, res.after, at);
     await this.c.parts.matching.matchCall(callId);
@@ -241,6 +246,7 @@ export class Connecting {
       await this.c.deps.events.publish({ type: 'survey.started', callId, queue: entry.queue, flow: survey, at });
       await this.c.deps.afterCall({ callId, channelId: entry.channelId, flow: survey }).catch((err: unknown) => log.error({ err }, 'could not start the survey'));
     } else {
+      if (by === 'agent') this.c.deps.agentEnded?.(callId);
       await tel.hangup(by === 'caller' ? entry.legId! : entry.channelId).catch((err: unknown) => log.warn({ err }, 'could not hang up the other side'));
       await tel.destroyBridge(callBridgeId(callId)).catch(() => undefined);
     }

@@ -9,6 +9,7 @@ import type { Clock } from '../../platform/clock';
 import { ChildLoggers } from '../../platform/child-loggers';
 import { newAgentState } from '../domain/agent';
 import type { AgentProfile, AgentState, QueueConfig } from '../domain/model';
+import type { LegEnd } from '../domain/offer';
 import type { AcdEntry, AcdStorePort, AcdTelephony, CommitResult, TimerPort, Versioned } from '../ports';
 
 export interface AcdConfigView {
@@ -35,6 +36,8 @@ export interface AcdDeps {
   pause?: (ms: number) => Promise<void>;
   /** The agent hung up first on a queue with a survey: the caller goes on to that flow. */
   afterCall?: (call: { callId: string; channelId: string; flow: string }) => Promise<void>;
+  /** The agent hung up first (no survey): the call flow learns the call is over before the caller is hung up. */
+  agentEnded?: (callId: string) => void;
 }
 
 export interface Parts {
@@ -55,8 +58,8 @@ export interface Parts {
   };
   connecting: {
     legAnswered(legId: string): Promise<void>;
-    legEnded(legId: string, cause: string): Promise<void>;
-    missed(entry: Versioned<AcdEntry>, cause: string): Promise<void>;
+    legEnded(legId: string, end: LegEnd): Promise<void>;
+    missed(entry: Versioned<AcdEntry>, end: LegEnd): Promise<void>;
     callerLeft(callId: string, answeredBy?: string): Promise<void>;
     callEnded(callId: string, by: 'caller' | 'agent'): Promise<void>;
     wrapUpDue(agentId: string, callId: string): Promise<void>;

@@ -133,11 +133,11 @@ export class Matching {
     await this.c.telephony.hangup(legId).catch(() => undefined);
     if (outcome === 'unknown-endpoint') {
       this.c.parts.agents.unknownEndpoint(profile.id, profile.endpoint);
-      await connecting.legEnded(legId, 'unknown-endpoint');
+      await connecting.legEnded(legId, { kind: 'unknown-endpoint' });
       await this.c.parts.agents.setReachable(profile.id, false);
       return;
     }
-    await connecting.legEnded(legId, 'failed');
+    await connecting.legEnded(legId, { kind: 'failed' });
   }
 
   /**

@@ -35,7 +35,7 @@ export class Recovery {
       } else if (e.state === 'offered') {
         report.offered++;
         const leg = e.legId ? await tel.channelState(e.legId) : undefined;
-        if (!leg) await parts.connecting.missed(entry, 'lost');
+        if (!leg) await parts.connecting.missed(entry, { kind: 'lost' });
         else if (leg === 'Up') await parts.connecting.legAnswered(e.legId!); // answered while we could not hear of it
       } else {
         report.connected++;
@@ -57,7 +57,7 @@ export class Recovery {
         const entry = await store.getEntry(agent.d.callId);
         if (entry?.d.state === 'offered' && entry.d.agentId === agentId && entry.d.legId) {
           if (await tel.channelExists(entry.d.legId)) await tel.hangup(entry.d.legId);
-          await this.c.parts.connecting.missed(entry, 'lease-expired');
+          await this.c.parts.connecting.missed(entry, { kind: 'lease-expired' });
           released++;
           continue;
         }

@@ -22,7 +22,7 @@ export interface CallState {
 export type CallNotice =
   | { type: 'call.arrived'; number: string; callerId: string }
   | { type: 'call.answered' }
-  | { type: 'call.ended'; reason: 'caller-hangup' | 'flow-complete' | 'unknown-number' | 'not-configured' };
+  | { type: 'call.ended'; reason: 'caller-hangup' | 'agent-hangup' | 'flow-complete' | 'answer-failed' | 'unknown-number' | 'not-configured' };
 
 export type CallCommand =
   | Exclude<IvrCommand, { kind: 'notify' }>
@@ -50,6 +50,8 @@ export function callStep(before: CallState | undefined, event: CallEvent, ctx: C
   if (before.phase === 'ended' || !before.ivr) return { state: before, commands: [] }; // late or repeated events
   if (event.type === 'FlowStart') return startFlow(before, before.ivr, event, ctx);
   if (event.type === 'CallVanished') return vanished(before, before.ivr, event.at, ctx);
+  if (event.type === 'AgentHungUp') return agentHungUp(before, before.ivr);
+  if (event.type === 'AnswerFailed') return answerFailed(before, before.ivr);
   // Asterisk reports a hang-up three ways (request, StasisEnd, destroyed): the first one counts.
   if (event.type === 'CallHungUp' && before.callerGone) return { state: before, commands: [] };
   const ivrEvent = toIvrEvent(event);
@@ -63,6 +65,25 @@ function vanished(state: CallState, ivr: IvrState, at: number, ctx: CallContext)
   const s = r.state!;
   if (s.phase === 'ended') return r;
   return { state: { ...s, phase: 'ended', ivr: { ...s.ivr!, phase: 'ended' } }, commands: [...r.commands, notify({ type: 'call.ended', reason: 'caller-hangup' })] };
+}
+
+/** The agent ended the conversation: the ACD hangs up the caller; the flow, waiting in its queue step, ends here. */
+function agentHungUp(state: CallState, ivr: IvrState): CallStep {
+  if (ivr.phase !== 'queued' || state.callerGone) return { state, commands: [] };
+  return { state: { ...state, phase: 'ended', ivr: { ...ivr, phase: 'ended' } }, commands: [notify({ type: 'call.ended', reason: 'agent-hangup' })] };
+}
+
+/**
+ * The answer failed: nothing else may happen to the call (it may already be in a queue, as the
+ * answer and the enqueue run side by side). The caller is refused as a switch does when it cannot
+ * take a call (congestion: a carrier may try another route).
+ */
+function answerFailed(state: CallState, ivr: IvrState): CallStep {
+  if (state.callerGone) return { state, commands: [] };
+  const commands: CallCommand[] = [];
+  if (ivr.phase === 'queued') commands.push({ kind: 'leaveQueue' });
+  commands.push({ kind: 'reject', reason: 'congestion' }, notify({ type: 'call.ended', reason: 'answer-failed' }));
+  return { state: { ...state, phase: 'ended', ivr: { ...ivr, phase: 'ended', prompting: false } }, commands };
 }
 
 function arrive(event: Extract<CallEvent, { type: 'CallArrived' }>, ctx: CallContext): CallStep {
@@ -124,6 +145,8 @@ function toIvrEvent(event: CallEvent): IvrEvent | undefined {
     case 'CallArrived':
     case 'FlowStart':
     case 'CallVanished':
-      return undefined; // a repeated arrival; FlowStart and CallVanished are handled before
+    case 'AgentHungUp':
+    case 'AnswerFailed':
+      return undefined; // a repeated arrival; the others are handled before
   }
 }

@@ -17,6 +17,10 @@ export type CallEvent =
   /** A dial step's destination answered / is gone. */
   | { type: 'DialAnswered'; callId: string; dialId: string; at: number }
   | { type: 'DialEnded'; callId: string; dialId: string; at: number }
+  /** The agent hung up a connected call (the ACD hangs up the caller): the call is over. */
+  | { type: 'AgentHungUp'; callId: string; at: number }
+  /** Asterisk could not answer the caller: the call cannot go on. */
+  | { type: 'AnswerFailed'; callId: string; at: number }
   /** Start a flow on a call already in progress (the post-call survey). */
   | { type: 'FlowStart'; callId: string; flow: string; at: number };
 
