@@ -16,6 +16,8 @@ export interface SelectContext {
   readonly lastPicked?: string;
   /** A number in [0, 1) (random strategy). */
   readonly random?: () => number;
+  /** Agents not to pick (being reserved for another call right now). */
+  readonly skip?: ReadonlySet<string>;
 }
 
 function byIdleThenId(a: AgentView, b: AgentView): number {
@@ -42,7 +44,7 @@ export function selectAgent(queue: QueueConfig, entry: QueueEntry & Partial<Miss
   const eligible: AgentView[] = [];
   const rank = strategy === 'most-skilled' ? rankSkillOf(queue) : undefined;
   for (const a of agents) {
-    if (!may(a.profile, a.state)) continue;
+    if (ctx.skip?.has(a.profile.id) || !may(a.profile, a.state)) continue;
     if (strategy === 'round-robin' || strategy === 'random') {
       eligible.push(a);
       continue;
@@ -91,11 +93,12 @@ export function compareEntries(a: QueueEntry, b: QueueEntry): number {
  * The call an agent who just became available should take, across every queue: the best-ordered
  * waiting call that may be offered to this agent (eligibility.ts).
  */
-export function selectCall<E extends QueueEntry & Partial<MissedBy>>(agent: AgentView, entries: Iterable<E>, queues: ReadonlyMap<string, QueueConfig>, now: number): E | undefined {
+export function selectCall<E extends QueueEntry & Partial<MissedBy>>(agent: AgentView, entries: Iterable<E>, queues: ReadonlyMap<string, QueueConfig>, now: number, skip?: ReadonlySet<string>): E | undefined {
   if (!isOfferable(agent.state)) return undefined;
   let best: E | undefined;
   for (const e of entries) {
     if (best && compareEntries(e, best) >= 0) continue; // cannot beat the best so far: skip the test
+    if (skip?.has(e.callId)) continue;
     const queue = queues.get(e.queue);
     if (queue && mayBeOffered(agent.profile, agent.state, e, queue, now)) best = e;
   }

@@ -91,7 +91,15 @@ export interface Attempt<T> {
   result: T;
 }
 
-const MAX_RETRIES = 5;
+/**
+ * A conflict means another decision was stored first (progress elsewhere), so deciding again on
+ * fresh data is always worth it; the limits only catch a bug that would loop for ever.
+ */
+const MAX_RETRIES = 50;
+const RETRY_BUDGET_MS = 2000;
+
+/** A decision still conflicting after every retry. */
+export class StillConflicting extends Error {}
 
 export class AcdCore {
   readonly log: Logger;
@@ -138,12 +146,13 @@ export class AcdCore {
 
   /** Runs `attempt` until what it decided is stored (or it decides there is nothing to do). */
   async retry<T>(what: string, attempt: () => Promise<Attempt<T>>): Promise<T> {
+    const started = this.now();
     for (let i = 0; ; i++) {
       const { apply, result } = await attempt();
       if (!apply) return result;
       const r = await apply();
       if (r.ok) return result;
-      if (i >= MAX_RETRIES) throw new Error(`${what}: still conflicting after ${MAX_RETRIES} retries (${r.conflict})`);
+      if (i >= MAX_RETRIES || this.now() - started > RETRY_BUDGET_MS) throw new StillConflicting(`${what}: still conflicting after ${i + 1} tries (${r.conflict})`);
     }
   }
 }

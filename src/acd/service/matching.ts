@@ -1,6 +1,9 @@
 // Matching callers and agents: a waiting call gets the best agent (its queue's strategy), an agent
 // who becomes free gets the best call across every queue they serve; each match is one atomic
-// reservation, then the agent's phone rings. A periodic sweep is the safety net for lost events.
+// reservation, then the agent's phone rings. Matches running at the same time in this instance
+// leave each other's agent and call alone while they are being reserved (calls arriving together
+// would otherwise all pick the same longest-idle agent and all but one conflict). A periodic sweep
+// is the safety net for lost events.
 import { isOfferable } from '../domain/agent';
 import type { AgentProfile, QueueConfig } from '../domain/model';
 import { compareEntries, selectAgent, selectCall, type AgentView } from '../domain/select';
@@ -8,7 +11,7 @@ import { currentStep } from '../domain/steps';
 import { applyAgentEvent } from '../domain/agent';
 import { legId as legIdOf } from '../../kernel/ids';
 import type { AcdEntry, CommitResult, Versioned } from '../ports';
-import type { AcdCore, Attempt } from './core';
+import { StillConflicting, type AcdCore, type Attempt } from './core';
 import { OfferableAgents } from './offerable-agents';
 
 interface PendingOffer {
@@ -25,6 +28,9 @@ export class Matching {
   private readonly offerable = new OfferableAgents();
   /** Round-robin memory; per instance, which is enough to spread calls (app_queue keeps it per queue in memory too). */
   private readonly lastPickedByQueue = new Map<string, string>();
+  /** Agents and calls a match in this instance is reserving right now. */
+  private readonly claimedAgents = new Set<string>();
+  private readonly claimedCalls = new Set<string>();
   private sweeping = false;
 
   constructor(private readonly c: AcdCore) {}
@@ -32,20 +38,34 @@ export class Matching {
   /** Offers a waiting call to the best agent for it, if there is one (after an overflow, in its new queue). */
   async matchCall(callId: string): Promise<boolean> {
     type Outcome = { offer?: PendingOffer; overflow?: { from: AcdEntry; to: AcdEntry; position: number } } | undefined;
-    const outcome = await this.c.retry<Outcome>('match call', async () => {
-      const entry = await this.c.store.getEntry(callId);
-      if (!entry || entry.d.state !== 'waiting') return { result: undefined };
-      const queue = this.c.config().queues.get(entry.d.queue);
-      if (!queue) return { result: undefined };
-      const now = this.c.now();
-      const step = currentStep(queue, entry.d, now);
-      if ('overflowTo' in step) return this.overflow(entry, step.overflowTo, now);
-      const { views, version } = this.offerable.update(await this.c.store.currentAgents(), this.c.config().agents);
-      const picked = selectAgent(queue, entry.d, views, { now, lastPicked: this.lastPickedByQueue.get(queue.id), random: this.c.deps.random });
-      if (!picked) return { result: undefined };
-      const r = this.reserve(entry, picked, version(picked.profile.id), queue, now);
-      return { apply: r.apply, result: { offer: r.result } };
-    });
+    const tried = new Set<string>();
+    let outcome: Outcome;
+    try {
+      outcome = await this.c.retry<Outcome>('match call', async () => {
+        if (this.claimedCalls.has(callId)) return { result: undefined }; // being reserved by another match
+        const entry = await this.c.store.getEntry(callId);
+        if (!entry || entry.d.state !== 'waiting') return { result: undefined };
+        const queue = this.c.config().queues.get(entry.d.queue);
+        if (!queue) return { result: undefined };
+        const now = this.c.now();
+        const step = currentStep(queue, entry.d, now);
+        if ('overflowTo' in step) return this.overflow(entry, step.overflowTo, now);
+        const { views, version } = this.offerable.update(await this.c.store.currentAgents(), this.c.config().agents);
+        const ctx = { now, lastPicked: this.lastPickedByQueue.get(queue.id), random: this.c.deps.random, skip: this.claimedAgents };
+        const picked = selectAgent(queue, entry.d, views, ctx);
+        if (!picked || this.claimedCalls.has(callId)) return { result: undefined };
+        tried.add(picked.profile.id);
+        const r = this.reserve(entry, picked, version(picked.profile.id), queue, now);
+        return { apply: this.claiming(picked.profile.id, callId, r.apply), result: { offer: r.result } };
+      });
+    } catch (err) {
+      if (!(err instanceof StillConflicting)) throw err;
+      // Never stranded until the sweep: the call's step timer tries again in a moment.
+      this.c.callLogs.of(callId).warn({ err }, 'matching kept conflicting; trying again shortly');
+      await this.c.deps.timers.set(`step:${callId}`, this.c.now() + 50, { kind: 'step', callId });
+      outcome = undefined;
+    }
+    this.offerLeftovers(tried, outcome?.offer?.profile.id);
     if (outcome?.overflow) {
       await this.c.parts.waiting.overflowed(outcome.overflow.from, outcome.overflow.to, outcome.overflow.position);
       return this.matchCall(callId);
@@ -53,6 +73,28 @@ export class Matching {
     if (!outcome?.offer) return false;
     await this.ring(outcome.offer);
     return true;
+  }
+
+  /** Claims agent and call while `apply` stores their reservation, so concurrent matches pick others. */
+  private claiming(agentId: string, callId: string, apply: () => Promise<CommitResult>): () => Promise<CommitResult> {
+    this.claimedAgents.add(agentId);
+    this.claimedCalls.add(callId);
+    return async () => {
+      try {
+        return await apply();
+      } finally {
+        this.claimedAgents.delete(agentId);
+        this.claimedCalls.delete(callId);
+      }
+    };
+  }
+
+  /**
+   * Agents a match claimed but did not reserve in the end (its call left, or another instance was
+   * first) may still be free while calls that skipped them wait: they look for a call again.
+   */
+  private offerLeftovers(tried: Set<string>, reserved: string | undefined): void {
+    for (const agentId of tried) if (agentId !== reserved) void this.matchAgent(agentId).catch((err: unknown) => this.c.agentLogs.of(agentId).error({ err }, 'matching a freed agent failed'));
   }
 
   /** The call moves on to the step's queue, keeping its place (enqueuedAt) and starting a new wait there. */
@@ -69,6 +111,7 @@ export class Matching {
   /** Gives an agent who just became offerable the best call across all the queues they serve. */
   async matchAgent(agentId: string): Promise<boolean> {
     const offer = await this.c.retry('match agent', async () => {
+      if (this.claimedAgents.has(agentId)) return { result: undefined }; // being reserved by another match
       const agent = await this.c.store.getAgent(agentId);
       const profile = this.c.config().agents.get(agentId);
       if (!agent || !profile || !isOfferable(agent.d)) return { result: undefined };
@@ -76,9 +119,10 @@ export class Matching {
       const { docs: byId } = await this.c.store.currentWaiting();
       const queues = this.c.config().queues;
       const waiting = [...byId.values()].map((e) => e.d).filter((e) => e.state === 'waiting');
-      const best = selectCall({ profile, state: agent.d }, waiting, queues, now);
-      if (!best) return { result: undefined };
-      return this.reserve(byId.get(best.callId)!, { profile, state: agent.d }, agent.v, queues.get(best.queue)!, now);
+      const best = selectCall({ profile, state: agent.d }, waiting, queues, now, this.claimedCalls);
+      if (!best || this.claimedAgents.has(agentId)) return { result: undefined };
+      const r = this.reserve(byId.get(best.callId)!, { profile, state: agent.d }, agent.v, queues.get(best.queue)!, now);
+      return { apply: this.claiming(agentId, best.callId, r.apply), result: r.result };
     });
     if (!offer) return false;
     await this.ring(offer);
