@@ -12,24 +12,55 @@ export function systemCpuPerCall(s: StepResult): number | undefined {
   return values.some((v) => v === undefined) ? undefined : values.reduce((a, b) => a! + b!, 0);
 }
 
+// The step table: column groups (title, then each column's name, width and value).
+type Col = [name: string, width: number, value: (s: StepResult) => string];
+const GROUPS: Array<[title: string, cols: Col[]]> = [
+  ['', [
+    ['rnd', 3, (s) => String(s.round)],
+    ['system', -12, (s) => s.system],
+    ['cps', 4, (s) => String(s.rate)],
+    ['attempted', 9, (s) => String(s.attempted)],
+    ['completed', 9, (s) => String(s.completed)],
+    ['failed', 6, (s) => String(s.failed)],
+    ['no-agent', 8, (s) => String(s.answeredNoAgent)],
+  ]],
+  ['INVITE -> agent INVITE ms', [
+    ['p50', 7, (s) => f(s.inviteToAgentInviteMs?.p50)],
+    ['p95', 7, (s) => f(s.inviteToAgentInviteMs?.p95)],
+    ['p99', 7, (s) => f(s.inviteToAgentInviteMs?.p99)],
+    ['max', 7, (s) => f(s.inviteToAgentInviteMs?.max)],
+  ]],
+  ['INVITE->bridged ms', [
+    ['p50', 8, (s) => f(s.inviteToBridgedMs?.p50)],
+    ['p99', 8, (s) => f(s.inviteToBridgedMs?.p99)],
+  ]],
+  ['CPU ms per completed call', [
+    ['node', 6, (s) => f(s.cpuPerCallMs.node, 2)],
+    ['ast', 6, (s) => f(s.cpuPerCallMs.asterisk, 2)],
+    ['redis', 6, (s) => f(s.cpuPerCallMs.redis, 2)],
+    ['system', 7, (s) => f(systemCpuPerCall(s), 2)],
+  ]],
+  ['machine %', [
+    ['busy', 5, (s) => f(s.busyPct, 0)],
+    ['other', 5, (s) => f(s.otherPct, 0)],
+  ]],
+  ['/readyz event loop', [
+    ['p99 max ms', 10, (s) => (s.system === 'switchboard' ? f(s.eventLoop?.delayP99MaxMs) : '-')],
+    ['util', 5, (s) => (s.system === 'switchboard' ? f(s.eventLoop?.utilisationMean, 2) : '-')],
+  ]],
+];
+
+const pad = (text: string, width: number) => (width < 0 ? text.padEnd(-width) : text.padStart(width));
+const groupWidth = (cols: Col[]) => cols.reduce((w, [, width]) => w + Math.abs(width) + 1, -1);
+
 export const STEP_HEADER = [
-  'rnd system       cps attempted completed failed no-agent |  INVITE -> agent INVITE ms   | INVITE->bridged | CPU ms per completed call   | machine %   | /readyz event loop',
-  '                                                         |   p50    p95    p99    max   |    p50    p99   |  node   ast redis  system   | busy  other | p99 max ms  util',
+  GROUPS.map(([title, cols]) => title.padEnd(groupWidth(cols))).join(' | '),
+  GROUPS.map(([, cols]) => cols.map(([name, width]) => pad(name, width)).join(' ')).join(' | '),
 ].join('\n');
 
 export function stepLine(s: StepResult): string {
-  const a = s.inviteToAgentInviteMs;
-  const b = s.inviteToBridgedMs;
-  const loop = s.eventLoop;
-  return [
-    `${String(s.round).padStart(3)} ${s.system.padEnd(12)} ${String(s.rate).padStart(4)} ${String(s.attempted).padStart(9)} ${String(s.completed).padStart(9)} ${String(s.failed).padStart(6)} ${String(s.answeredNoAgent).padStart(8)} |`,
-    `${f(a?.p50)} ${f(a?.p95)} ${f(a?.p99)} ${f(a?.max)}   |`,
-    `${f(b?.p50)} ${f(b?.p99)}   |`,
-    `${f(s.cpuPerCallMs.node, 2)}${f(s.cpuPerCallMs.asterisk, 2)}${f(s.cpuPerCallMs.redis, 2)} ${f(systemCpuPerCall(s), 2, 7)}   |`,
-    `${f(s.busyPct, 0, 5)} ${f(s.otherPct, 0, 5)} |`,
-    s.system === 'switchboard' ? `${f(loop?.delayP99MaxMs, 1, 10)} ${f(loop?.utilisationMean, 2, 5)}` : `${'-'.padStart(10)} ${'-'.padStart(5)}`,
-    s.pass ? ' pass' : ' FAIL',
-  ].join(' ');
+  const cells = GROUPS.map(([, cols]) => cols.map(([, width, value]) => pad(value(s).trim(), width)).join(' ')).join(' | ');
+  return `${cells} ${s.pass ? 'pass' : 'FAIL'}`;
 }
 
 export interface Knee {
