@@ -116,9 +116,12 @@ export class QueueLogFile {
   }
 }
 
-/** The subscriber: every line to each sink (the Redis stream, and the file when one is set). */
+/**
+ * The subscriber: every line to each sink (the Redis stream, and the file when one is set). All
+ * lines are issued at once, in order (each sink keeps the order it is given).
+ */
 export function queueLogWriter(sinks: Array<(line: QueueLogLine) => Promise<void>>, agent: (agentId: string) => string) {
   return async (event: SwitchboardEvent): Promise<void> => {
-    for (const line of queueLogLines(event, agent)) await Promise.all(sinks.map((write) => write(line)));
+    await Promise.all(queueLogLines(event, agent).flatMap((line) => sinks.map((write) => write(line))));
   };
 }

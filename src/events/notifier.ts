@@ -1,8 +1,10 @@
 // The one seam: features announce what happened here. Each event is appended to the journal
-// (Redis), then handed to the in-process subscribers (the queue_log writer; later statistics, the
-// event stream, webhooks) in the order published. A subscriber that fails is logged and does not
-// stop the others; a journal that cannot be written (Redis away) is logged and does not fail the
-// change that was announced: that change is already committed.
+// (Redis) and handed to the in-process subscribers (the queue_log writer; later statistics, the
+// event stream, webhooks). Announcing does not wait: the journal append and each subscriber's
+// writes are issued at once, in the order events are published (one Redis connection keeps the
+// order of its commands), so a call's path never waits on its own bookkeeping. A subscriber that
+// fails is logged and does not stop the others; a journal that cannot be written (Redis away) is
+// logged and does not fail the change that was announced: that change is already committed.
 import type { Logger } from 'pino';
 import { EVENT_VERSION, type NewEvent, type SwitchboardEvent } from './catalogue';
 
@@ -16,10 +18,12 @@ export interface JournalWriter {
   append(event: SwitchboardEvent): Promise<string>;
 }
 
-export type Subscriber = (event: SwitchboardEvent, journalId: string | undefined) => void | Promise<void>;
+/** `journalId`: the event's id in the journal, once appended (undefined if it could not be). */
+export type Subscriber = (event: SwitchboardEvent, journalId: Promise<string | undefined>) => void | Promise<void>;
 
 export class EventBus implements EventSink {
   private readonly subscribers: Array<{ name: string; fn: Subscriber }> = [];
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly journal: JournalWriter | undefined,
@@ -36,20 +40,40 @@ export class EventBus implements EventSink {
     };
   }
 
-  async publish(e: NewEvent): Promise<void> {
+  /** Issues the journal append and the subscribers' work now; resolves at once (see drained()). */
+  publish(e: NewEvent): Promise<void> {
     const event = { v: EVENT_VERSION, ...e } as SwitchboardEvent;
-    let journalId: string | undefined;
-    try {
-      journalId = await this.journal?.append(event);
-    } catch (err) {
-      this.logger.error({ err, type: event.type }, 'event not journaled (Redis away?)');
-    }
+    const journalId = this.track(
+      this.journal
+        ? this.journal.append(event).catch((err: unknown) => {
+            this.logger.error({ err, type: event.type }, 'event not journaled (Redis away?)');
+            return undefined;
+          })
+        : Promise.resolve(undefined),
+    );
     for (const s of [...this.subscribers]) {
       try {
-        await s.fn(event, journalId);
+        const done = s.fn(event, journalId);
+        if (done) this.track(done.catch((err: unknown) => this.failed(err, event, s.name)));
       } catch (err) {
-        this.logger.error({ err, type: event.type, subscriber: s.name }, 'event subscriber failed');
+        this.failed(err, event, s.name);
       }
     }
+    return Promise.resolve();
+  }
+
+  /** Resolves once everything published so far is written (tests, shutdown). */
+  async drained(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
+  }
+
+  private failed(err: unknown, event: SwitchboardEvent, subscriber: string): void {
+    this.logger.error({ err, type: event.type, subscriber }, 'event subscriber failed');
   }
 }

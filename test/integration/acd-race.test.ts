@@ -159,7 +159,9 @@ test('racing ACD instances never give one agent two calls or one call two agents
     expect(await checker.zcard(keys.leases())).toBe(0);
     const offers = allLegs().length;
     process.stderr.write(`acd race: ${INSTANCES} instances, ${INSTANCES * ROUNDS_PER_DRIVER} rounds, ${nextCall} calls, ${offers} offers, ${connected.size} answered, ${snapshots} snapshots checked\n`);
-    expect(offers).toBeGreaterThan(300);
+    // Only a check that the race did a lot: how many offers 2,000 rounds make depends on how the
+    // four drivers interleave (330-485 on a quiet machine, under 200 seen with the machine loaded).
+    expect(offers).toBeGreaterThan(150);
     expect(snapshots).toBeGreaterThan(50);
   } finally {
     const found = await checker.keys(`${prefix}:*`);

@@ -126,6 +126,7 @@ export class FakeTelephony implements AcdTelephony {
   }
   async bridge(b: string, chans: string[]) {
     this.log.push(`bridge ${b} ${chans.join(',')}`);
+    if (chans.some((c) => this.gone.has(c))) throw new Error('Channel not found'); // as Asterisk answers
     if (this.failBridges > 0) {
       this.failBridges--;
       throw new Error('ARI timed out');

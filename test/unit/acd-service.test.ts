@@ -253,14 +253,17 @@ describe('AcdService', () => {
       expect(await t.state('a1')).toMatchObject({ status: 'available' });
     });
 
-    it('a caller already gone is not offered: the agent is released and never rung', async () => {
+    it('a caller gone without our hearing of it (events lost): when the agent answers, the call is an abandon and the agent is free', async () => {
       const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
       await t.call('c1', 'sales');
       t.tel.gone.add('c1');
       await t.online('a1');
-      expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
-      expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 0 });
+      expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 c1-leg-1']);
+      await t.acd.legAnswered('c1-leg-1');
+      expect(t.tel.take()).toContain('hangup c1-leg-1');
+      expect(await t.state('a1')).toMatchObject({ status: 'available', missed: 0, callsTaken: 0 });
       expect(await t.store.getEntry('c1')).toBeUndefined();
+      expect(t.events().filter((e) => /CONNECT|ABANDON/.test(e))).toEqual(['ABANDON a1 c1']);
     });
   });
 

@@ -110,6 +110,7 @@ export class Matching {
 
   /** Gives an agent who just became offerable the best call across all the queues they serve. */
   async matchAgent(agentId: string): Promise<boolean> {
+    const tried = new Set<string>();
     const offer = await this.c.retry('match agent', async () => {
       if (this.claimedAgents.has(agentId)) return { result: undefined }; // being reserved by another match
       const agent = await this.c.store.getAgent(agentId);
@@ -121,9 +122,12 @@ export class Matching {
       const waiting = [...byId.values()].map((e) => e.d).filter((e) => e.state === 'waiting');
       const best = selectCall({ profile, state: agent.d }, waiting, queues, now, this.claimedCalls);
       if (!best || this.claimedAgents.has(agentId)) return { result: undefined };
+      tried.add(best.callId);
       const r = this.reserve(byId.get(best.callId)!, { profile, state: agent.d }, agent.v, queues.get(best.queue)!, now);
       return { apply: this.claiming(agentId, best.callId, r.apply), result: r.result };
     });
+    // Calls claimed but not reserved in the end: matches that skipped them must not leave them waiting.
+    for (const callId of tried) if (callId !== offer?.entry.callId) void this.matchCall(callId).catch((err: unknown) => this.c.callLogs.of(callId).error({ err }, 'matching a released call failed'));
     if (!offer) return false;
     await this.ring(offer);
     return true;
@@ -149,14 +153,11 @@ export class Matching {
     this.lastPickedByQueue.set(queue.id, profile.id);
     log.info({ queue: queue.id, endpoint: profile.endpoint }, 'offering call to agent');
     const connecting = this.c.parts.connecting;
-    if (!(await this.c.telephony.channelExists(entry.channelId).catch(() => true))) {
-      // The caller is gone and we missed it: release the agent instead of ringing them.
-      log.warn('caller gone before the offer; releasing it');
-      await connecting.callerLeft(entry.callId);
-      return;
-    }
     await this.c.deps.events.publish({ type: 'queue.offered', callId: entry.callId, queue: queue.id, agentId: profile.id, legId, offer: entry.offers, at: this.c.now() });
-    await this.c.deps.timers.set(`ring:${entry.callId}`, this.c.now() + (queue.ringTimeoutS + 3) * 1000, { kind: 'ring-timeout', callId: entry.callId, legId });
+    // Our own ring deadline (in case Asterisk's report is lost) is set alongside the originate.
+    const deadline = this.c.deps.timers
+      .set(`ring:${entry.callId}`, this.c.now() + (queue.ringTimeoutS + 3) * 1000, { kind: 'ring-timeout', callId: entry.callId, legId })
+      .catch((err: unknown) => log.warn({ err }, 'could not set the ring deadline; the lease still bounds the offer'));
     const outcome = await this.c.telephony.originate({
       endpoint: profile.endpoint,
       legId,
@@ -166,6 +167,7 @@ export class Matching {
       // For a screen pop: who is calling, through which queue, waiting since when.
       variables: { SWITCHBOARD_CALL_ID: entry.callId, SWITCHBOARD_QUEUE: queue.id, SWITCHBOARD_CALLER: entry.callerId, SWITCHBOARD_ENQUEUED_AT: String(entry.enqueuedAt) },
     });
+    await deadline;
     if (outcome === 'ok') {
       // Offers can run outside the call's own event queue: if the caller left while we rang,
       // nobody will hang this leg up but us.

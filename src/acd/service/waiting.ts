@@ -70,9 +70,12 @@ export class Waiting {
     if (!(await this.c.store.addEntry(entry)).ok) return; // already queued (a repeated command)
     await this.c.deps.events.publish({ type: 'queue.entered', callId: call.callId, queue: call.queue, callerId: call.callerId, position, priority: call.priority, from: call.from, at });
     log.info({ position, priority: call.priority }, 'entered queue');
-    await this.c.telephony.startMoh(call.channelId, queue.musicClass).catch((err: unknown) => log.warn({ err }, 'could not start hold music'));
-    await this.armTimers(entry, queue);
-    await this.c.parts.matching.matchCall(call.callId);
+    // The agent's phone first: hold music and the call's deadlines go out alongside the offer.
+    await Promise.all([
+      this.c.parts.matching.matchCall(call.callId),
+      this.c.telephony.startMoh(call.channelId, queue.musicClass).catch((err: unknown) => log.warn({ err }, 'could not start hold music')),
+      this.armTimers(entry, queue),
+    ]);
   }
 
   private async anyAgentCouldServe(queue: QueueConfig, attributes: Record<string, string | number | boolean>): Promise<boolean> {
