@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { agentField, agentRoutes, AcdOperations, AcdService, AcdStore, AriAcdTelephony, formatQueueLog, QueueLogFile, queueLogWriter, registerAcdAriHandlers, type AcdTimer } from './acd';
-import { AriTelephony, CallController, CallStore, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
+import { Admission, AriTelephony, CallController, CallStore, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
 import { flowOfNumber, loadRoutingDir, type RoutingConfig } from './config/routing';
 import { EventBus, RedisJournal } from './events';
 import { runLookup, scheduleStateAt, VoicemailStore } from './ivr';
@@ -20,6 +20,7 @@ import { createHttpApp, type Readiness } from './platform/http/app';
 import { ApiTokens } from './platform/http/auth';
 import { createHttpServer, listen } from './platform/http/server';
 import { connectRedis, isRedisUnavailable, storeHealth } from './platform/redis/connection';
+import { LoadGauge } from './platform/load';
 import { Keys } from './platform/redis/keys';
 import { RedisTimers } from './platform/timers/redis-timers';
 
@@ -154,7 +155,21 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
   const telephony = new AriTelephony(rest, app);
   const calls = new CallStore(redis, keys, app);
-  const controller = new CallController({ telephony, calls, events, ivr, acd, context: () => callContext(config.current), clock, logger, store: storeHealth(redis) });
+  const gauge = new LoadGauge({ ari: { load: () => rest.load(), durations: rest.durations }, ping: () => redis.ping() });
+  const admission = new Admission({
+    limits: {
+      maxCalls: env.SWITCHBOARD_MAX_CALLS,
+      maxLoopDelayMs: env.SWITCHBOARD_OVERLOAD_LOOP_DELAY_MS,
+      maxAriMs: env.SWITCHBOARD_OVERLOAD_ARI_MS,
+      maxAriWaiting: env.SWITCHBOARD_OVERLOAD_ARI_WAITING,
+      maxRedisMs: env.SWITCHBOARD_OVERLOAD_REDIS_MS,
+    },
+    load: () => gauge.latest(),
+    calls: () => controller.callsInProgress,
+    clock,
+    logger,
+  });
+  const controller = new CallController({ telephony, calls, events, ivr, acd, admission, context: () => callContext(config.current), clock, logger, store: storeHealth(redis) });
   startFlow = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, at: clock.now() });
   agentEnded = (callId) => controller.handle({ type: 'AgentHungUp', callId, at: clock.now() });
 
@@ -193,6 +208,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     link.requestReconcile();
   });
   transport.start();
+  gauge.start();
   link.start();
   void events.publish({ type: 'service.started', instance: link.instanceId, at: clock.now() });
 
@@ -220,6 +236,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const ari = link.check();
     const redisOk = redis.status === 'ready';
     const cfg = config.status();
+    const admitting = admission.state();
     return {
       ready: ari.ok && redisOk,
       checks: {
@@ -227,7 +244,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
         redis: { ok: redisOk, detail: redisOk ? 'connected' : `${redis.status} (${env.SWITCHBOARD_REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')})` },
         // A refused reload does not make the service unready: it keeps running the last good configuration.
         config: { ok: !cfg.lastError, detail: cfg.lastError ? `last reload refused, running the previous configuration: ${cfg.lastError}` : `${cfg.files.length} file(s) loaded` },
+        // Refusing calls under load is the service protecting its calls, not a fault: it does not make it unready.
+        admission: { ok: true, detail: `${admitting.detail} (${controller.callsInProgress} in progress, ${admitting.refused} refused since start)` },
       },
+      load: gauge.latest(),
     };
   };
   const reloadConfig = async (): Promise<{ ok: boolean; detail: string }> => {
@@ -265,10 +285,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const server: Server = createHttpServer(http, { logger });
   const stopAll = async (): Promise<void> => {
     clearInterval(sweeper);
+    gauge.stop();
     config.stop();
     await link.stop();
     await timers.stop();
     await controller.idle();
+    await events.drained();
     await transport.stop();
   };
   let httpPort: number;
@@ -290,7 +312,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     get ariConnections() {
       return link.connections;
     },
-    idle: () => controller.idle(),
+    idle: async () => {
+      await controller.idle();
+      await events.drained();
+    },
     async stop() {
       await stopAll();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

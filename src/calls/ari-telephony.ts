@@ -24,8 +24,8 @@ export class AriTelephony implements Telephony {
     return this.rest.ring(channelId);
   }
 
-  divert(channelId: string): Promise<void> {
-    return this.rest.continueInDialplan(channelId, { label: 'unavailable' });
+  divert(channelId: string, label: 'unavailable' | 'overload'): Promise<void> {
+    return this.rest.continueInDialplan(channelId, { label });
   }
 
   play(channelId: string, playbackId: string, media: string[], language?: string): Promise<void> {

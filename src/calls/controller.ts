@@ -8,6 +8,7 @@ import type { Clock } from '../platform/clock';
 import { ChildLoggers } from '../platform/child-loggers';
 import type { StoreHealth } from '../platform/redis/connection';
 import { CallCommands, type IvrPorts, type QueueHandoff } from './commands';
+import type { Verdict } from './domain/admission';
 import { callStep, type CallContext, type CallState } from './domain/call';
 import type { CallEvent } from './domain/events';
 import type { CallRepository, ChannelInfo, Telephony } from './ports';
@@ -25,12 +26,16 @@ export interface CallControllerDeps {
   /** Redis's reachability: a call that arrives while it is away waits (ringing) up to arrivalGraceMs for it. */
   store?: StoreHealth;
   arrivalGraceMs?: number;
+  /** May a new call come in now (calls/admission.ts)? Without it every call is taken. */
+  admission?: { check(): Verdict };
 }
 
 type Arrival = Extract<CallEvent, { type: 'CallArrived' }>;
 
 export class CallController {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Calls this instance has taken and not yet ended (the admission's count). */
+  private readonly active = new Set<string>();
   /** Digits of a sensitive collect in progress: process memory only, never Redis (see IvrState.secret). */
   private readonly secrets = new Map<string, string>();
   private readonly loggers: ChildLoggers;
@@ -64,6 +69,11 @@ export class CallController {
     return next;
   }
 
+  /** Calls in progress in this instance. */
+  get callsInProgress(): number {
+    return this.active.size;
+  }
+
   /** Resolves when every queued event has been handled. */
   async idle(): Promise<void> {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
@@ -95,6 +105,9 @@ export class CallController {
    * taken goes back to the dialplan, which apologises and hangs up (docs/reliability.md).
    */
   private async arrive(event: Arrival): Promise<void> {
+    const verdict = this.deps.admission?.check();
+    if (verdict && !verdict.admit) return this.refuse(event, verdict);
+    this.active.add(event.callId); // counted at once: calls arriving together cannot all pass the cap
     const store = this.deps.store;
     if (store && !store.up()) {
       await this.deps.telephony.ring(event.channelId).catch(() => undefined);
@@ -109,11 +122,24 @@ export class CallController {
     }
   }
 
+  /** Overloaded: back to the dialplan's overload branch at once; nothing stored, one line in the journal. */
+  private async refuse(event: Arrival, v: Extract<Verdict, { admit: false }>): Promise<void> {
+    void this.deps.events.publish({ type: 'call.refused', callId: event.callId, number: event.number, callerId: event.callerId, reason: v.reason, at: event.at });
+    try {
+      await this.deps.telephony.divert(event.channelId, 'overload');
+    } catch (err) {
+      this.loggers.of(event.callId).error({ err }, 'could not hand the refused call back to the dialplan; hanging up');
+      await this.deps.telephony.hangup(event.channelId, 'congestion').catch(() => undefined);
+    }
+    this.loggers.forget(event.callId);
+  }
+
   private async turnAway(event: Arrival, why: string): Promise<void> {
+    this.active.delete(event.callId);
     const log = this.loggers.of(event.callId);
     log.warn({ why }, 'cannot take the call now; the dialplan apologises');
     try {
-      await this.deps.telephony.divert(event.channelId);
+      await this.deps.telephony.divert(event.channelId, 'unavailable');
     } catch (err) {
       log.error({ err }, 'could not hand the call back to the dialplan; hanging up');
       await this.deps.telephony.hangup(event.channelId, 'congestion').catch(() => undefined);
@@ -128,10 +154,16 @@ export class CallController {
     const log = event.type === 'CallArrived' ? this.loggers.of(event.callId, { number: event.number, caller: event.callerId }) : this.loggers.of(event.callId);
     const input = this.withSecret(before);
     const { state, commands } = callStep(input, event, this.deps.context());
-    if (!state || state === input) return; // nothing happened (a late or repeated event)
+    if (!state || state === input) {
+      // Nothing happened (a late or repeated event); a repeated arrival of a call already over is not in progress.
+      if (event.type === 'CallArrived' && before?.phase !== 'ivr') this.active.delete(event.callId);
+      return;
+    }
     const after = this.keepSecret(state);
     await this.deps.calls.put(after);
     stored.yes = true;
+    if (after.phase === 'ended') this.active.delete(after.callId);
+    else this.active.add(after.callId);
     if ((await this.commands.runAll(after, commands, log, event.at)) === 'answer-failed') {
       void this.handle({ type: 'AnswerFailed', callId: after.callId, at: this.deps.clock.now() }); // queued behind this one
     }

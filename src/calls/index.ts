@@ -1,4 +1,5 @@
 // The call flow's public module: what the composition uses.
+export { Admission } from './admission';
 export { AriTelephony } from './ari-telephony';
 export { registerCallAriHandlers } from './ari-handlers';
 export { CallStore } from './call-store';

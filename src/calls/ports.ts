@@ -14,8 +14,8 @@ export interface Telephony {
   answer(channelId: string): Promise<'answered' | 'gone'>;
   /** Ringing tone to the caller (180) while we make them wait before answering. */
   ring(channelId: string): Promise<void>;
-  /** Hands the channel back to the dialplan's apology (label "unavailable"): we cannot take the call now. */
-  divert(channelId: string): Promise<void>;
+  /** Hands the channel back to the dialplan (labels "unavailable": the state store is away; "overload"): we cannot take the call now. */
+  divert(channelId: string, label: 'unavailable' | 'overload'): Promise<void>;
   /** `language`: Asterisk picks sounds/<language>/… and falls back to the default language. */
   play(channelId: string, playbackId: string, media: string[], language?: string): Promise<void>;
   /** Records the caller (a beep first) as <name>.wav in Asterisk's recording folder; # ends it. */

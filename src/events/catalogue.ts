@@ -24,6 +24,12 @@ const ev = <T extends string, S extends z.ZodRawShape>(type: T, description: str
 // ------------------------------------------------------------------ calls --
 
 export const CallArrived = ev('call.arrived', 'A call entered Switchboard', { callId, number: z.string().describe('Number dialled'), callerId: z.string().describe("Caller's number") });
+export const CallRefused = ev('call.refused', 'Switchboard was overloaded and sent the call to the dialplan\'s overload branch without taking it', {
+  callId,
+  number: z.string().describe('Number dialled'),
+  callerId: z.string().describe("Caller's number"),
+  reason: z.enum(['max-calls', 'event-loop', 'ari', 'redis']).describe('Which limit was reached (docs/capacity.md)'),
+});
 export const CallAnswered = ev('call.answered', 'Switchboard answered the call', { callId });
 export const CallEnded = ev('call.ended', 'The call is over for Switchboard', {
   callId,
@@ -146,6 +152,7 @@ export const ConfigRefused = ev('config.refused', 'A routing configuration was r
 
 export const EVENT_SCHEMAS = [
   CallArrived,
+  CallRefused,
   CallAnswered,
   CallEnded,
   IvrStarted,

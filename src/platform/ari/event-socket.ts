@@ -192,8 +192,10 @@ export class AriEventSocket {
     return this.opts.label ?? 'event socket';
   }
 
+  /** A quiet socket says what happened at debug level, in a line of its own (another socket tells the story). */
   private log(level: 'info' | 'warn' | 'error', fields: object, msg: string): void {
-    this.opts.logger[this.opts.quiet ? 'debug' : level](fields, msg);
+    if (this.opts.quiet) this.opts.logger.debug({ ...fields, detail: msg }, `ARI ${this.label}: ${level === 'info' ? 'up' : 'trouble'}`);
+    else this.opts.logger[level](fields, msg);
   }
 
   private startPing(ws: WebSocket): void {

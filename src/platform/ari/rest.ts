@@ -4,6 +4,7 @@
 // take those as done; the transport relies on it when a connection fails under a request.
 import type { z } from 'zod';
 import { AriHttpError, AriUnreachableError } from './errors';
+import { DurationWindow } from '../load';
 import type { AriReply, AriRequest, AriTransport, Query, TransportLoad } from './transport';
 import { ApplicationSchema, AsteriskInfoSchema, BridgeSchema, ChannelSchema, EndpointSchema, type AriApplication, type AriBridge, type AriChannel, type AriEndpoint, type AsteriskInfo, type HangupReason } from './types';
 
@@ -29,22 +30,35 @@ export interface AriRestOptions {
 
 export class AriRest {
   private readonly timeoutMs: number;
+  /** How long requests took, window by window (the load gauge takes it). */
+  readonly durations = new DurationWindow();
+  /** When each unanswered request was sent (by a sequence number). */
+  private readonly unanswered = new Map<number, number>();
+  private seq = 0;
 
   constructor(private readonly o: AriRestOptions) {
     this.timeoutMs = o.requestTimeoutMs ?? 5000;
   }
 
-  /** What the transport carries now (admission control). */
-  load(): TransportLoad {
-    return this.o.transport.load();
+  /** What the transport carries now, and how long the oldest unanswered request has waited (admission control). */
+  load(): TransportLoad & { oldestMs: number } {
+    let oldest = Infinity;
+    for (const t of this.unanswered.values()) if (t < oldest) oldest = t;
+    return { ...this.o.transport.load(), oldestMs: oldest === Infinity ? 0 : performance.now() - oldest };
   }
 
   async request<T>(method: AriRequest['method'], path: string, query: Query = {}, schema?: z.ZodType<T>, body?: unknown): Promise<T> {
     let reply: AriReply;
+    const started = performance.now();
+    const n = ++this.seq;
+    this.unanswered.set(n, started);
     try {
       reply = await this.o.transport.send({ method, path: path.replace(/^\//, ''), query, body }, this.timeoutMs);
     } catch (err) {
       throw new AriUnreachableError(this.o.url, err);
+    } finally {
+      this.unanswered.delete(n);
+      this.durations.record(performance.now() - started);
     }
     const text = reply.body ?? '';
     if (reply.status < 200 || reply.status >= 300) {

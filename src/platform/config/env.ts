@@ -30,6 +30,16 @@ export const EnvSchema = z.object({
   SWITCHBOARD_SOUNDS_DIR: z.string().optional(),
   /** "role:token[:agentId]" items, comma-separated (see docs/api.md). */
   SWITCHBOARD_API_TOKENS: z.string().optional(),
+  /** Admission control (docs/capacity.md): calls in progress in this instance (0: no cap). */
+  SWITCHBOARD_MAX_CALLS: z.coerce.number().int().min(0).default(0),
+  /** New calls are refused while the event-loop delay p99 of the last half second is above this. */
+  SWITCHBOARD_OVERLOAD_LOOP_DELAY_MS: z.coerce.number().positive().default(150),
+  /** … while an ARI request has waited longer than this for its answer, */
+  SWITCHBOARD_OVERLOAD_ARI_MS: z.coerce.number().positive().default(250),
+  /** … while more ARI requests than this wait for a connection, */
+  SWITCHBOARD_OVERLOAD_ARI_WAITING: z.coerce.number().int().min(0).default(100),
+  /** … or while Redis takes longer than this to answer a PING. */
+  SWITCHBOARD_OVERLOAD_REDIS_MS: z.coerce.number().positive().default(100),
   /** Watch the routing folder and reload on change (SIGHUP and the API reload always work). */
   SWITCHBOARD_WATCH_CONFIG: z.enum(['true', 'false']).default('true'),
 });

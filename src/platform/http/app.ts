@@ -15,6 +15,8 @@ export interface ReadinessCheck {
 export interface Readiness {
   ready: boolean;
   checks: Record<string, ReadinessCheck>;
+  /** Load figures of the last measured window (platform/load.ts), when there are any. */
+  load?: object;
 }
 
 /** A feature's routes, mounted on the authenticated /api router (each checks its roles). */
