@@ -14,7 +14,7 @@ describe('AcdService', () => {
     expect(t.tel.take()).toEqual(['moh c1 default', 'originate PJSIP/a2 c1-leg-1']);
     expect((await t.state('a2'))?.status).toBe('reserved');
     await t.acd.legAnswered('c1-leg-1');
-    expect(t.tel.take()).toEqual(['moh-stop c1', 'stop c1-ann-0', 'bridge c1-bridge c1,c1-leg-1']);
+    expect(t.tel.take()).toEqual(['moh-stop c1', 'bridge c1-bridge c1,c1-leg-1']);
     expect((await t.state('a2'))?.status).toBe('on-call');
     await t.advance(60_000);
     await t.acd.callerLeft('c1');

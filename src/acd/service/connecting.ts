@@ -42,7 +42,7 @@ export class Connecting {
     // and adding the channel to the bridge would wait until the announcement ends.
     await Promise.all([
       this.c.telephony.stopMoh(connected.channelId).catch(() => undefined),
-      this.c.telephony.stopPlayback(announcementId(callId, connected.announceSeq)).catch(() => undefined),
+      connected.announceSeq > 0 && this.c.telephony.stopPlayback(announcementId(callId, connected.announceSeq)).catch(() => undefined),
     ]);
     const bridged = await this.bridgeCaller(callId, connected.channelId, legId, log);
     if (bridged !== 'bridged') {

@@ -9,6 +9,7 @@ import { AppOwnership, PROBE_EVENT } from './app-ownership';
 import { AriEventSocket } from './event-socket';
 import type { AriRest } from './rest';
 import type { AriRouter } from './router';
+import { KNOWN_EVENT_TYPES } from './types';
 
 export interface AriLinkOptions {
   url: string;
@@ -76,6 +77,7 @@ export class AriLink {
         this.generation++;
         this.opened++;
         this.ownership.opened();
+        this.filterEvents();
         this.requestReconcile();
       },
       onClose: () => {
@@ -89,6 +91,15 @@ export class AriLink {
 
   start(): void {
     this.socket.start();
+  }
+
+  /**
+   * Asks Asterisk to send the application only the event types the router handles (about half of
+   * a call's events are others: variable sets, dialplan steps, bridge and state changes), so Node
+   * parses less. Harmless if it fails: the router ignores what it does not handle.
+   */
+  private filterEvents(): void {
+    this.o.rest.setEventFilter(this.o.app, [...KNOWN_EVENT_TYPES]).catch((err: unknown) => this.o.logger.debug({ err }, 'could not set the application event filter; every event will come'));
   }
 
   /** How many times the socket has opened. */

@@ -164,6 +164,11 @@ export class AriRest {
     return this.request('POST', `/channels/${encodeURIComponent(channelId)}/continue`, at);
   }
 
+  /** Limits the events Asterisk sends the application to these types. */
+  setEventFilter(app: string, allowedTypes: string[]): Promise<void> {
+    return this.request('PUT', `/applications/${encodeURIComponent(app)}/eventFilter`, {}, undefined, { allowed: allowedTypes.map((type) => ({ type })) });
+  }
+
   /** Sends a user event to the application (it arrives as ChannelUserevent). */
   userEvent(app: string, eventName: string, variables: Record<string, string>): Promise<void> {
     return this.request('POST', `/events/user/${encodeURIComponent(eventName)}`, { application: app }, undefined, { variables });
