@@ -6,14 +6,15 @@
 // when it stops is lost. So the capture ends with a marker: a datagram the benchmark sends to
 // itself (its port is in the filter), and tcpdump is stopped once the marker is in the file.
 import dgram from 'node:dgram';
-import { open, readFile, rm } from 'node:fs/promises';
+import { open, readFile, rm, stat } from 'node:fs/promises';
 import { start, waitFor, type Cleanup } from './procs';
 import { sipMessages, type SipMessage } from './pcap';
 
 export interface Capture {
   pid: number;
-  /** Stops tcpdump and reads the capture: the SIP messages and the packets the kernel dropped. */
-  stop(opts: { keepFile: boolean }): Promise<{ messages: SipMessage[]; dropped: number }>;
+  /** Stops tcpdump and reads the capture: the SIP messages, the packets the kernel dropped, and
+   *  whether the end marker was seen (else the last second may be missing). */
+  stop(opts: { keepFile: boolean }): Promise<{ messages: SipMessage[]; dropped: number; complete: boolean }>;
 }
 
 async function markerSocket(cleanup: Cleanup): Promise<{ port: number; send(text: string): Promise<void>; close(): void }> {
@@ -33,18 +34,26 @@ async function markerSocket(cleanup: Cleanup): Promise<{ port: number; send(text
   };
 }
 
-/** Whether the last 64 KiB of `file` hold `text`. */
-async function tailHolds(file: string, text: string): Promise<boolean> {
-  const fh = await open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    const len = Math.min(size, 65536);
-    const buf = Buffer.alloc(len);
-    await fh.read(buf, 0, len, size - len);
-    return buf.includes(text);
-  } finally {
-    await fh.close();
-  }
+/**
+ * Watches `file` from `offset` on for `text`: each call reads what was written since the last
+ * (SIP traffic may go on after the marker, so the file's tail is not enough).
+ */
+function markerWatch(file: string, offset: number, text: string): () => Promise<boolean> {
+  let from = offset;
+  return async () => {
+    const fh = await open(file, 'r');
+    try {
+      const { size } = await fh.stat();
+      const start = Math.max(offset, from - text.length);
+      if (size <= start) return false;
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      from = size;
+      return buf.includes(text);
+    } finally {
+      await fh.close();
+    }
+  };
 }
 
 /** Starts tcpdump and resolves once it says it is listening (deadline 10 s). */
@@ -63,14 +72,18 @@ export async function startCapture(cleanup: Cleanup, file: string, sipPort: numb
     pid: child.pid,
     async stop({ keepFile }) {
       const text = `switchboard-bench-end-of-capture-${process.pid}-${Date.now()}`;
+      const seen = markerWatch(file, (await stat(file)).size, text);
       await marker.send(text);
-      await waitFor('the end-of-capture marker in the capture file', () => tailHolds(file, text), 10_000, 100);
+      const complete = await waitFor('the end-of-capture marker in the capture file', seen, 10_000, 100).then(
+        () => true,
+        () => false,
+      );
       marker.close();
       await child.stop('SIGINT', 10_000);
       const dropped = Number(/(\d+) packets? dropped by kernel/.exec(child.stderr())?.[1] ?? 0);
       const messages = sipMessages(await readFile(file));
       if (!keepFile) await rm(file, { force: true });
-      return { messages, dropped };
+      return { messages, dropped, complete };
     },
   };
 }
