@@ -3,6 +3,7 @@
 // retry (not a tight loop) when Asterisk rejects the credentials.
 import WebSocket from 'ws';
 import type { Logger } from 'pino';
+import { tickBatcher, type Corkable } from '../batch-writes';
 
 export type SocketState =
   | { status: 'connecting'; attempt: number; lastError?: string }
@@ -46,6 +47,7 @@ export class AriEventSocket {
   private loggedUnreachable = false;
   /** Set by restart(): the delay before the next attempt, instead of the backoff. */
   private restartInMs: number | undefined;
+  private batcher: { ws: WebSocket; batch: () => void } | undefined;
 
   constructor(private readonly opts: EventSocketOptions) {}
 
@@ -62,8 +64,19 @@ export class AriEventSocket {
   send(text: string): boolean {
     const ws = this.ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    this.corkUntilNextTick(ws);
     ws.send(text);
     return true;
+  }
+
+  /** Messages sent in the same tick leave in one write (platform/batch-writes.ts); ws writes each frame to its own socket (not in ws's typed API, present since ws 1). */
+  private corkUntilNextTick(ws: WebSocket): void {
+    if (this.batcher?.ws !== ws) {
+      const socket = (ws as unknown as { _socket?: Corkable })._socket;
+      if (typeof socket?.cork !== 'function' || typeof socket.uncork !== 'function') return;
+      this.batcher = { ws, batch: tickBatcher(socket) };
+    }
+    this.batcher.batch();
   }
 
   /** Forces the current connection closed (as if the network failed); it reconnects on its own. */

@@ -1,5 +1,7 @@
 import Redis from 'ioredis';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { batchWritesPerTick } from '../batch-writes';
 
 /**
  * One ioredis client that keeps retrying forever, fails commands fast while disconnected
@@ -14,6 +16,8 @@ export function connectRedis(url: string, logger: Logger): Redis {
     connectTimeout: 5000,
     lazyConnect: false,
   });
+  // Commands issued in the same tick (a journal line and its queue_log line, a call's timers) leave in one write.
+  redis.on('connect', () => batchWritesPerTick(redis.stream as Socket));
   let down = false;
   const safeUrl = url.replace(/\/\/[^@/]*@/, '//***@');
   redis.on('error', (err: Error) => {
