@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import { callIdOf } from '../kernel/ids';
 import type { AriRouter } from '../platform/ari/router';
+import { endpointReach } from './ari-telephony';
 import type { AcdService } from './service/acd-service';
 
 export interface AcdAriDeps {
@@ -27,8 +28,18 @@ export function registerAcdAriHandlers(router: AriRouter, { acd, serialize, logg
   };
   router.onPlaybacks('announcement', playbackEnded);
   router.onPlaybacks('exit-prompt', playbackEnded);
+  // The state the event carries, applied in the order the events came (one chain per endpoint):
+  // no request to Asterisk per change, and a later change is never overtaken by an earlier one.
+  const endpointChains = new Map<string, Promise<void>>();
   router.onEndpoints((ev) => {
     const endpoint = `${ev.endpoint.technology}/${ev.endpoint.resource}`;
-    void acd.endpointChanged(endpoint).catch((err: unknown) => logger.error({ err, endpoint }, 'endpoint update failed'));
+    const reach = endpointReach(ev.endpoint);
+    const next = (endpointChains.get(endpoint) ?? Promise.resolve())
+      .then(() => acd.endpointChanged(endpoint, reach))
+      .catch((err: unknown) => logger.error({ err, endpoint }, 'endpoint update failed'));
+    endpointChains.set(endpoint, next);
+    void next.then(() => {
+      if (endpointChains.get(endpoint) === next) endpointChains.delete(endpoint);
+    });
   });
 }

@@ -1,7 +1,8 @@
 // The ACD's telephony port over ARI.
-import type { AcdTelephony, OriginateOutcome } from './ports';
+import type { AcdTelephony, EndpointReach, OriginateOutcome } from './ports';
 import { AriHttpError } from '../platform/ari/errors';
 import type { AriRest } from '../platform/ari/rest';
+import type { AriEndpoint } from '../platform/ari/types';
 import { channelKind } from '../kernel/ids';
 
 function gone(err: unknown): boolean {
@@ -81,10 +82,7 @@ export class AriAcdTelephony implements AcdTelephony {
   async endpointState(endpoint: string): Promise<{ online: boolean; busy: boolean } | undefined> {
     const [tech, resource] = splitEndpoint(endpoint);
     try {
-      const ep = await this.rest.endpoint(tech, resource);
-      // Channels on the endpoint that are not our agent legs: the phone is busy outside Switchboard.
-      const foreign = ep.channel_ids.filter((id) => channelKind(id) !== 'agent-leg');
-      return { online: ep.state === 'online', busy: foreign.length > 0 };
+      return endpointReach(await this.rest.endpoint(tech, resource));
     } catch (err) {
       if (gone(err)) return undefined;
       throw err;
@@ -98,4 +96,9 @@ export class AriAcdTelephony implements AcdTelephony {
       if (!(err instanceof AriHttpError && (err.status === 404 || err.status === 422))) throw err;
     }
   }
+}
+
+/** What an ARI endpoint says of an agent's phone. Channels on it that are not our agent legs: busy outside Switchboard. */
+export function endpointReach(ep: AriEndpoint): EndpointReach {
+  return { online: ep.state === 'online', busy: ep.channel_ids.some((id) => channelKind(id) !== 'agent-leg') };
 }

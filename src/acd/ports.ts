@@ -62,6 +62,8 @@ export interface AcdReads {
   currentWaiting(): Promise<Snapshot<AcdEntry>>;
   getEntry(callId: string): Promise<Versioned<AcdEntry> | undefined>;
   waitingEntries(queue?: string): Promise<Array<Versioned<AcdEntry>>>;
+  /** How many calls wait in the queue (no documents read). */
+  waitingCount(queue: string): Promise<number>;
   /** Agents whose reservation lease ran out before `now`. */
   expiredLeases(now: number): Promise<string[]>;
 }
@@ -107,8 +109,14 @@ export interface AcdTelephony {
   /** Asterisk's state of the channel ("Up" once answered, "Ringing", …); undefined when it is gone. */
   channelState(channelId: string): Promise<string | undefined>;
   /** undefined: Asterisk does not know the endpoint. */
-  endpointState(endpoint: string): Promise<{ online: boolean; busy: boolean } | undefined>;
+  endpointState(endpoint: string): Promise<EndpointReach | undefined>;
   watchEndpoint(endpoint: string): Promise<void>;
+}
+
+/** An agent's phone: registered (online), and busy with a call that is not Switchboard's. */
+export interface EndpointReach {
+  online: boolean;
+  busy: boolean;
 }
 
 export type AcdTimer =

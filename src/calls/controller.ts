@@ -12,6 +12,7 @@ import type { Verdict } from './domain/admission';
 import { callStep, type CallContext, type CallState } from './domain/call';
 import type { CallEvent } from './domain/events';
 import type { CallRepository, ChannelInfo, Telephony } from './ports';
+import { RecentSet } from '../kernel/recent-set';
 
 export interface CallControllerDeps {
   telephony: Telephony;
@@ -34,6 +35,8 @@ type Arrival = Extract<CallEvent, { type: 'CallArrived' }>;
 
 export class CallController {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Calls this process has ended. */
+  private readonly ended = new RecentSet();
   /** Calls this instance has taken and not yet ended (the admission's count). */
   private readonly active = new Set<string>();
   /** Digits of a sensitive collect in progress: process memory only, never Redis (see IvrState.secret). */
@@ -149,6 +152,8 @@ export class CallController {
 
   /** `stored.yes` becomes true once the call's state is in Redis (from then on the call is ours). */
   private async process(event: CallEvent, stored = { yes: false }): Promise<void> {
+    // The rest of an ended call's hang-up events change nothing (callStep): no look-up for them.
+    if (event.type !== 'CallArrived' && this.ended.has(event.callId)) return;
     const before = await this.deps.calls.get(event.callId);
     if (before) stored.yes = true;
     const log = event.type === 'CallArrived' ? this.loggers.of(event.callId, { number: event.number, caller: event.callerId }) : this.loggers.of(event.callId);
@@ -168,6 +173,7 @@ export class CallController {
       void this.handle({ type: 'AnswerFailed', callId: after.callId, at: this.deps.clock.now() }); // queued behind this one
     }
     if (after.phase === 'ended') {
+      this.ended.add(after.callId);
       this.loggers.forget(after.callId);
       this.secrets.delete(after.callId);
     }

@@ -55,6 +55,9 @@ export class MemoryAcdStore implements DocumentStore {
   async getEntry(callId: string) {
     return structuredClone(this.docs.get(this.entryKey(callId))) as Versioned<AcdEntry> | undefined;
   }
+  async waitingCount(queue: string) {
+    return this.z(this.queueWaitingKey(queue)).size;
+  }
   async waitingEntries(queue?: string) {
     // Like the Redis store: without a queue, only the queues listed in the queues SET are read.
     const keys = (queue ? [queue] : [...this.s('queues')]).map((q) => this.queueWaitingKey(q));

@@ -5,7 +5,7 @@
 // agents.ts, waiting.ts, matching.ts, connecting.ts, recovery.ts.
 import type { AgentState } from '../domain/model';
 import type { LegEnd } from '../domain/offer';
-import type { AcdTimer } from '../ports';
+import type { AcdTimer, EndpointReach } from '../ports';
 import { Agents, type AgentCommand } from './agents';
 import { Connecting } from './connecting';
 import { AcdCore, type AcdDeps } from './core';
@@ -44,8 +44,9 @@ export class AcdService {
   refreshEndpoints(): Promise<void> {
     return this.agents.refreshEndpoints();
   }
-  endpointChanged(endpoint: string): Promise<void> {
-    return this.agents.endpointChanged(endpoint);
+  /** An endpoint's state as an EndpointStateChange carried it (`undefined`: ask Asterisk). */
+  endpointChanged(endpoint: string, state?: EndpointReach): Promise<void> {
+    return this.agents.endpointChanged(endpoint, state);
   }
 
   // ---- calls ----

@@ -3,6 +3,7 @@
 import { applyAgentEvent, isOfferable, NO_ANSWER_REASON, type AgentEvent } from '../domain/agent';
 import { queuesServed } from '../domain/eligibility';
 import type { AgentState } from '../domain/model';
+import type { EndpointReach } from '../ports';
 import { PauseReasonRefused, type AcdCore } from './core';
 
 export type AgentCommand = 'login' | 'logout' | 'pause' | 'ready';
@@ -93,11 +94,11 @@ export class Agents {
     this.c.agentLogs.of(agentId).warn({ endpoint }, 'Asterisk does not know this endpoint: the agent is unreachable and gets no calls');
   }
 
-  /** An EndpointStateChange from ARI. */
-  async endpointChanged(endpoint: string): Promise<void> {
+  /** An EndpointStateChange from ARI, with the state it carried (the event's own snapshot, in order) or without (ask). */
+  async endpointChanged(endpoint: string, state?: EndpointReach): Promise<void> {
     const profile = [...this.c.config().agents.values()].find((p) => p.endpoint === endpoint);
     if (!profile) return;
-    const st = await this.c.telephony.endpointState(endpoint);
+    const st = state ?? (await this.c.telephony.endpointState(endpoint));
     await this.setReachable(profile.id, !!st && st.online && !st.busy);
   }
 }

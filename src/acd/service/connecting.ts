@@ -8,6 +8,7 @@ import { isAgentsMiss, legEndLabel, type LegEnd } from '../domain/offer';
 import { announcementId, callBridgeId, callIdOf } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
 import type { AcdCore } from './core';
+import { RecentSet } from '../../kernel/recent-set';
 
 /** Tries at putting caller and agent in one bridge, and the pause before the n-th retry (× n). */
 const BRIDGE_ATTEMPTS = 3;
@@ -16,6 +17,9 @@ const BRIDGE_RETRY_MS = 250;
 type ConnectFailure = 'caller-gone' | 'agent-gone' | 'failed';
 
 export class Connecting {
+  /** Agent legs this process is done with: their remaining events (up to three per leg) need no look-up. */
+  private readonly doneLegs = new RecentSet();
+
   constructor(private readonly c: AcdCore) {}
 
   /** The agent answered: stop what the caller hears, bridge the two, announce the connection. */
@@ -124,6 +128,7 @@ export class Connecting {
    * answer, the call is over.
    */
   async legEnded(legId: string, end: LegEnd): Promise<void> {
+    if (this.doneLegs.has(legId)) return;
     const callId = callIdOf(legId);
     const entry = await this.c.store.getEntry(callId);
     if (!entry || entry.d.legId !== legId) return;
@@ -161,6 +166,7 @@ export class Connecting {
       return { apply: () => this.c.store.requeue(entry, back, { cur: agent, next: nextAgent }), result: { agentId, before: agent.d, after: nextAgent, entry: entry.d } };
     });
     if (!res) return;
+    this.doneLegs.add(entryIn.d.legId!);
     await this.c.deps.timers.cancel(`ring:${callId}`);
     // Deadlines that came due while the agent rang were skipped: arm them again, and make sure
     // the caller hears hold music (an announcement may have ended while the agent rang).
@@ -205,6 +211,7 @@ export class Connecting {
       return;
     }
     const gone = res.entry;
+    if (gone.legId) this.doneLegs.add(gone.legId);
     await this.c.parts.waiting.cancelTimers(callId);
     if (gone.legId) await this.c.telephony.hangup(gone.legId);
     const events = this.c.deps.events;
@@ -230,6 +237,7 @@ export class Connecting {
     });
     if (!res) return;
     const { entry, agentId } = res;
+    if (entry.legId) this.doneLegs.add(entry.legId);
     // Bookkeeping first: a failing hang-up (Asterisk going away) must not leave the agent in wrap-up for ever.
     if (res.after.status === 'wrap-up') await this.c.deps.timers.set(`wrap:${agentId}`, at + res.wrapUpS * 1000, { kind: 'wrap-up-end', agentId, callId });
     const connectedAt = entry.connectedAt ?? at;

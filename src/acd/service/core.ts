@@ -53,7 +53,7 @@ export interface Parts {
     positionOf(entry: AcdEntry): Promise<number>;
   };
   matching: {
-    matchCall(callId: string): Promise<boolean>;
+    matchCall(callId: string, known?: Versioned<AcdEntry>): Promise<boolean>;
     matchAgent(agentId: string): Promise<boolean>;
   };
   connecting: {

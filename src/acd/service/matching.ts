@@ -35,15 +35,19 @@ export class Matching {
 
   constructor(private readonly c: AcdCore) {}
 
-  /** Offers a waiting call to the best agent for it, if there is one (after an overflow, in its new queue). */
-  async matchCall(callId: string): Promise<boolean> {
+  /**
+   * Offers a waiting call to the best agent for it, if there is one (after an overflow, in its new
+   * queue). `known`: the entry as just stored, used for the first try (a retry reads it afresh).
+   */
+  async matchCall(callId: string, known?: Versioned<AcdEntry>): Promise<boolean> {
     type Outcome = { offer?: PendingOffer; overflow?: { from: AcdEntry; to: AcdEntry; position: number } } | undefined;
     const tried = new Set<string>();
     let outcome: Outcome;
     try {
       outcome = await this.c.retry<Outcome>('match call', async () => {
         if (this.claimedCalls.has(callId)) return { result: undefined }; // being reserved by another match
-        const entry = await this.c.store.getEntry(callId);
+        const entry = known ?? (await this.c.store.getEntry(callId));
+        known = undefined;
         if (!entry || entry.d.state !== 'waiting') return { result: undefined };
         const queue = this.c.config().queues.get(entry.d.queue);
         if (!queue) return { result: undefined };

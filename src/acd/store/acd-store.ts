@@ -29,6 +29,7 @@ export type StoreCommitResult = { readonly ok: true } | { readonly ok: false; re
 const MGET_CHUNK = 1000;
 
 export const COMMIT_SCRIPT = LuaScript.load(__dirname, 'commit.lua');
+const CHANGES_SCRIPT = LuaScript.load(__dirname, 'changes-2.lua');
 
 function isVersion(v: number): boolean {
   return Number.isSafeInteger(v) && v >= 0;
@@ -129,6 +130,10 @@ export class AcdStore implements DocumentStore {
     return present(await this.getEntries(ids));
   }
 
+  waitingCount(queue: string): Promise<number> {
+    return this.redis.zcard(this.queueWaitingKey(queue));
+  }
+
   /** Agent ids whose lease expired at or before `now` (epoch ms), earliest first. */
   async expiredLeases(now: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.leasesKey(), '-inf', String(now));
@@ -165,7 +170,7 @@ export class AcdStore implements DocumentStore {
       const r = await this.redis.multi().hmget(this.keys.acdFeed('agents').hash, 'seq', 'epoch', 'floor').smembers(this.agentsKey()).exec();
       return { at: feedPosition(replyOf(r, 0)), ids: replyOf<string[]>(r, 1) };
     },
-    changesSince: (seq) => this.changesSince('agents', seq),
+    changes: (seq, also) => this.changes('agents', this.agentKey(''), seq, also),
     fetch: (ids) => this.getAgents(ids),
     keep: () => true,
   });
@@ -177,18 +182,18 @@ export class AcdStore implements DocumentStore {
       const ids = (await Promise.all(queues.map((q) => this.redis.zrange(this.queueWaitingKey(q), '0', '-1')))).flat();
       return { at: feedPosition(replyOf(r, 0)), ids };
     },
-    changesSince: (seq) => this.changesSince('entries', seq),
+    changes: (seq, also) => this.changes('entries', this.entryKey(''), seq, also),
     fetch: (ids) => this.getDocs<AcdEntry>(ids.map((id) => this.entryKey(id))),
     // An entry is in its queue's waiting ZSET exactly while its state is waiting (every commit
     // that changes one changes the other).
     keep: (d) => d.state === 'waiting',
   });
 
-  /** A feed's position, and the ids written or deleted after `seq`: one MULTI. */
-  private async changesSince(family: 'agents' | 'entries', seq: number): Promise<{ at: FeedPosition; ids: string[] }> {
+  /** A feed's position, the ids written or deleted after `seq` (then `also`), and their documents: one script. */
+  private async changes<T>(family: 'agents' | 'entries', prefix: string, seq: number, also: readonly string[]): Promise<Changes<T>> {
     const feed = this.keys.acdFeed(family);
-    const r = await this.redis.multi().hmget(feed.hash, 'seq', 'epoch', 'floor').zrangebyscore(feed.changed, `(${seq}`, '+inf').exec();
-    return { at: feedPosition(replyOf(r, 0)), ids: replyOf<string[]>(r, 1) };
+    const [pos, ids, raws] = (await CHANGES_SCRIPT.run(this.redis, [feed.hash, feed.changed], [String(seq), prefix, ...also])) as [Array<string | null>, string[], Array<string | null>];
+    return { at: feedPosition(pos), ids, docs: raws.map((raw) => (raw === null ? undefined : (JSON.parse(raw) as Versioned<T>))) };
   }
 
   /** With a count, a feed's epoch if this commit is the one that creates its counter: unique
@@ -275,11 +280,17 @@ function feedPosition([seq, epoch, floor]: Array<string | null>): FeedPosition {
 }
 
 /** How one family of documents is read for a FeedCopy. */
+interface Changes<T> {
+  at: FeedPosition;
+  ids: string[];
+  docs: Array<Versioned<T> | undefined>;
+}
+
 interface FeedSource<T> {
   /** The feed's position, then every id of the family (read after the position). */
   readAll(): Promise<{ at: FeedPosition; ids: string[] }>;
-  /** The feed's position, and the ids written or deleted after `seq`. */
-  changesSince(seq: number): Promise<{ at: FeedPosition; ids: string[] }>;
+  /** The feed's position, the ids written or deleted after `seq` followed by `also`, and their documents (aligned). */
+  changes(seq: number, also: readonly string[]): Promise<Changes<T>>;
   fetch(ids: readonly string[]): Promise<Array<Versioned<T> | undefined>>;
   /** Whether a document belongs in the copy (queue entries: only waiting ones). */
   keep(d: T): boolean;
@@ -363,18 +374,19 @@ class FeedCopy<T> implements Snapshot<T> {
     }
     const stale = [...this.stale];
     this.stale.clear();
-    const { at, ids: listed } = await this.source.changesSince(this.seq);
+    const { at, ids, docs } = await this.source.changes(this.seq, stale);
     if (at.epoch !== this.epoch || at.seq < this.seq || at.floor > this.seq) {
       // The counter was created again (Redis lost data, was flushed or replaced), or deletions
       // this copy has not seen were trimmed from the feed: start over.
       this.seq = -1;
       return this.load();
     }
-    const ids = [...new Set([...listed, ...stale])];
-    const docs = await this.source.fetch(ids);
     if (generation !== this.generation) return this.load();
     const changed: string[] = [];
+    const seen = new Set<string>();
     ids.forEach((id, i) => {
+      if (seen.has(id)) return; // listed and stale both
+      seen.add(id);
       const fetched = docs[i];
       const d = fetched && this.source.keep(fetched.d) ? fetched : undefined;
       const had = this.docs.get(id);

@@ -53,6 +53,9 @@ export class AcdOperations implements AcdStorePort {
   waitingEntries(queue?: string) {
     return this.docs.waitingEntries(queue);
   }
+  waitingCount(queue: string) {
+    return this.docs.waitingCount(queue);
+  }
   expiredLeases(now: number) {
     return this.docs.expiredLeases(now);
   }
