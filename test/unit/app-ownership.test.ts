@@ -132,3 +132,30 @@ test('a closed socket is not ours, and events for it are ignored', async () => {
   expect(h.o.state.status).toBe('unproven');
   expect(h.reclaims).toEqual([]);
 });
+
+test('a probe Asterisk answers late (a loaded machine) is not silence: the echo is awaited from the answer', async () => {
+  let answer: () => void = () => undefined;
+  const h = harness({ sendProbe: (nonce) =>
+      new Promise<void>((resolve) => {
+        h.sent.push(nonce);
+        answer = resolve;
+      }),
+  });
+  h.o.opened();
+  h.echoLast();
+  expect(h.o.state.status).toBe('owned');
+  await jest.advanceTimersByTimeAsync(5000); // the next probe goes out; Asterisk takes 8 s to answer it
+  await jest.advanceTimersByTimeAsync(8000);
+  expect(h.reclaims).toEqual([]);
+  expect(h.o.state.status).toBe('owned');
+  answer();
+  await settle();
+  h.echoLast();
+  await jest.advanceTimersByTimeAsync(3000);
+  expect(h.reclaims).toEqual([]);
+  // Answered, then no echo: the socket is deaf after all.
+  await jest.advanceTimersByTimeAsync(2000);
+  answer();
+  await jest.advanceTimersByTimeAsync(3000);
+  expect(h.reclaims).toEqual([1000]);
+});

@@ -45,6 +45,8 @@ export class AppOwnership {
   private nonce: string | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
+  /** A probe is out: sent and not yet echoed or given up on. */
+  private probing = false;
   private standby: NodeJS.Timeout | undefined;
   private reclaims: number[] = [];
   private readonly every: number;
@@ -84,6 +86,7 @@ export class AppOwnership {
     if (!this.open || nonce !== this.nonce) return; // an older probe, or one sent before a reconnect
     clearTimeout(this.deadline);
     this.deadline = undefined;
+    this.probing = false;
     const wasOwned = this._state.status === 'owned';
     this._state = { status: 'owned' };
     this.o.claim(this.claimTtl()).catch(() => undefined);
@@ -106,17 +109,28 @@ export class AppOwnership {
     return this.every * 3;
   }
 
+  /**
+   * The echo's deadline runs from Asterisk's answer to the probe, not from sending it: under load
+   * a request can wait in line for seconds, and that is admission control's business (a late
+   * answer is not a deaf socket). A deaf socket still gets the answer, then never the echo.
+   */
   private probe(): void {
-    if (!this.open || this.deadline) return; // one outstanding probe at a time
+    if (!this.open || this.probing) return; // one outstanding probe at a time
     const nonce = randomBytes(8).toString('hex');
     this.nonce = nonce;
-    this.deadline = setTimeout(() => {
-      this.deadline = undefined;
-      void this.lost(`no echo of a probe within ${this.timeout} ms: the socket does not receive the application's events`, 'silent');
-    }, this.timeout);
-    this.o.sendProbe(nonce).catch((err: unknown) => {
+    this.probing = true;
+    const awaitEcho = () => {
+      if (!this.open || this.nonce !== nonce || !this.probing) return; // echoed already, or a reconnect since
+      this.deadline = setTimeout(() => {
+        this.deadline = undefined;
+        this.probing = false;
+        void this.lost(`no echo of a probe within ${this.timeout} ms of Asterisk taking it: the socket does not receive the application's events`, 'silent');
+      }, this.timeout);
+    };
+    this.o.sendProbe(nonce).then(awaitEcho, (err: unknown) => {
       // Asterisk did not take the probe (busy or going away): the deadline decides.
       this.o.logger.debug({ err }, 'ownership probe not sent');
+      awaitEcho();
     });
   }
 
@@ -125,6 +139,7 @@ export class AppOwnership {
     clearTimeout(this.deadline);
     clearTimeout(this.standby);
     this.probeTimer = this.deadline = this.standby = undefined;
+    this.probing = false;
   }
 
   /** `silent`: no echo (a dead or deaf socket: reconnect); `replaced`: a client took it (maybe one that keeps doing so). */
