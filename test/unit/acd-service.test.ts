@@ -177,6 +177,18 @@ describe('AcdService', () => {
     expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a2 c1-leg-1']);
   });
 
+  it('an endpoint change applies the state the event carried (no question to Asterisk)', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await t.acd.agentCommand('a1', 'login');
+    t.tel.endpoints.set('PJSIP/a1', { online: true, busy: false }); // what Asterisk would say if asked
+    await t.acd.endpointChanged('PJSIP/a1', { online: true, busy: true });
+    expect(await t.state('a1')).toMatchObject({ reachable: false });
+    await t.acd.endpointChanged('PJSIP/a1', { online: false, busy: false });
+    expect(await t.state('a1')).toMatchObject({ reachable: false });
+    await t.acd.endpointChanged('PJSIP/a1', { online: true, busy: false });
+    expect(await t.state('a1')).toMatchObject({ reachable: true });
+  });
+
   describe('review findings', () => {
     it('a maximum wait that comes due while an agent rings still ends the wait after the miss', async () => {
       const t = setup([queue('sales', { maxWait: { seconds: 10, exit: { kind: 'hangup' } } })], [agent('a1', { sales: 5 })]);
