@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { agentField, agentRoutes, AcdOperations, AcdService, AcdStore, AriAcdTelephony, formatQueueLog, QueueLogFile, queueLogWriter, registerAcdAriHandlers, type AcdTimer } from './acd';
-import { Admission, AriTelephony, CallController, CallStore, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
+import { Admission, AriTelephony, CallController, CallStore, OVERLOAD_GATE_VARIABLE, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
 import { flowOfNumber, loadRoutingDir, type RoutingConfig } from './config/routing';
 import { EventBus, RedisJournal } from './events';
 import { runLookup, scheduleStateAt, VoicemailStore } from './ivr';
@@ -13,6 +13,7 @@ import { AriLink } from './platform/ari/link';
 import { AriRest } from './platform/ari/rest';
 import { AriRouter } from './platform/ari/router';
 import { ariTransport } from './platform/ari/transports';
+import { HttpTransport } from './platform/ari/http-transport';
 import { systemClock, type Clock } from './platform/clock';
 import type { Env } from './platform/config/env';
 import { ConfigHolder } from './platform/config/holder';
@@ -92,6 +93,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
   });
   const rest = new AriRest({ url: env.SWITCHBOARD_ARI_URL, transport });
+  /** Requests that must not queue behind the calls' ones (the overload gate). */
+  const control = new AriRest({ url: env.SWITCHBOARD_ARI_URL, transport: new HttpTransport({ url: env.SWITCHBOARD_ARI_URL, user: env.SWITCHBOARD_ARI_USER, password: env.SWITCHBOARD_ARI_PASSWORD, maxInFlight: 2 }) });
   const timers = new RedisTimers<AcdTimer>(redis, keys, clock, logger);
   const router = new AriRouter(logger);
 
@@ -166,6 +169,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
     load: () => gauge.latest(),
     calls: () => controller.callsInProgress,
+    // Over HTTP, not the request sockets: under overload those have a backlog, and the gate must not wait behind it.
+    gate: (untilS) => control.setGlobal(OVERLOAD_GATE_VARIABLE, String(untilS)),
     clock,
     logger,
   });
@@ -208,6 +213,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     link.requestReconcile();
   });
   transport.start();
+  gauge.onSample(() => admission.tick());
   gauge.start();
   link.start();
   void events.publish({ type: 'service.started', instance: link.instanceId, at: clock.now() });
@@ -286,6 +292,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const stopAll = async (): Promise<void> => {
     clearInterval(sweeper);
     gauge.stop();
+    await admission.openGate();
     config.stop();
     await link.stop();
     await timers.stop();

@@ -3,7 +3,7 @@
 // it refused while it did (one line every few seconds, never one per call), and when it admits again.
 import type { Logger } from 'pino';
 import type { Clock } from '../platform/clock';
-import { admission, type AdmissionLimits, type LoadNow, type Verdict } from './domain/admission';
+import { admission, gateAfter, type AdmissionLimits, type LoadNow, type Verdict } from './domain/admission';
 
 const SUMMARY_EVERY_MS = 5000;
 
@@ -14,8 +14,40 @@ export class Admission {
   private lastSummaryAt = 0;
 
   constructor(
-    private readonly o: { limits: AdmissionLimits; load: () => LoadNow | undefined; calls: () => number; clock: Clock; logger: Logger },
+    private readonly o: {
+      limits: AdmissionLimits;
+      load: () => LoadNow | undefined;
+      calls: () => number;
+      clock: Clock;
+      logger: Logger;
+      /** Writes the dialplan gate (SWITCHBOARD_OVERLOAD_UNTIL, epoch seconds; 0 = open). */
+      gate?: (untilS: number) => Promise<void>;
+    },
   ) {}
+
+  private gateUntilS = 0;
+  private gateShutAt = 0;
+
+  /**
+   * After each load window: shuts the dialplan's gate while the load limits are passed (new calls
+   * are turned away by Asterisk before they reach the application), and opens it once they are not.
+   */
+  tick(): void {
+    const gate = this.o.gate;
+    if (!gate) return;
+    const now = this.o.clock.now();
+    const change = gateAfter(this.o.load(), this.o.limits, now, this.gateUntilS);
+    if (!change) return;
+    if (change.untilS > 0 && this.gateUntilS === 0) {
+      this.gateShutAt = now;
+      const detail = change.verdict.admit ? '' : change.verdict.detail;
+      this.o.logger.warn({ detail }, `overloaded: the dialplan turns new calls away until the load eases (${detail})`);
+    } else if (change.untilS === 0) {
+      this.o.logger.info({ shutMs: now - this.gateShutAt }, `the dialplan lets new calls in again after ${Math.round((now - this.gateShutAt) / 100) / 10} s`);
+    }
+    this.gateUntilS = change.untilS;
+    gate(change.untilS).catch((err: unknown) => this.o.logger.warn({ err }, 'could not set the overload gate in the dialplan'));
+  }
 
   /** May a new call come in now? */
   check(): Verdict {
@@ -41,9 +73,18 @@ export class Admission {
     return v;
   }
 
-  /** For /readyz: would a call be admitted now (and why not), and how many were refused since start. */
-  state(): { admitting: boolean; detail: string; refused: number } {
+  /** Opens the gate if it is shut (the service stopping: it would lapse within GATE_HOLD_S anyway). */
+  async openGate(): Promise<void> {
+    if (this.gateUntilS === 0 || !this.o.gate) return;
+    this.gateUntilS = 0;
+    await this.o.gate(0).catch(() => undefined);
+  }
+
+  /** For /readyz: would a call be admitted now (and why not), how many were refused since start, and whether the dialplan's gate is shut. */
+  state(): { admitting: boolean; detail: string; refused: number; gateShut: boolean } {
     const v = admission(this.o.calls(), this.o.load(), this.o.limits);
-    return { admitting: v.admit, detail: v.admit ? 'admitting new calls' : `refusing new calls: ${v.detail}`, refused: this.refusedTotal };
+    const gateShut = this.gateUntilS > 0;
+    const detail = v.admit ? 'admitting new calls' : `refusing new calls: ${v.detail}${gateShut ? '; the dialplan turns them away' : ''}`;
+    return { admitting: v.admit, detail, refused: this.refusedTotal, gateShut };
   }
 }

@@ -1,5 +1,6 @@
 // The call flow's public module: what the composition uses.
 export { Admission } from './admission';
+export { OVERLOAD_GATE_VARIABLE } from './domain/admission';
 export { AriTelephony } from './ari-telephony';
 export { registerCallAriHandlers } from './ari-handlers';
 export { CallStore } from './call-store';

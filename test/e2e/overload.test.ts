@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { ok } from '../support/acd-e2e';
 import { AgentPhone } from '../support/agent-phone';
-import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
+import { ariGet, clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
@@ -59,4 +59,29 @@ test('8 calls at once over a cap of 3: 3 reach agents, 5 hear the overload apolo
   } finally {
     for (const e of ears) await e.close();
   }
+});
+
+test('while a load limit is passed the dialplan turns new calls away before the application: the apology within 1 s, nothing journaled; the gate opens when the service stops', async () => {
+  // Any Redis round trip is slower than 1 µs: the limit is passed from the first load window on.
+  t = await startTestService({ SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'test', 'fixtures', 'overload'), SWITCHBOARD_OVERLOAD_REDIS_MS: '0.001' });
+  await waitReady(t);
+  await waitFor('the gate shut', async () => t.logs.some((l) => String(l.msg).startsWith('overloaded: the dialplan turns new calls away')), 5_000);
+  expect(Number((await ariGet<{ value: string }>('/asterisk/variable?variable=SWITCHBOARD_OVERLOAD_UNTIL')).value)).toBeGreaterThan(Date.now() / 1000);
+  const ears = await Promise.all(Array.from({ length: 2 }, () => RtpSink.open()));
+  try {
+    const results = await Promise.all(ears.map((ear, i) => placeCall(target, '5201', callerScenario({ callerNumber: `1555090${i}`, byeTimeoutMs: 30_000 }), { rtpPort: ear.port, timeoutS: 60 })));
+    for (const [i, r] of results.entries()) {
+      ok(r);
+      expect((answerDelayMs(r.messages) ?? Infinity) < 1000).toBe(true);
+      expect(ears[i]!.audibleSeconds).toBeGreaterThan(1); // the apology
+    }
+    const journal = await t.journal();
+    expect(journal.filter((e) => e.type === 'call.arrived' || e.type === 'call.refused')).toEqual([]);
+    expect(t.service.readiness().checks.admission?.detail).toMatch(/the dialplan turns them away/);
+  } finally {
+    for (const e of ears) await e.close();
+  }
+  await t.stop();
+  t = undefined as unknown as TestService; // stopped here
+  expect((await ariGet<{ value: string }>('/asterisk/variable?variable=SWITCHBOARD_OVERLOAD_UNTIL')).value).toBe('0');
 });

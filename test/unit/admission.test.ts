@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { Admission } from '../../src/calls/admission';
 import { CallController } from '../../src/calls/controller';
-import { admission, type AdmissionLimits, type LoadNow } from '../../src/calls/domain/admission';
+import { admission, gateAfter, type AdmissionLimits, type LoadNow } from '../../src/calls/domain/admission';
 import type { CallContext, CallState } from '../../src/calls/domain/call';
 import type { CallRepository, Telephony } from '../../src/calls/ports';
 import type { IvrPorts } from '../../src/calls/commands';
@@ -57,12 +57,47 @@ describe('Admission', () => {
     expect(a.state()).toMatchObject({ admitting: false, refused: 30 });
     load = calm;
     expect(a.check().admit).toBe(true);
-    expect(a.state()).toEqual({ admitting: true, detail: 'admitting new calls', refused: 30 });
+    expect(a.state()).toEqual({ admitting: true, detail: 'admitting new calls', refused: 30, gateShut: false });
     expect(lines.map((l) => l.msg)).toEqual([
       'overloaded: refusing new calls (event-loop delay p99 300 ms (limit 150 ms))',
       'overloaded: still refusing new calls (event-loop delay p99 300 ms (limit 150 ms))',
       'admitting calls again after refusing 30',
     ]);
+  });
+});
+
+describe('the dialplan gate', () => {
+  it('shuts while a load limit is passed, moving its end on each second, and opens once none is', () => {
+    const hot: LoadNow = { ...calm, ari: { waiting: 0, oldestMs: 400 } };
+    expect(gateAfter(calm, limits, 10_000, 0)).toBeUndefined(); // open, and stays open
+    expect(gateAfter(hot, limits, 10_400, 0)).toMatchObject({ untilS: 12, verdict: { admit: false, reason: 'ari' } });
+    expect(gateAfter(hot, limits, 10_900, 12)).toBeUndefined(); // the same second: nothing to write
+    expect(gateAfter(hot, limits, 11_000, 12)).toMatchObject({ untilS: 13 });
+    expect(gateAfter(calm, limits, 11_500, 13)).toMatchObject({ untilS: 0, verdict: { admit: true } });
+  });
+
+  it('is not shut by the cap on calls in progress (decided call by call)', () => {
+    expect(gateAfter(calm, { ...limits, maxCalls: 1 }, 10_000, 0)).toBeUndefined();
+  });
+
+  it('is written after each load window, logged when it shuts and opens, opened when the service stops', async () => {
+    let now = 20_000;
+    let load: LoadNow = { ...calm, redis: { pingMs: 150 } };
+    const writes: number[] = [];
+    const { lines, logger } = logged();
+    const a = new Admission({ limits, load: () => load, calls: () => 0, clock: { now: () => now }, logger, gate: async (s) => void writes.push(s) });
+    for (let i = 0; i < 6; i++, now += 500) a.tick();
+    expect(writes).toEqual([22, 23, 24]);
+    expect(a.state()).toMatchObject({ admitting: false, gateShut: true, detail: 'refusing new calls: Redis answered in 150 ms (limit 100 ms); the dialplan turns them away' });
+    load = calm;
+    a.tick();
+    expect(writes.at(-1)).toBe(0);
+    expect(lines.map((l) => l.msg)).toEqual(['overloaded: the dialplan turns new calls away until the load eases (Redis answered in 150 ms (limit 100 ms))', 'the dialplan lets new calls in again after 3 s']);
+    load = { ...calm, redis: { pingMs: 150 } };
+    a.tick();
+    await a.openGate();
+    expect(writes.slice(-2)).toEqual([25, 0]);
+    expect(a.state().gateShut).toBe(false);
   });
 });
 

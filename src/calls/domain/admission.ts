@@ -2,7 +2,8 @@
 // time: under the cap on calls in progress, and with the event loop, ARI and Redis answering
 // within their limits over the last measured window. A refused call costs one ARI request (it goes
 // back to the dialplan's overload branch) and touches nothing else; calls already taken keep their
-// latency. Pure.
+// latency. While the load limits are passed, the dialplan's gate turns new calls away before they
+// reach the application at all (no event, no request). Pure.
 
 export interface AdmissionLimits {
   /** Calls in progress in this instance; 0: no cap. */
@@ -36,4 +37,22 @@ export function admission(calls: number, load: LoadNow | undefined, l: Admission
   if (load.ari.oldestMs > l.maxAriMs) return { admit: false, reason: 'ari', detail: `an ARI request has waited ${ms(load.ari.oldestMs)} for its answer (limit ${ms(l.maxAriMs)})` };
   if (load.redis.pingMs !== undefined && load.redis.pingMs > l.maxRedisMs) return { admit: false, reason: 'redis', detail: `Redis answered in ${ms(load.redis.pingMs)} (limit ${ms(l.maxRedisMs)})` };
   return { admit: true };
+}
+
+/** The dialplan global the gate is (dialplan/extensions.conf): new calls go to the overload branch while ${EPOCH} is below it. */
+export const OVERLOAD_GATE_VARIABLE = 'SWITCHBOARD_OVERLOAD_UNTIL';
+/** Seconds the gate stays shut after each refresh (the service refreshes it while the load stays too high, so a stopped service cannot leave it shut). */
+export const GATE_HOLD_S = 2;
+
+/**
+ * What to write to the gate after a load window: the epoch second it stays shut until, 0 to open
+ * it, or undefined to leave it. Only the load limits shut it; the cap on calls in progress is
+ * decided call by call (a gate would keep it shut past the calls that end meanwhile).
+ * `shutUntilS`: what the gate holds now (0: open).
+ */
+export function gateAfter(load: LoadNow | undefined, l: AdmissionLimits, nowMs: number, shutUntilS: number): { untilS: number; verdict: Verdict } | undefined {
+  const verdict = admission(0, load, l);
+  if (verdict.admit) return shutUntilS > 0 ? { untilS: 0, verdict } : undefined;
+  const untilS = Math.floor(nowMs / 1000) + GATE_HOLD_S;
+  return untilS > shutUntilS ? { untilS, verdict } : undefined;
 }

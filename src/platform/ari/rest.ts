@@ -165,6 +165,11 @@ export class AriRest {
   }
 
   /** Limits the events Asterisk sends the application to these types. */
+  /** Sets a dialplan global variable (POST /asterisk/variable). */
+  async setGlobal(variable: string, value: string): Promise<void> {
+    await this.request('POST', '/asterisk/variable', { variable, value });
+  }
+
   setEventFilter(app: string, allowedTypes: string[]): Promise<void> {
     return this.request('PUT', `/applications/${encodeURIComponent(app)}/eventFilter`, {}, undefined, { allowed: allowedTypes.map((type) => ({ type })) });
   }
