@@ -33,6 +33,14 @@ export interface StepResult {
   non2xx: number;
   /** Answered, but no agent ever answered for it (e.g. Switchboard's apology when overloaded). */
   answeredNoAgent: number;
+  /** Refused: answered, no agent ever rung, and hung up by the far side within REFUSAL_MAX_MS of the answer (the overload apology). */
+  refused: number;
+  /** Refused calls whose answer came more than 1 s after their INVITE. */
+  refusedSlow: number;
+  /** Answered and neither completed nor refused: taken, then lost (given up while waiting, dropped). */
+  lost: number;
+  /** Switchboard only: agents left paused after the step (the system pausing them, e.g. for no answer). */
+  agentsPaused?: number;
   /** Still running when SIPp's global timeout ended the step. */
   unfinished: number;
   inviteToAgentInviteMs?: Spread;
@@ -71,16 +79,28 @@ export interface StepInput {
   agentCapacity: number;
 }
 
+/** The overload apology ("all circuits are busy now", 1.8 s) is over well within this. */
+export const REFUSAL_MAX_MS = 5000;
+
 function counts(calls: Iterable<CallerCall>) {
   let completed = 0;
   let non2xx = 0;
   let answeredNoAgent = 0;
+  let refused = 0;
+  let refusedSlow = 0;
+  let lost = 0;
   for (const c of calls) {
     if (c.finalStatus !== undefined && c.finalStatus >= 300) non2xx++;
-    if (c.answered !== undefined && c.agentAnswered !== undefined && c.byeFromFar !== undefined) completed++;
+    const done = c.answered !== undefined && c.agentAnswered !== undefined && c.byeFromFar !== undefined;
+    if (done) completed++;
     if (c.answered !== undefined && c.agentAnswered === undefined) answeredNoAgent++;
+    const refusal = c.answered !== undefined && c.agentInvite === undefined && c.byeFromFar !== undefined && c.byeFromFar - c.answered <= REFUSAL_MAX_MS;
+    if (refusal) {
+      refused++;
+      if (c.answered! - c.invite > 1000) refusedSlow++;
+    } else if (c.answered !== undefined && !done) lost++;
   }
-  return { completed, non2xx, answeredNoAgent };
+  return { completed, non2xx, answeredNoAgent, refused, refusedSlow, lost };
 }
 
 function latencies(calls: Map<string, CallerCall>, bridges: readonly BridgeEnter[]) {
@@ -114,7 +134,7 @@ function notesFor(i: StepInput, seenOnWire: number): string[] {
 export function analyseStep(i: StepInput): StepResult {
   const attempted = i.callers?.created ?? 0;
   const failed = i.callers?.failed ?? 0;
-  const { completed, non2xx, answeredNoAgent } = counts(i.calls.values());
+  const { completed, non2xx, answeredNoAgent, refused, refusedSlow, lost } = counts(i.calls.values());
   const { toAgent, toBridge } = latencies(i.calls, i.bridges);
   const cpuPerCallMs: Record<string, number> = {};
   for (const name of ['node', 'asterisk', 'redis']) {
@@ -131,6 +151,9 @@ export function analyseStep(i: StepInput): StepResult {
     failed,
     non2xx,
     answeredNoAgent,
+    refused,
+    refusedSlow,
+    lost,
     unfinished: Math.max(0, attempted - (i.callers?.successful ?? 0) - failed),
     ...(toAgent ? { inviteToAgentInviteMs: toAgent } : {}),
     ...(toBridge ? { inviteToBridgedMs: toBridge } : {}),

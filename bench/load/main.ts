@@ -68,7 +68,7 @@ async function setUp(o: Options, p: BenchProfile, cleanup: Cleanup, runDir: stri
   await ami.open();
   const routingDir = path.join(runDir, 'routing');
   await writeRouting(routingDir, p.agentCount);
-  return { cleanup, profile: p, options: o, runDir, ami, ari: new Ari(p), switchboard: new Switchboard(cleanup, p, routingDir, o.logLevel), pids };
+  return { cleanup, profile: p, options: o, runDir, ami, ari: new Ari(p), switchboard: new Switchboard(cleanup, p, routingDir, o.logLevel, o.cpuProf ? runDir : undefined), pids };
 }
 
 async function report(o: Options, p: BenchProfile, steps: StepResult[], startedAt: Date, stamp: string, error?: Error): Promise<void> {

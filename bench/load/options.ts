@@ -25,6 +25,7 @@ export interface Options {
   keepPcap: boolean;
   systems: System[];
   logLevel: string;
+  cpuProf: boolean;
 }
 
 export const USAGE = `usage: npm run bench:load [-- options]
@@ -40,6 +41,8 @@ one at a time, under the same SIPp load; rates go up until both fail a step.
   --log-level L      Switchboard's SWITCHBOARD_LOG_LEVEL (default info, as in production)
   --keep-stack       leave the bench stack up at the end
   --keep-pcap        keep each step's capture in the run's folder
+  --cpu-prof         write a V8 CPU profile of the service for each step into the run's folder
+                     (open it in Chrome's DevTools or speedscope; profiling costs CPU: not for figures)
 `;
 
 function positive(name: string, v: string | undefined): number {
@@ -49,7 +52,7 @@ function positive(name: string, v: string | undefined): number {
 }
 
 export function parseArgs(argv: readonly string[]): Options | 'help' {
-  const o: Options = { quick: false, rates: FULL_RATES, durationS: 60, rounds: 2, keepStack: false, keepPcap: false, systems: [...SYSTEMS], logLevel: 'info' };
+  const o: Options = { quick: false, rates: FULL_RATES, durationS: 60, rounds: 2, keepStack: false, keepPcap: false, systems: [...SYSTEMS], logLevel: 'info', cpuProf: false };
   const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -62,6 +65,7 @@ export function parseArgs(argv: readonly string[]): Options | 'help' {
     else if (a === '--rounds') o.rounds = Math.round(positive('--rounds', value()));
     else if (a === '--keep-stack') o.keepStack = true;
     else if (a === '--keep-pcap') o.keepPcap = true;
+    else if (a === '--cpu-prof') o.cpuProf = true;
     else if (a === '--log-level') o.logLevel = value() ?? 'info';
     else if (a === '--only') {
       const s = value() as System;

@@ -24,6 +24,12 @@ const GROUPS: Array<[title: string, cols: Col[]]> = [
     ['failed', 6, (s) => String(s.failed)],
     ['no-agent', 8, (s) => String(s.answeredNoAgent)],
   ]],
+  ['overload', [
+    ['refused', 7, (s) => String(s.refused)],
+    ['>1s', 4, (s) => String(s.refusedSlow)],
+    ['lost', 5, (s) => String(s.lost)],
+    ['paused', 6, (s) => (s.agentsPaused === undefined ? '-' : String(s.agentsPaused))],
+  ]],
   ['INVITE -> agent INVITE ms', [
     ['p50', 7, (s) => f(s.inviteToAgentInviteMs?.p50)],
     ['p95', 7, (s) => f(s.inviteToAgentInviteMs?.p95)],

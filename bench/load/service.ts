@@ -44,7 +44,7 @@ export class Switchboard {
   private child: Child | undefined;
   private readonly url: string;
 
-  constructor(private readonly cleanup: Cleanup, private readonly p: BenchProfile, private readonly routingDir: string, private readonly logLevel: string) {
+  constructor(private readonly cleanup: Cleanup, private readonly p: BenchProfile, private readonly routingDir: string, private readonly logLevel: string, private readonly cpuProfDir?: string) {
     this.url = `http://127.0.0.1:${p.httpPort}`;
   }
 
@@ -64,7 +64,8 @@ export class Switchboard {
       SWITCHBOARD_WATCH_CONFIG: 'false',
       SWITCHBOARD_LOG_LEVEL: this.logLevel,
     });
-    const child = start(this.cleanup, 'Switchboard', process.execPath, [CLI, 'start'], { cwd: REPO, env, logFile });
+    const profile = this.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', this.cpuProfDir, '--cpu-prof-name', `${path.basename(logFile, '.log')}.cpuprofile`] : [];
+    const child = start(this.cleanup, 'Switchboard', process.execPath, [...profile, CLI, 'start'], { cwd: REPO, env, logFile });
     this.child = child;
     await waitFor(
       `Switchboard's /readyz to answer 200 (log: ${logFile})`,
@@ -92,6 +93,12 @@ export class Switchboard {
       30_000,
       200,
     );
+  }
+
+  /** Agents paused now: after a step, the ones the system paused (the benchmark pauses none). */
+  async agentsPaused(): Promise<number> {
+    const { agents } = (await this.api('GET', '/api/agents')) as { agents: Array<{ state?: { status: string } }> };
+    return agents.filter((a) => a.state?.status === 'paused').length;
   }
 
   /** Polls /readyz once a second until stopped. */

@@ -88,6 +88,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
   const phoneCounts = await phone.stop();
   const wire = await capture.stop({ keepFile: o.keepPcap });
   const bridges = ctx.ami.take();
+  const agentsPaused = plan.system === 'switchboard' ? await ctx.switchboard.agentsPaused() : undefined;
   if (plan.system === 'switchboard') await ctx.switchboard.stop();
   const result = analyseStep({
     round: plan.round,
@@ -104,6 +105,7 @@ export async function runStep(ctx: StepContext, plan: StepPlan): Promise<StepRes
     leftoversHungUp: leftovers,
     agentCapacity: p.agentCount / AGENT_BUSY_S,
   });
+  if (agentsPaused !== undefined) result.agentsPaused = agentsPaused;
   if (!wire.complete) result.notes.push('tcpdump had not written its end marker 10 s after the step: the capture may miss its last second');
   if (typeof done.exit !== 'number' || done.exit > 1) result.notes.push(`SIPp callers exited with ${done.exit}: ${done.errors.split('\n').slice(-3).join(' ')}`);
   return result;
