@@ -93,8 +93,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
   });
   const rest = new AriRest({ url: env.SWITCHBOARD_ARI_URL, transport });
-  /** Requests that must not queue behind the calls' ones (the overload gate). */
-  const control = new AriRest({ url: env.SWITCHBOARD_ARI_URL, transport: new HttpTransport({ url: env.SWITCHBOARD_ARI_URL, user: env.SWITCHBOARD_ARI_USER, password: env.SWITCHBOARD_ARI_PASSWORD, maxInFlight: 2 }) });
+  /** Requests that must not queue behind the calls' ones: the overload gate, and calls sent back to the dialplan (refusals). */
+  const control = new AriRest({ url: env.SWITCHBOARD_ARI_URL, transport: new HttpTransport({ url: env.SWITCHBOARD_ARI_URL, user: env.SWITCHBOARD_ARI_USER, password: env.SWITCHBOARD_ARI_PASSWORD, maxInFlight: 8 }) });
   const timers = new RedisTimers<AcdTimer>(redis, keys, clock, logger);
   const router = new AriRouter(logger);
 
@@ -156,7 +156,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     },
     saveVoicemail: (v) => voicemails.save(v),
   };
-  const telephony = new AriTelephony(rest, app);
+  const telephony = new AriTelephony(rest, app, control);
   const calls = new CallStore(redis, keys, app);
   const gauge = new LoadGauge({ ari: { load: () => rest.load(), durations: rest.durations }, ping: () => redis.ping() });
   const admission = new Admission({

@@ -8,6 +8,8 @@ export class AriTelephony implements Telephony {
   constructor(
     private readonly rest: AriRest,
     private readonly app: string,
+    /** For sending calls back to the dialplan: under overload the request sockets have a backlog, and a refusal must not wait behind it. */
+    private readonly control: AriRest = rest,
   ) {}
 
   async answer(channelId: string): Promise<'answered' | 'gone'> {
@@ -25,7 +27,7 @@ export class AriTelephony implements Telephony {
   }
 
   divert(channelId: string, label: 'unavailable' | 'overload'): Promise<void> {
-    return this.rest.continueInDialplan(channelId, { label });
+    return this.control.continueInDialplan(channelId, { label });
   }
 
   play(channelId: string, playbackId: string, media: string[], language?: string): Promise<void> {
