@@ -229,12 +229,13 @@ describe('reads', () => {
     expect(await store.getAgent('zz')).toBeUndefined();
   });
 
-  test('waitingEntries: one queue in enqueuedAt order, or every queue in the queues set', async () => {
+  test('waitingEntries: one queue in enqueuedAt order, or every queue in the queues set; waitingCount counts them', async () => {
     await seed([], [entry('c3', 'sales', 300), entry('c1', 'sales', 100), entry('s1', 'support', 50), entry('c2', 'sales', 200)]);
     expect((await store.waitingEntries('sales')).map((e) => e.d.callId)).toEqual(['c1', 'c2', 'c3']);
     expect((await store.waitingEntries('support')).map((e) => e.d.callId)).toEqual(['s1']);
     expect((await store.waitingEntries()).map((e) => e.d.callId).sort()).toEqual(['c1', 'c2', 'c3', 's1']);
     expect(await store.waitingEntries('none')).toEqual([]);
+    expect([await store.waitingCount('sales'), await store.waitingCount('support'), await store.waitingCount('none')]).toEqual([3, 1, 0]);
     expect(await store.getEntry('c2')).toEqual({ v: 1, d: entry('c2', 'sales', 200) });
   });
 
@@ -273,15 +274,23 @@ describe('currentAgents: the in-memory copy that follows the change feed', () =>
     expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [1, 'available'], a3: [1, 'available'] });
     const rev = (await b.currentAgents()).rev;
     await bump(store, 'a2', { status: 'paused' });
+    // The refresh is one script (changes-2.lua): the changed ids and their documents, nothing else.
     const mget = jest.spyOn(redis, 'mget');
+    const script = jest.spyOn(redis, 'evalsha');
+    const fetched = async () => {
+      const replies = (await Promise.all(script.mock.results.map((r) => r.value))) as Array<[unknown, string[], unknown[]]>;
+      return replies.map(([, ids, docs]) => [ids, docs.length]);
+    };
     try {
       expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [2, 'paused'], a3: [1, 'available'] });
-      expect(mget.mock.calls).toEqual([[store.agentKey('a2')]]);
-      mget.mockClear();
+      expect(await fetched()).toEqual([[['a2'], 1]]);
+      script.mockClear();
       expect(await picture(b)).toEqual({ a1: [1, 'available'], a2: [2, 'paused'], a3: [1, 'available'] });
-      expect(mget).not.toHaveBeenCalled(); // nothing changed: no document read at all
+      expect(await fetched()).toEqual([[[], 0]]); // nothing changed: no document read at all
+      expect(mget).not.toHaveBeenCalled();
     } finally {
       mget.mockRestore();
+      script.mockRestore();
     }
     const snap = await b.currentAgents();
     expect([snap.rev, [...snap.changedSince(rev)!]]).toEqual([rev + 1, ['a2']]);
