@@ -279,13 +279,14 @@ function feedPosition([seq, epoch, floor]: Array<string | null>): FeedPosition {
   return { seq: Number(seq ?? 0), epoch: epoch ?? '', floor: Number(floor ?? 0) };
 }
 
-/** How one family of documents is read for a FeedCopy. */
+/** What changed in a family since a count: the feed's position, the ids, their documents (aligned). */
 interface Changes<T> {
   at: FeedPosition;
   ids: string[];
   docs: Array<Versioned<T> | undefined>;
 }
 
+/** How one family of documents is read for a FeedCopy. */
 interface FeedSource<T> {
   /** The feed's position, then every id of the family (read after the position). */
   readAll(): Promise<{ at: FeedPosition; ids: string[] }>;
