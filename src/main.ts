@@ -171,6 +171,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     calls: () => controller.callsInProgress,
     // Over HTTP, not the request sockets: under overload those have a backlog, and the gate must not wait behind it.
     gate: (untilS) => control.setGlobal(OVERLOAD_GATE_VARIABLE, String(untilS)),
+    mayShut: () => link.check().ok,
     clock,
     logger,
   });

@@ -22,11 +22,16 @@ export class Admission {
       logger: Logger;
       /** Writes the dialplan gate (SWITCHBOARD_OVERLOAD_UNTIL, epoch seconds; 0 = open). */
       gate?: (untilS: number) => Promise<void>;
+      /** Whether the gate may be shut now: not while Asterisk is away or frozen (the write would land late, and nothing is overloaded but Asterisk). */
+      mayShut?: () => boolean;
     },
   ) {}
 
   private gateUntilS = 0;
   private gateShutAt = 0;
+  /** The gate's write in flight: one at a time, the latest wish written next, so a late write never undoes a newer one. */
+  private gateWrite: Promise<void> | undefined;
+  private gateWritten = 0;
 
   /**
    * After each load window: shuts the dialplan's gate while the load limits are passed (new calls
@@ -36,7 +41,8 @@ export class Admission {
     const gate = this.o.gate;
     if (!gate) return;
     const now = this.o.clock.now();
-    const change = gateAfter(this.o.load(), this.o.limits, now, this.gateUntilS);
+    const load = this.o.mayShut && !this.o.mayShut() ? undefined : this.o.load();
+    const change = gateAfter(load, this.o.limits, now, this.gateUntilS);
     if (!change) return;
     if (change.untilS > 0 && this.gateUntilS === 0) {
       this.gateShutAt = now;
@@ -46,7 +52,19 @@ export class Admission {
       this.o.logger.info({ shutMs: now - this.gateShutAt }, `the dialplan lets new calls in again after ${Math.round((now - this.gateShutAt) / 100) / 10} s`);
     }
     this.gateUntilS = change.untilS;
-    gate(change.untilS).catch((err: unknown) => this.o.logger.warn({ err }, 'could not set the overload gate in the dialplan'));
+    this.writeGate(gate);
+  }
+
+  private writeGate(gate: (untilS: number) => Promise<void>): void {
+    if (this.gateWrite) return; // the write in flight writes the latest wish when it ends
+    const value = this.gateUntilS;
+    this.gateWrite = gate(value)
+      .catch((err: unknown) => this.o.logger.warn({ err }, 'could not set the overload gate in the dialplan'))
+      .finally(() => {
+        this.gateWritten = value;
+        this.gateWrite = undefined;
+        if (this.gateUntilS !== value) this.writeGate(gate);
+      });
   }
 
   /** May a new call come in now? */
@@ -75,9 +93,11 @@ export class Admission {
 
   /** Opens the gate if it is shut (the service stopping: it would lapse within GATE_HOLD_S anyway). */
   async openGate(): Promise<void> {
-    if (this.gateUntilS === 0 || !this.o.gate) return;
+    const gate = this.o.gate;
+    if (!gate || (this.gateUntilS === 0 && this.gateWritten === 0)) return;
     this.gateUntilS = 0;
-    await this.o.gate(0).catch(() => undefined);
+    this.writeGate(gate);
+    while (this.gateWrite) await this.gateWrite;
   }
 
   /** For /readyz: would a call be admitted now (and why not), how many were refused since start, and whether the dialplan's gate is shut. */

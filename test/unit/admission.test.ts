@@ -66,6 +66,8 @@ describe('Admission', () => {
   });
 });
 
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
 describe('the dialplan gate', () => {
   it('shuts while a load limit is passed, moving its end on each second, and opens once none is', () => {
     const hot: LoadNow = { ...calm, ari: { waiting: 0, oldestMs: 400 } };
@@ -86,11 +88,15 @@ describe('the dialplan gate', () => {
     const writes: number[] = [];
     const { lines, logger } = logged();
     const a = new Admission({ limits, load: () => load, calls: () => 0, clock: { now: () => now }, logger, gate: async (s) => void writes.push(s) });
-    for (let i = 0; i < 6; i++, now += 500) a.tick();
+    for (let i = 0; i < 6; i++, now += 500) {
+      a.tick();
+      await flush();
+    }
     expect(writes).toEqual([22, 23, 24]);
     expect(a.state()).toMatchObject({ admitting: false, gateShut: true, detail: 'refusing new calls: Redis answered in 150 ms (limit 100 ms); the dialplan turns them away' });
     load = calm;
     a.tick();
+    await flush();
     expect(writes.at(-1)).toBe(0);
     expect(lines.map((l) => l.msg)).toEqual(['overloaded: the dialplan turns new calls away until the load eases (Redis answered in 150 ms (limit 100 ms))', 'the dialplan lets new calls in again after 3 s']);
     load = { ...calm, redis: { pingMs: 150 } };
@@ -98,6 +104,41 @@ describe('the dialplan gate', () => {
     await a.openGate();
     expect(writes.slice(-2)).toEqual([25, 0]);
     expect(a.state().gateShut).toBe(false);
+  });
+
+  it('one write at a time, the latest wish last: a write that lands late never undoes a newer one', async () => {
+    let now = 30_000;
+    let load: LoadNow = { ...calm, redis: { pingMs: 150 } };
+    const writes: number[] = [];
+    let land: () => void = () => undefined;
+    const { logger } = logged();
+    const gate = (s: number) =>
+      new Promise<void>((resolve) => {
+        writes.push(s);
+        land = resolve;
+      });
+    const a = new Admission({ limits, load: () => load, calls: () => 0, clock: { now: () => now }, logger, gate });
+    a.tick(); // shut until 32: its write hangs (Asterisk slow)
+    now += 1000;
+    a.tick(); // 33 wished, not written while the first is out
+    load = calm;
+    a.tick(); // open wished
+    expect(writes).toEqual([32]);
+    land();
+    await flush();
+    expect(writes).toEqual([32, 0]); // straight to the latest wish
+    land();
+    await flush();
+    expect(writes).toEqual([32, 0]);
+  });
+
+  it('is not shut while Asterisk is away or frozen (the link not ready)', async () => {
+    const writes: number[] = [];
+    const { logger } = logged();
+    const a = new Admission({ limits, load: () => ({ ...calm, ari: { waiting: 0, oldestMs: 6000 } }), calls: () => 0, clock: { now: () => 40_000 }, logger, gate: async (s) => void writes.push(s), mayShut: () => false });
+    a.tick();
+    await flush();
+    expect(writes).toEqual([]);
   });
 });
 
