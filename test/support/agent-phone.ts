@@ -34,7 +34,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freeUdpPort, waitFor } from './net';
+import { freeMediaPorts, freeUdpPort, waitFor } from './net';
 
 export type Behaviour =
   /** 180 Ringing, then 200 OK after `afterMs` (a CANCEL meanwhile is accepted: 200 + 487).
@@ -371,7 +371,7 @@ export class AgentPhone {
   /** Starts the answering SIPp on a free port, then REGISTERs with Contact at that port; resolves after the 200 OK. */
   static async start(opts: AgentPhoneOptions): Promise<AgentPhone> {
     const dir = await mkdtemp(path.join(os.tmpdir(), `sb-agent-${opts.agent}-`));
-    const phone = new AgentPhone(opts, dir, await freeUdpPort(), await freeUdpPort());
+    const phone = new AgentPhone(opts, dir, await freeUdpPort(), await freeMediaPorts());
     try {
       await phone.startUas();
       if (opts.register !== false) await phone.register();

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freeUdpPort } from './net';
+import { freeMediaPorts, freeUdpPort } from './net';
 
 export const DTMF_PCAP_DIR = '/usr/share/sip-tester';
 
@@ -203,7 +203,7 @@ export async function placeCall(target: string, number: string, scenarioXml: str
   });
   await writeFile(sf, xml);
   const sipPort = await freeUdpPort();
-  const mediaPort = await freeUdpPort();
+  const mediaPort = await freeMediaPorts();
   const args = [target, '-sf', sf, '-s', number, '-m', '1', '-l', '1', '-i', '127.0.0.1', '-p', String(sipPort), '-mp', String(mediaPort),
     '-key', 'rtp_port', String(opts.rtpPort), '-timeout', `${opts.timeoutS ?? 60}s`, '-timeout_error', '-nostdin', '-trace_msg', '-message_file', mf, '-trace_err', '-error_file', path.join(dir, 'errors.log')];
   const started = Date.now();
