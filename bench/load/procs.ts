@@ -51,16 +51,8 @@ export function exitOnSignals(cleanup: Cleanup): void {
   }
 }
 
-/** Polls `check` until it returns a value, or throws after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 50): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+/** Polls `check` until it returns a value, or throws after `timeoutMs` naming `what` (the tests' helper). */
+export { waitFor } from '../../test/support/net';
 
 /** Resolves with `p`, or rejects after `ms` naming `what`. */
 export function deadline<T>(what: string, p: Promise<T>, ms: number): Promise<T> {

@@ -3,6 +3,7 @@
 // call runs in that call's queue (after its earlier events), as the call flow's does.
 import type { Logger } from 'pino';
 import { callIdOf } from '../kernel/ids';
+import { KeyedChain } from '../kernel/keyed-chain';
 import type { AriRouter } from '../platform/ari/router';
 import { endpointReach } from './ari-telephony';
 import type { AcdService } from './service/acd-service';
@@ -30,16 +31,10 @@ export function registerAcdAriHandlers(router: AriRouter, { acd, serialize, logg
   router.onPlaybacks('exit-prompt', playbackEnded);
   // The state the event carries, applied in the order the events came (one chain per endpoint):
   // no request to Asterisk per change, and a later change is never overtaken by an earlier one.
-  const endpointChains = new Map<string, Promise<void>>();
+  const endpoints = new KeyedChain();
   router.onEndpoints((ev) => {
     const endpoint = `${ev.endpoint.technology}/${ev.endpoint.resource}`;
     const reach = endpointReach(ev.endpoint);
-    const next = (endpointChains.get(endpoint) ?? Promise.resolve())
-      .then(() => acd.endpointChanged(endpoint, reach))
-      .catch((err: unknown) => logger.error({ err, endpoint }, 'endpoint update failed'));
-    endpointChains.set(endpoint, next);
-    void next.then(() => {
-      if (endpointChains.get(endpoint) === next) endpointChains.delete(endpoint);
-    });
+    void endpoints.run(endpoint, () => acd.endpointChanged(endpoint, reach), (err) => logger.error({ err, endpoint }, 'endpoint update failed'));
   });
 }

@@ -12,6 +12,7 @@ import type { Verdict } from './domain/admission';
 import { callStep, type CallContext, type CallState } from './domain/call';
 import type { CallEvent } from './domain/events';
 import type { CallRepository, ChannelInfo, Telephony } from './ports';
+import { KeyedChain } from '../kernel/keyed-chain';
 import { RecentSet } from '../kernel/recent-set';
 
 export interface CallControllerDeps {
@@ -34,7 +35,7 @@ export interface CallControllerDeps {
 type Arrival = Extract<CallEvent, { type: 'CallArrived' }>;
 
 export class CallController {
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new KeyedChain();
   /** Calls this process has ended. */
   private readonly ended = new RecentSet();
   /** Calls this instance has taken and not yet ended (the admission's count). */
@@ -61,15 +62,7 @@ export class CallController {
   }
 
   private enqueue(callId: string, what: string, work: () => Promise<void>): Promise<void> {
-    const prev = this.chains.get(callId) ?? Promise.resolve();
-    const next = prev.then(work).catch((err: unknown) => {
-      this.loggers.of(callId).error({ err, event: what }, 'failed to handle call event');
-    });
-    this.chains.set(callId, next);
-    void next.then(() => {
-      if (this.chains.get(callId) === next) this.chains.delete(callId);
-    });
-    return next;
+    return this.chains.run(callId, work, (err) => this.loggers.of(callId).error({ err, event: what }, 'failed to handle call event'));
   }
 
   /** Calls in progress in this instance. */
@@ -79,7 +72,7 @@ export class CallController {
 
   /** Resolves when every queued event has been handled. */
   async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+    await this.chains.idle();
   }
 
   /** A channel found in the application during reconcile; runs in the call's queue like an event. */

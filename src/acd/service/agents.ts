@@ -2,11 +2,24 @@
 // is reachable (registered, not busy outside Switchboard); and the events every change announces.
 import { applyAgentEvent, isOfferable, NO_ANSWER_REASON, type AgentEvent } from '../domain/agent';
 import { queuesServed } from '../domain/eligibility';
-import type { AgentState } from '../domain/model';
+import type { AgentProfile, AgentState } from '../domain/model';
 import type { EndpointReach } from '../ports';
 import { PauseReasonRefused, type AcdCore } from './core';
 
 export type AgentCommand = 'login' | 'logout' | 'pause' | 'ready';
+
+/** Agents by their endpoint, built once per configuration (endpoint events come twice a call). */
+const byEndpoint = new WeakMap<ReadonlyMap<string, AgentProfile>, Map<string, AgentProfile>>();
+
+function agentAt(agents: ReadonlyMap<string, AgentProfile>, endpoint: string): AgentProfile | undefined {
+  let index = byEndpoint.get(agents);
+  if (!index) {
+    index = new Map();
+    for (const p of agents.values()) if (!index.has(p.endpoint)) index.set(p.endpoint, p); // the first, as a search would find
+    byEndpoint.set(agents, index);
+  }
+  return index.get(endpoint);
+}
 
 export class Agents {
   /** Endpoints already reported unknown (logged once). */
@@ -96,7 +109,7 @@ export class Agents {
 
   /** An EndpointStateChange from ARI, with the state it carried (the event's own snapshot, in order) or without (ask). */
   async endpointChanged(endpoint: string, state?: EndpointReach): Promise<void> {
-    const profile = [...this.c.config().agents.values()].find((p) => p.endpoint === endpoint);
+    const profile = agentAt(this.c.config().agents, endpoint);
     if (!profile) return;
     const st = state ?? (await this.c.telephony.endpointState(endpoint));
     await this.setReachable(profile.id, !!st && st.online && !st.busy);
