@@ -7,7 +7,9 @@
 #   HTTP_PORT, ARI_APP, ARI_USER, ARI_PASSWORD; optional RTP_START/RTP_END,
 #   AGENT_COUNT (default 4), AGENT_CONTACT (host:port: agents get a static
 #   contact there instead of registering), AMI_PORT (for the profile's own
-#   manager.conf), NOFILE (Asterisk's open-file limit), EXTRA_PACKAGES (apt
+#   manager.conf), CARRIER_PORT (where the outbound trunk "carrier" sends
+#   callbacks' customer legs on 127.0.0.1; default SIP_PORT + 30), NOFILE
+#   (Asterisk's open-file limit), EXTRA_PACKAGES (apt
 #   packages, each checked by the command of its name)). Templates in
 #   config/asterisk/<profile>/ are appended to the file of that name (Asterisk's
 #   "[section](+)" adds to a section) or added, for that profile only.
@@ -82,14 +84,14 @@ load_profile() {
   local file="${REPO_ROOT}/config/stack/${PROFILE_NAME}.env"
   [[ -f ${file} ]] || die "unknown profile '${PROFILE_NAME}' (no ${file})"
   PROFILE="" SIP_PORT="" ARI_PORT="" REDIS_PORT="" HTTP_PORT="" ARI_APP="" ARI_USER="" ARI_PASSWORD=""
-  RTP_START="" RTP_END="" AGENT_COUNT="" AGENT_CONTACT="" AMI_PORT="" NOFILE="" EXTRA_PACKAGES=""
+  RTP_START="" RTP_END="" AGENT_COUNT="" AGENT_CONTACT="" AMI_PORT="" CARRIER_PORT="" NOFILE="" EXTRA_PACKAGES=""
   local key value
   while IFS='=' read -r key value || [[ -n ${key} ]]; do
     key="${key//[[:space:]]/}"
     [[ -z ${key} || ${key} == \#* ]] && continue
     case "${key}" in
       PROFILE | SIP_PORT | ARI_PORT | REDIS_PORT | HTTP_PORT | ARI_APP | ARI_USER | ARI_PASSWORD | RTP_START | RTP_END | \
-        AGENT_COUNT | AGENT_CONTACT | AMI_PORT | NOFILE | EXTRA_PACKAGES)
+        AGENT_COUNT | AGENT_CONTACT | AMI_PORT | CARRIER_PORT | NOFILE | EXTRA_PACKAGES)
         printf -v "${key}" '%s' "${value}" ;;
       *) die "${file}: unknown key ${key}" ;;
     esac
@@ -115,6 +117,8 @@ load_profile() {
   [[ ${AGENT_COUNT} =~ ^[1-9][0-9]{0,3}$ ]] || die "${file}: AGENT_COUNT must be a number from 1 to 9999"
   [[ -z ${AGENT_CONTACT} || ${AGENT_CONTACT} =~ ^[0-9.]+:[0-9]+$ ]] || die "${file}: AGENT_CONTACT must be host:port (an IPv4 address)"
   [[ -z ${AMI_PORT} || ${AMI_PORT} =~ ^[0-9]+$ ]] || die "${file}: AMI_PORT must be a port number"
+  CARRIER_PORT="${CARRIER_PORT:-$((SIP_PORT + 30))}"
+  [[ ${CARRIER_PORT} =~ ^[0-9]+$ ]] || die "${file}: CARRIER_PORT must be a port number"
   [[ -z ${NOFILE} || ${NOFILE} =~ ^[0-9]+$ ]] || die "${file}: NOFILE must be a number"
   [[ ${EXTRA_PACKAGES} =~ ^[a-z0-9.+\ -]*$ ]] || die "${file}: EXTRA_PACKAGES must be Debian package names"
 
@@ -346,7 +350,7 @@ render_config() {
   for kv in "PROFILE=${PROFILE}" "ASTDIR=${ASTDIR}" "ASTMODDIR=/${moddir}" \
     "SIP_PORT=${SIP_PORT}" "ARI_PORT=${ARI_PORT}" "ARI_APP=${ARI_APP}" "ARI_USER=${ARI_USER}" \
     "ARI_PASSWORD=${ARI_PASSWORD}" "RTP_START=${RTP_START}" "RTP_END=${RTP_END}" \
-    "AGENT_PASSWORD_PREFIX=${AGENT_PASSWORD_PREFIX}" "AMI_PORT=${AMI_PORT}"; do
+    "AGENT_PASSWORD_PREFIX=${AGENT_PASSWORD_PREFIX}" "AMI_PORT=${AMI_PORT}" "CARRIER_PORT=${CARRIER_PORT}"; do
     key="${kv%%=*}"
     expr+=(-e "s|@${key}@|$(sed_escape "${kv#*=}")|g")
   done

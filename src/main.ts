@@ -5,9 +5,10 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { agentField, agentRoutes, AcdOperations, AcdService, AcdStore, AriAcdTelephony, formatQueueLog, QueueLogFile, queueLogWriter, registerAcdAriHandlers, type AcdTimer } from './acd';
 import { Admission, AriTelephony, CallController, CallStore, OVERLOAD_GATE_VARIABLE, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
+import { AriCustomerTelephony, CallbackJobs, callbackRoutes, CallbackService, CallbackStore, registerCallbackAriHandlers } from './callbacks';
 import { flowOfNumber, loadRoutingDir, type RoutingConfig } from './config/routing';
 import { EventBus, RedisJournal } from './events';
-import { runLookup, scheduleStateAt, VoicemailStore } from './ivr';
+import { nextOpenAt, runLookup, scheduleStateAt, VoicemailStore } from './ivr';
 import { channelKind } from './kernel/ids';
 import { AriLink } from './platform/ari/link';
 import { AriRest } from './platform/ari/rest';
@@ -115,6 +116,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Set once the call flow exists.
   let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined;
   let agentEnded: (callId: string) => Promise<void> = async () => undefined;
+  // Set once the callbacks feature exists (it needs the ACD too).
+  let callbacks!: CallbackService;
   const acd = new AcdService({
     store: new AcdOperations(acdStore),
     telephony: new AriAcdTelephony(rest, app),
@@ -127,6 +130,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
     agentEnded: (callId) => void agentEnded(callId),
+    callbacks: {
+      offered: (callId, agentId) => callbacks.offered(callId, agentId),
+      offerMissed: (callId) => callbacks.offerMissed(callId),
+      agentAnswered: (entry) => callbacks.agentAnswered(entry),
+      agentLeft: (callId) => callbacks.agentLeft(callId),
+    },
   });
 
   // ---- the call flow and the IVR ----
@@ -177,11 +186,37 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   });
   const controller = new CallController({ telephony, calls, events, ivr, acd, admission, context: () => callContext(config.current), clock, logger, store: storeHealth(redis) });
   startFlow = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, at: clock.now() });
+
+  // ---- callbacks: records in Redis, due times on BullMQ, dialled through the ACD ----
+  const callbackJobs = new CallbackJobs({ url: env.SWITCHBOARD_REDIS_URL, prefix: keys.bullPrefix(), clock, logger });
+  callbacks = new CallbackService({
+    store: new CallbackStore(redis, keys),
+    jobs: callbackJobs,
+    acd,
+    telephony: new AriCustomerTelephony(rest, app),
+    config: () => {
+      const cfg = config.current;
+      return {
+        queues: cfg.queues,
+        agents: cfg.agents,
+        openAt: (id, at) => {
+          const sch = cfg.schedules.get(id);
+          return sch ? (nextOpenAt(sch, at) ?? at) : at;
+        },
+      };
+    },
+    events,
+    clock,
+    logger,
+    serialize: (callId, what, work) => controller.run(callId, what, work),
+  });
+  let callbackJobsStarted = false;
   agentEnded = (callId) => controller.handle({ type: 'AgentHungUp', callId, at: clock.now() });
 
   // ---- ARI: each feature's events, and the link ----
   registerCallAriHandlers(router, { handle: (e) => controller.handle(e), clock });
   registerAcdAriHandlers(router, { acd, serialize: (callId, what, work) => void controller.run(callId, what, work), logger });
+  registerCallbackAriHandlers(router, { callbacks, serialize: (callId, what, work) => void controller.run(callId, what, work) });
   const claimKey = keys.ariClaim(app);
   const link = new AriLink({
     url: env.SWITCHBOARD_ARI_URL,
@@ -202,6 +237,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       await reconcile({ telephony, calls, controller, clock, logger, ownedElsewhere: (id) => channelKind(id) !== 'caller' });
       await acd.refreshEndpoints();
       await acd.reconcile();
+      await callbacks.resume();
+      // Due callbacks are taken once Asterisk can ring their agents.
+      if (!callbackJobsStarted) {
+        callbackJobsStarted = true;
+        callbackJobs.start((job) => callbacks.due(job));
+      }
     },
   });
   // Redis back after an outage: what happened meanwhile (hang-ups, answers) was not recorded.
@@ -286,6 +327,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
           return [...config.current.agents.values()].map((p) => ({ id: p.id, name: p.name, state: states.get(p.id) }));
         },
       }),
+      callbackRoutes(callbacks, clock),
     ],
   });
   if (tokens.size === 0) logger.warn('SWITCHBOARD_API_TOKENS is empty: the /api routes are disabled');
@@ -295,6 +337,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     gauge.stop();
     await admission.openGate();
     config.stop();
+    await callbackJobs.stop();
     await link.stop();
     await timers.stop();
     await controller.idle();

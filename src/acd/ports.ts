@@ -25,6 +25,11 @@ export interface AcdEntry extends QueueEntry {
   /** When the last announcement started (its schedule continues from there after a restart). */
   lastAnnouncedAt?: number;
   announceSeq: number;
+  /**
+   * A callback waiting in line instead of a caller (src/callbacks): no channel until its customer
+   * is dialled; `channelId` is the customer leg of this attempt.
+   */
+  callback?: { id: string; number: string; attempt: number; customerUp?: boolean };
 }
 
 export type CommitResult = { readonly ok: true } | { readonly ok: false; readonly conflict: string };
@@ -87,6 +92,18 @@ export interface AcdStorePort extends AcdReads {
   updateEntry(entry: Versioned<AcdEntry>, next: AcdEntry): Promise<CommitResult>;
   /** Drops an agent's lease; with `agent`, the agent's document changes in the same step. */
   releaseLease(agentId: string, agent?: AgentChange): Promise<CommitResult>;
+}
+
+/** What the ACD tells the callbacks feature about a callback entry (src/callbacks/service.ts). */
+export interface CallbackHooks {
+  /** An agent is rung for the callback. */
+  offered(callId: string, agentId: string): Promise<void>;
+  /** The agent did not take it: it waits again at its place. */
+  offerMissed(callId: string): Promise<void>;
+  /** The agent answered: dial the customer now. false: there is nothing to dial any more (the agent is released). */
+  agentAnswered(entry: AcdEntry): Promise<boolean>;
+  /** The agent left before the customer answered. */
+  agentLeft(callId: string): Promise<void>;
 }
 
 export type OriginateOutcome = 'ok' | 'unknown-endpoint' | 'failed';

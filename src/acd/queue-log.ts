@@ -25,7 +25,13 @@ export type QueueLogEvent =
   | 'PAUSEALL'
   | 'UNPAUSEALL'
   | 'ADDMEMBER'
-  | 'REMOVEMEMBER';
+  | 'REMOVEMEMBER'
+  // Switchboard's own (no app_queue equivalent): a callback's life around its queue entry's lines.
+  | 'CALLBACKREQ'
+  | 'CALLBACKCONNECT'
+  | 'CALLBACKRETRY'
+  | 'CALLBACKFAIL'
+  | 'CALLBACKCANCEL';
 
 export interface QueueLogLine {
   at: number;
@@ -99,6 +105,18 @@ export function queueLogLines(e: SwitchboardEvent, agent: (agentId: string) => s
       const reason = e.type === 'agent.paused' ? e.reason : '';
       return [call('NONE', 'NONE', all, [reason], agent(e.agentId)), ...e.queues.map((q) => call('NONE', q, each, [reason], agent(e.agentId)))];
     }
+    // A callback's entry has app_queue's lines (ENTERQUEUE … CONNECT … COMPLETE*, call id
+    // cb-<id>); these say the rest, in the same layout, with verbs parsers skip when unknown.
+    case 'callback.requested':
+      return [call(`cb-${e.callbackId}`, e.queue, 'CALLBACKREQ', [e.number, Math.floor(e.dueAt / 1000), e.origin])];
+    case 'callback.connected':
+      return [call(e.callId, e.queue, 'CALLBACKCONNECT', [e.attempt], agent(e.agentId))];
+    case 'callback.retry-scheduled':
+      return [call(`cb-${e.callbackId}`, e.queue, 'CALLBACKRETRY', [e.reason, e.attempt, Math.floor(e.dueAt / 1000)])];
+    case 'callback.failed':
+      return [call(`cb-${e.callbackId}`, e.queue, 'CALLBACKFAIL', [e.reason, e.attempt])];
+    case 'callback.cancelled':
+      return [call(`cb-${e.callbackId}`, e.queue, 'CALLBACKCANCEL', [e.by])];
     default:
       return [];
   }

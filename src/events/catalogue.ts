@@ -108,7 +108,9 @@ export const QueueExited = ev('queue.exited', 'The caller left the queue on a ru
   queue,
   ...positions,
   waitS,
-  reason: z.enum(['timeout', 'overflow']).describe('timeout: maximum wait; overflow: a requirement step moved it'),
+  reason: z
+    .enum(['timeout', 'overflow', 'withdrawn', 'callback-failed'])
+    .describe('timeout: maximum wait; overflow: a requirement step moved it; withdrawn: a callback taken out of line (cancelled, or moved to a later time); callback-failed: an attempt to reach a callback\'s customer failed'),
   to: queue.optional().describe('The queue it went on to'),
 });
 export const QueueCompleted = ev('queue.completed', 'A connected call ended', {
@@ -143,6 +145,34 @@ export const AgentStateChanged = ev('agent.state-changed', "The agent's state ch
   callId: callId.optional(),
 });
 export const AgentReachability = ev('agent.reachability', "The agent's phone became reachable (registered, free) or not", { agentId, reachable: z.boolean() });
+
+// -------------------------------------------------------------- callbacks --
+
+const callbackId = z.string().describe("The callback's id (its queue entry's call id is cb-<id>)");
+const attempt = z.number().int().positive().describe('Attempt to reach the customer, from 1');
+const failure = z.enum(['no-answer', 'busy', 'rejected', 'unreachable', 'agent-hangup', 'failed']);
+export const CallbackRequested = ev('callback.requested', 'A callback was requested (a waiting caller, or through the API)', {
+  callbackId,
+  queue,
+  number: z.string().describe('The number to call back'),
+  origin: z.enum(['in-queue', 'scheduled']),
+  dueAt: z.number().int().describe('When it joins the queue (epoch ms)'),
+  priority: z.number().int(),
+  preferredAgent: agentId.optional(),
+  createdBy: z.string().describe('"caller", or the API role (and agent) that asked'),
+});
+export const CallbackUpdated = ev('callback.updated', 'A pending callback was changed (a second request for the same number and queue, or the API)', {
+  callbackId,
+  queue,
+  fields: z.array(z.enum(['dueAt', 'preferredAgent', 'note', 'number'])).describe('What changed (the note itself is not in the journal)'),
+  dueAt: z.number().int(),
+});
+export const CallbackOffered = ev('callback.offered', "An agent's phone is rung for the callback (the agent is called first)", { callbackId, callId, queue, agentId });
+export const CallbackDialling = ev('callback.dialling', 'The agent answered; the customer is being dialled through the trunk', { callbackId, callId, queue, agentId, attempt });
+export const CallbackConnected = ev('callback.connected', 'The customer answered and is connected with the agent', { callbackId, callId, queue, agentId, attempt });
+export const CallbackRetryScheduled = ev('callback.retry-scheduled', 'An attempt failed; the callback joins the queue again at dueAt', { callbackId, queue, attempt, reason: failure, dueAt: z.number().int() });
+export const CallbackFailed = ev('callback.failed', 'The last attempt failed: the callback is over', { callbackId, queue, attempt, reason: failure });
+export const CallbackCancelled = ev('callback.cancelled', 'The callback was cancelled before it was dialled', { callbackId, queue, by: z.string() });
 
 // ------------------------------------------------------------ service, config --
 
@@ -185,6 +215,14 @@ export const EVENT_SCHEMAS = [
   AgentWrapUpEnded,
   AgentStateChanged,
   AgentReachability,
+  CallbackRequested,
+  CallbackUpdated,
+  CallbackOffered,
+  CallbackDialling,
+  CallbackConnected,
+  CallbackRetryScheduled,
+  CallbackFailed,
+  CallbackCancelled,
   ServiceStarted,
   ConfigReloaded,
   ConfigRefused,

@@ -10,6 +10,10 @@ export const ivrId = (callId: string, kind: IvrIdKind, n: number): string => `${
 
 /** The n-th agent leg rung for a call. */
 export const legId = (callId: string, n: number): string => `${callId}-leg-${n}`;
+/** A callback's n-th attempt to reach its customer (the callback's call id: callbacks/domain/model.ts). */
+export const customerLegId = (callId: string, attempt: number): string => `${callId}-cust-${attempt}`;
+/** What the agent hears of a callback before the customer answers (who is being called back). */
+export const whisperId = (callId: string, attempt: number): string => `${callId}-whisper-${attempt}`;
 /** The bridge of a call and its agent. */
 export const callBridgeId = (callId: string): string => `${callId}-bridge`;
 /** The bridge of a call and a destination an IVR dial step rang. */
@@ -19,22 +23,24 @@ export const announcementId = (callId: string, n: number): string => `${callId}-
 /** The prompt a queue exit plays before hanging up. */
 export const exitPromptId = (callId: string): string => `${callId}-exit`;
 
-export type ChannelKind = 'caller' | 'agent-leg' | 'dial-leg';
-export type PlaybackKind = 'ivr' | 'announcement' | 'exit-prompt' | 'unknown';
+export type ChannelKind = 'caller' | 'agent-leg' | 'dial-leg' | 'customer-leg';
+export type PlaybackKind = 'ivr' | 'announcement' | 'exit-prompt' | 'whisper' | 'unknown';
 
 const LEG = /^(.+)-leg-\d+$/;
 const DIAL = /^(.+)-ivr-dl-\d+$/;
+const CUSTOMER = /^(.+)-cust-\d+$/;
 
-/** Whose channel this is: an agent leg, an IVR dial leg, or otherwise a caller. */
+/** Whose channel this is: an agent leg, an IVR dial leg, a callback's customer leg, or otherwise a caller. */
 export function channelKind(channelId: string): ChannelKind {
   if (LEG.test(channelId)) return 'agent-leg';
   if (DIAL.test(channelId)) return 'dial-leg';
+  if (CUSTOMER.test(channelId)) return 'customer-leg';
   return 'caller';
 }
 
 /** The call a channel, bridge or playback id belongs to. */
 export function callIdOf(id: string): string {
-  const m = /^(.+?)-(?:leg-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit)$/.exec(id);
+  const m = /^(.+?)-(?:leg-\d+|cust-\d+|whisper-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit)$/.exec(id);
   return m ? m[1]! : id;
 }
 
@@ -42,5 +48,6 @@ export function playbackKind(playbackId: string): PlaybackKind {
   if (/-ivr-pb-\d+$/.test(playbackId)) return 'ivr';
   if (/-ann-\d+$/.test(playbackId)) return 'announcement';
   if (/-exit$/.test(playbackId)) return 'exit-prompt';
+  if (/-whisper-\d+$/.test(playbackId)) return 'whisper';
   return 'unknown';
 }

@@ -8,7 +8,7 @@ export const ROOT = path.resolve(__dirname, '..', '..');
 export const STACK = path.join(ROOT, 'scripts', 'stack.sh');
 const execFileP = promisify(execFile);
 
-const PROFILE_KEYS = ['SIP_PORT', 'ARI_PORT', 'REDIS_PORT', 'HTTP_PORT', 'ARI_APP', 'ARI_USER', 'ARI_PASSWORD'] as const;
+const PROFILE_KEYS = ['SIP_PORT', 'ARI_PORT', 'REDIS_PORT', 'HTTP_PORT', 'ARI_APP', 'ARI_USER', 'ARI_PASSWORD', 'CARRIER_PORT'] as const;
 export type Profile = Record<(typeof PROFILE_KEYS)[number], string>;
 
 export function profile(name = 'test'): Profile {

@@ -5,6 +5,7 @@ import type { SoundUse } from '../../platform/config/sounds';
 import type { Path, YamlFile } from '../../platform/config/yaml-positions';
 import { compileRequirement, didYouMean, ExpressionError } from '../domain/expression';
 import type { QueueConfig, QueueExit, QueueStep, Requirement } from '../domain/model';
+import { toCallbackSettings } from '../../callbacks/config';
 import { AnnouncementsSchema, type AcdFile, type ParsedExit, type ParsedQueue } from './schema';
 
 /** What checking a queue needs: the catalogs, and where the prompts it names are collected. */
@@ -78,6 +79,9 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
   const whenNoAgents = q.whenNoAgents ? toExit(src, [...base, 'whenNoAgents'], id, q.whenNoAgents, ctx) : undefined;
   const ann = q.announcements ?? AnnouncementsSchema.parse({});
   if (ann.periodicPrompt !== undefined) ctx.sounds.push({ src, path: [...base, 'announcements', 'periodicPrompt'], name: ann.periodicPrompt });
+  if (q.callback?.hours !== undefined && !check.defined('schedules').has(q.callback.hours)) {
+    check.at(src, [...base, 'callback', 'hours'], `unknown schedule "${q.callback.hours}"${didYouMean(q.callback.hours, check.defined('schedules').keys())}`);
+  }
   if (check.count > before) return undefined;
   return {
     id,
@@ -102,6 +106,7 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
     },
     maxMissedOffers: q.maxMissedOffers,
     ...(q.survey !== undefined ? { survey: q.survey } : {}),
+    ...(q.callback ? { callback: toCallbackSettings(q.callback) } : {}),
   };
 }
 

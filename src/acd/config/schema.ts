@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { exactlyOne, identifier, languageCode, nonNegativeSeconds, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
 import { entriesKey, listKey, type SectionFile } from '../../platform/config/loader';
 import type { Strategy } from '../domain/model';
+import { CallbackSettingsSchema } from '../../callbacks/config';
 
 const proficiency = z
   .number({ error: 'proficiency must be a whole number from 1 to 10' })
@@ -71,6 +72,7 @@ export const QueueSchema = z.strictObject({
   announcements: AnnouncementsSchema.optional().describe('Periodic announcements to waiting callers (off when absent)'),
   maxMissedOffers: positiveInt('maxMissedOffers').default(3).describe('Missed offers in a row before an agent is paused (no-answer)'),
   survey: z.string().optional().describe('A flow the caller enters when the agent hangs up first (post-call survey)'),
+  callback: CallbackSettingsSchema.optional(),
 });
 
 export const AgentSchema = z.strictObject({

@@ -41,7 +41,9 @@ export function offerableTo(entry: QueueEntry & Partial<MissedBy>, queue: QueueC
   const req = requirementNow(queue, entry, now);
   if (!req) return undefined;
   const missed = entry.missedBy && Object.keys(entry.missedBy).length > 0 ? entry.missedBy : undefined;
-  return (profile, state) => isOfferable(state) && !(missed && recentlyMissed({ missedBy: missed }, profile.id, queue, now)) && req.test(profile, entry.attributes);
+  const kept = entry.keptFor && now < entry.keptFor.until ? entry.keptFor.agentId : undefined;
+  return (profile, state) =>
+    isOfferable(state) && (kept === undefined || profile.id === kept) && !(missed && recentlyMissed({ missedBy: missed }, profile.id, queue, now)) && req.test(profile, entry.attributes);
 }
 
 /** Logged in and not on a break: an agent who will take calls (the auto-pause after missed offers counts: it ends with "ready"). */

@@ -1,5 +1,6 @@
 // The ACD's vocabulary, shared by the pure core, the stores and the configuration.
 // Times are epoch milliseconds from the injected clock; durations in configuration are seconds.
+import type { CallbackSettings } from '../../callbacks/domain/model';
 
 /** A compiled requirement expression: evaluates against one agent for one call. */
 export interface Requirement {
@@ -67,6 +68,8 @@ export interface QueueConfig {
   readonly maxMissedOffers: number;
   /** A flow the caller enters when the agent hangs up first (post-call survey). */
   readonly survey?: string;
+  /** Callbacks for this queue (src/callbacks). */
+  readonly callback?: CallbackSettings;
 }
 
 export type AgentStatus = 'logged-out' | 'available' | 'reserved' | 'on-call' | 'wrap-up' | 'paused';
@@ -100,6 +103,8 @@ export interface QueueEntry {
   /** When the call entered its current queue (requirement steps count from here). */
   readonly queuedAt: number;
   readonly attributes: CallAttributes;
+  /** Only this agent may take the call until `until` (a callback's preferred agent), then anyone eligible. */
+  readonly keptFor?: { readonly agentId: string; readonly until: number };
 }
 
 /** A duration in whole seconds, as events and the queue_log report waits and talk times. */

@@ -7,6 +7,7 @@ import type { AgentState } from '../domain/model';
 import type { LegEnd } from '../domain/offer';
 import type { AcdTimer, EndpointReach } from '../ports';
 import { Agents, type AgentCommand } from './agents';
+import { CallbackCalls, type CallbackJoining } from './callback-calls';
 import { Connecting } from './connecting';
 import { AcdCore, type AcdDeps } from './core';
 import { Matching } from './matching';
@@ -14,6 +15,7 @@ import { Recovery } from './recovery';
 import { Waiting, type Joining } from './waiting';
 
 export { PauseReasonRefused, UnknownAgent, type AcdConfigView, type AcdDeps } from './core';
+export type { CallbackJoining } from './callback-calls';
 
 export class AcdService {
   private readonly agents: Agents;
@@ -21,6 +23,7 @@ export class AcdService {
   private readonly matching: Matching;
   private readonly connecting: Connecting;
   private readonly recovery: Recovery;
+  private readonly callbackCalls: CallbackCalls;
 
   constructor(deps: AcdDeps) {
     const core = new AcdCore(deps);
@@ -29,7 +32,8 @@ export class AcdService {
     this.matching = new Matching(core);
     this.connecting = new Connecting(core);
     this.recovery = new Recovery(core);
-    core.parts = { agents: this.agents, waiting: this.waiting, matching: this.matching, connecting: this.connecting, recovery: this.recovery };
+    this.callbackCalls = new CallbackCalls(core);
+    core.parts = { agents: this.agents, waiting: this.waiting, matching: this.matching, connecting: this.connecting, recovery: this.recovery, callbackCalls: this.callbackCalls };
   }
 
   // ---- agents ----
@@ -77,6 +81,24 @@ export class AcdService {
   /** A playback on a caller's channel that the ACD started (an announcement, an exit prompt) ended. */
   playbackFinished(callId: string, playbackId: string): Promise<void> {
     return this.waiting.playbackFinished(callId, playbackId);
+  }
+
+  // ---- callbacks (callback-calls.ts) ----
+  joinCallback(j: CallbackJoining): Promise<boolean> {
+    return this.callbackCalls.join(j);
+  }
+  withdrawCallback(callId: string): Promise<boolean> {
+    return this.callbackCalls.withdraw(callId);
+  }
+  callbackCustomerAnswered(callId: string): Promise<boolean> {
+    return this.callbackCalls.customerAnswered(callId);
+  }
+  callbackAttemptFailed(callId: string): Promise<void> {
+    return this.callbackCalls.attemptFailed(callId);
+  }
+  /** The callback's customer hung up after being connected. */
+  callbackCustomerLeft(callId: string): Promise<void> {
+    return this.connecting.callEnded(callId, 'caller');
   }
 
   // ---- deadlines ----

@@ -42,6 +42,10 @@ export class Connecting {
     }
     const log = this.c.deps.logger.child({ callId, agentId: connected.agentId, legId });
     await this.c.parts.waiting.cancelTimers(callId);
+    if (connected.callback) {
+      await this.c.parts.callbackCalls.agentAnswered(connected);
+      return;
+    }
     // Nothing the ACD started may hold the caller's channel: a playback holds its control queue,
     // and adding the channel to the bridge would wait until the announcement ends.
     await Promise.all([
@@ -133,7 +137,15 @@ export class Connecting {
     const entry = await this.c.store.getEntry(callId);
     if (!entry || entry.d.legId !== legId) return;
     if (entry.d.state === 'offered' && end.kind !== 'hangup-requested') await this.missed(entry, end);
+    else if (entry.d.state === 'connected' && entry.d.callback && !entry.d.callback.customerUp) await this.callbackAgentLeft(callId);
     else if (entry.d.state === 'connected') await this.callEnded(callId, 'agent');
+  }
+
+  /** The agent hung up a callback before its customer answered: the attempt is over (src/callbacks decides what next). */
+  private async callbackAgentLeft(callId: string): Promise<void> {
+    const hooks = this.c.deps.callbacks;
+    if (hooks) await hooks.agentLeft(callId);
+    else await this.c.parts.callbackCalls.attemptFailed(callId);
   }
 
   /** Asterisk's originate timeout should have ended the leg; if its event was lost, end it here. */
@@ -174,7 +186,8 @@ export class Connecting {
     const q = back && this.c.config().queues.get(back.d.queue);
     if (back && q) {
       await this.c.parts.waiting.armTimers(back.d, q, 'offer-failed');
-      await this.c.telephony.startMoh(back.d.channelId, q.musicClass).catch(() => undefined);
+      if (back.d.callback) await this.c.deps.callbacks?.offerMissed(callId);
+      else await this.c.telephony.startMoh(back.d.channelId, q.musicClass).catch(() => undefined);
     }
     const cause = legEndLabel(end);
     this.c.deps.logger.child({ callId, agentId: res.agentId }).info({ cause, counted: isAgentsMiss(end), missed: res.after.missed }, 'offer missed');
@@ -246,7 +259,8 @@ export class Connecting {
     await this.c.deps.events.publish({ type: 'queue.completed', callId, queue: entry.queue, agentId, by, holdS, talkS, origPosition: entry.joinPosition, at });
     const log = this.c.deps.logger.child({ callId, agentId });
     log.info({ by, talkS, wrapUpS: res.wrapUpS }, 'call completed');
-    const survey = by === 'agent' ? this.c.config().queues.get(entry.queue)?.survey : undefined;
+    // A callback's customer has no flow to go on to.
+    const survey = by === 'agent' && !entry.callback ? this.c.config().queues.get(entry.queue)?.survey : undefined;
     const tel = this.c.telephony;
     if (survey && this.c.deps.afterCall) {
       // The caller stays: out of the bridge and on to the survey.
@@ -254,7 +268,7 @@ export class Connecting {
       await this.c.deps.events.publish({ type: 'survey.started', callId, queue: entry.queue, flow: survey, at });
       await this.c.deps.afterCall({ callId, channelId: entry.channelId, flow: survey }).catch((err: unknown) => log.error({ err }, 'could not start the survey'));
     } else {
-      if (by === 'agent') this.c.deps.agentEnded?.(callId);
+      if (by === 'agent' && !entry.callback) this.c.deps.agentEnded?.(callId);
       await tel.hangup(by === 'caller' ? entry.legId! : entry.channelId).catch((err: unknown) => log.warn({ err }, 'could not hang up the other side'));
       await tel.destroyBridge(callBridgeId(callId)).catch(() => undefined);
     }

@@ -10,7 +10,7 @@ import { ChildLoggers } from '../../platform/child-loggers';
 import { newAgentState } from '../domain/agent';
 import type { AgentProfile, AgentState, QueueConfig } from '../domain/model';
 import type { LegEnd } from '../domain/offer';
-import type { AcdEntry, AcdStorePort, AcdTelephony, CommitResult, TimerPort, Versioned } from '../ports';
+import type { AcdEntry, AcdStorePort, AcdTelephony, CallbackHooks, CommitResult, TimerPort, Versioned } from '../ports';
 
 export interface AcdConfigView {
   agents: ReadonlyMap<string, AgentProfile>;
@@ -38,6 +38,8 @@ export interface AcdDeps {
   afterCall?: (call: { callId: string; channelId: string; flow: string }) => Promise<void>;
   /** The agent hung up first (no survey): the call flow learns the call is over before the caller is hung up. */
   agentEnded?: (callId: string) => void;
+  /** Set when the callbacks feature runs (callback entries are its to dial). */
+  callbacks?: CallbackHooks;
 }
 
 export interface Parts {
@@ -66,6 +68,10 @@ export interface Parts {
   };
   recovery: {
     releaseExpiredLeases(): Promise<number>;
+  };
+  callbackCalls: {
+    agentAnswered(entry: AcdEntry): Promise<void>;
+    attemptFailed(callId: string): Promise<void>;
   };
 }
 

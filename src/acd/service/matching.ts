@@ -168,10 +168,17 @@ export class Matching {
       callId: entry.callId,
       callerId: entry.callerId,
       timeoutS: queue.ringTimeoutS,
-      // For a screen pop: who is calling, through which queue, waiting since when.
-      variables: { SWITCHBOARD_CALL_ID: entry.callId, SWITCHBOARD_QUEUE: queue.id, SWITCHBOARD_CALLER: entry.callerId, SWITCHBOARD_ENQUEUED_AT: String(entry.enqueuedAt) },
+      // For a screen pop: who is calling, through which queue, waiting since when; a callback says so.
+      variables: {
+        SWITCHBOARD_CALL_ID: entry.callId,
+        SWITCHBOARD_QUEUE: queue.id,
+        SWITCHBOARD_CALLER: entry.callerId,
+        SWITCHBOARD_ENQUEUED_AT: String(entry.enqueuedAt),
+        ...(entry.callback ? { SWITCHBOARD_CALLBACK: '1', SWITCHBOARD_CALLBACK_ID: entry.callback.id, SWITCHBOARD_CALLBACK_ATTEMPT: String(entry.callback.attempt) } : {}),
+      },
     });
     await deadline;
+    if (outcome === 'ok' && entry.callback) await this.c.deps.callbacks?.offered(entry.callId, profile.id).catch((err: unknown) => log.warn({ err }, 'could not record the callback offer'));
     if (outcome === 'ok') {
       // Offers can run outside the call's own event queue: if the caller left while we rang,
       // nobody will hang this leg up but us.

@@ -1,6 +1,7 @@
 // After a restart, a reconnect, or Redis coming back: settle what the ACD holds against what
 // Asterisk still has. And reservations whose instance died mid-offer (their lease ran out).
 import { applyAgentEvent } from '../domain/agent';
+import type { AcdEntry } from '../ports';
 import type { AcdCore } from './core';
 
 export class Recovery {
@@ -21,6 +22,10 @@ export class Recovery {
       const entry = await store.getEntry(callId);
       if (!entry) continue;
       const e = entry.d;
+      if (e.callback) {
+        await this.reconcileCallback(entry.d, report);
+        continue;
+      }
       if (!(await tel.channelExists(e.channelId))) {
         report.ended++;
         if (e.state === 'connected') await parts.connecting.callEnded(callId, 'caller');
@@ -45,6 +50,37 @@ export class Recovery {
     await this.releaseExpiredLeases();
     this.c.log.info(report, 'ACD reconciled');
     return report;
+  }
+
+  /** A callback has no caller channel while it waits: only its agent leg, and its customer leg once dialled, are checked. */
+  private async reconcileCallback(e: AcdEntry, report: { waiting: number; offered: number; connected: number; ended: number }): Promise<void> {
+    const { telephony: tel, parts } = this.c;
+    if (e.state === 'waiting') {
+      report.waiting++;
+      const q = this.c.config().queues.get(e.queue);
+      if (q) await parts.waiting.armTimers(e, q, 'reconciled');
+      return;
+    }
+    if (e.state === 'offered') {
+      report.offered++;
+      const leg = e.legId ? await tel.channelState(e.legId) : undefined;
+      const entry = await this.c.store.getEntry(e.callId);
+      if (!leg && entry) await parts.connecting.missed(entry, { kind: 'lost' });
+      else if (leg === 'Up') await parts.connecting.legAnswered(e.legId!);
+      return;
+    }
+    report.connected++;
+    const [agentThere, customerThere] = await Promise.all([e.legId ? tel.channelExists(e.legId) : false, tel.channelExists(e.channelId)]);
+    if (e.callback?.customerUp) {
+      if (!agentThere) await parts.connecting.callEnded(e.callId, 'agent');
+      else if (!customerThere) await parts.connecting.callEnded(e.callId, 'caller');
+    } else if (!agentThere || !customerThere) {
+      // Dialled (or about to be) while we could not hear of it: this attempt is over; the callbacks feature retries.
+      if (customerThere) await tel.hangup(e.channelId);
+      report.ended++;
+      if (this.c.deps.callbacks) await this.c.deps.callbacks.agentLeft(e.callId);
+      else await parts.callbackCalls.attemptFailed(e.callId);
+    }
   }
 
   /** Reservations whose lease ran out (their instance died mid-offer): give the call back and free the agent. */

@@ -118,9 +118,14 @@ export class Waiting {
   async armTimers(entry: AcdEntry, queue: QueueConfig, why: 'joined' | 'offer-failed' | 'reconciled' = 'joined'): Promise<void> {
     const timers = this.c.deps.timers;
     const now = this.c.now();
-    const step = nextStepAt(queue, entry, now);
+    // A preferred agent's window ending is a step too: then anyone eligible may take the call.
+    const keptUntil = entry.keptFor && entry.keptFor.until > now ? entry.keptFor.until : undefined;
+    const nextStep = nextStepAt(queue, entry, now);
+    const step = keptUntil !== undefined && (nextStep === undefined || keptUntil < nextStep) ? keptUntil : nextStep;
     if (step !== undefined) await timers.set(`step:${entry.callId}`, step, { kind: 'step', callId: entry.callId });
     else if ('overflowTo' in currentStep(queue, entry, now)) await timers.set(`step:${entry.callId}`, now, { kind: 'step', callId: entry.callId });
+    // A callback has nobody on the line: no maximum wait, no announcements.
+    if (entry.callback) return;
     if (queue.maxWait) await timers.set(`max-wait:${entry.callId}`, entry.queuedAt + queue.maxWait.seconds * 1000, { kind: 'max-wait', callId: entry.callId });
     const a = queue.announcements;
     if (a.position || a.estimatedWait || a.periodicPrompt) {
@@ -147,7 +152,10 @@ export class Waiting {
     const after = await this.c.store.getEntry(callId);
     const queue = after && this.c.config().queues.get(after.d.queue);
     if (after?.d.state === 'waiting' && queue && after.d.queue === queueBefore) {
-      const next = nextStepAt(queue, after.d, this.c.now());
+      const now = this.c.now();
+      const kept = after.d.keptFor && after.d.keptFor.until > now ? after.d.keptFor.until : undefined;
+      const stepAt = nextStepAt(queue, after.d, now);
+      const next = kept !== undefined && (stepAt === undefined || kept < stepAt) ? kept : stepAt;
       if (next !== undefined) await this.c.deps.timers.set(`step:${callId}`, next, { kind: 'step', callId });
     }
   }

@@ -314,3 +314,19 @@ export function nextChangeAt(s: Schedule, at: number, horizonDays = 8): number |
   }
   return undefined;
 }
+
+/**
+ * The first instant at or after `at` when the schedule is open (`at` itself when open), or
+ * undefined when it does not open within `horizonDays` days (a callback waits for its queue's hours).
+ */
+export function nextOpenAt(s: Schedule, at: number, horizonDays = 31): number | undefined {
+  const limit = at + horizonDays * DAY_MS;
+  let t = at;
+  while (t <= limit) {
+    if (scheduleStateAt(s, t).state === 'open') return t;
+    const next = nextChangeAt(s, t);
+    if (next === undefined) t += 8 * DAY_MS;
+    else t = next;
+  }
+  return undefined;
+}

@@ -61,6 +61,18 @@ export function errorEnvelope(code: string, message: string): { error: { code: s
   return { error: { code, message } };
 }
 
+/** RFC 9457 problem details: the standard members, our code, and the fields refused. */
+export function problemDetails(e: HttpError): { type: string; title: string; status: number; detail: string; code: string; invalid?: ReadonlyArray<{ name: string; reason: string }> } {
+  return {
+    type: `urn:switchboard:problem:${e.code}`, // listed in docs/api.md
+    title: STATUS_CODES[e.status] ?? 'Error',
+    status: e.status,
+    detail: e.message,
+    code: e.code,
+    ...(e.invalid && e.invalid.length > 0 ? { invalid: e.invalid } : {}),
+  };
+}
+
 // body-parser and express/router errors carry a 4xx status; anything else without one is ours to answer as 500.
 function clientErrorOf(err: unknown): HttpError | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
@@ -138,7 +150,9 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       return;
     }
     if (e.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    res.status(e.status).json(errorEnvelope(e.code, e.message));
+    // The /api/v1 routes answer RFC 9457 problem details; the older /api routes keep their envelope.
+    if (req.originalUrl.startsWith('/api/v1/')) res.status(e.status).type('application/problem+json').send(JSON.stringify(problemDetails(e)));
+    else res.status(e.status).json(errorEnvelope(e.code, e.message));
   });
   return app;
 }

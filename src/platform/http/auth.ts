@@ -52,6 +52,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request's fields that were refused, and why (problem details' `invalid`). */
+    readonly invalid?: ReadonlyArray<{ name: string; reason: string }>,
   ) {
     super(message);
   }

@@ -62,6 +62,23 @@ export class Keys {
   queueLog(): string {
     return `${this.prefix}:queue_log`;
   }
+  // ---- callbacks (src/callbacks/store.ts) ----
+  /** A callback's record (versioned JSON). */
+  callback(id: string): string {
+    return `${this.prefix}:cb:${id}`;
+  }
+  /** The pending callback of a number in a queue (its id): one at a time. */
+  callbackOpen(queue: string, number: string): string {
+    return `${this.prefix}:cb:open:${queue}:${number}`;
+  }
+  /** ZSET of callback ids by the time they were requested. */
+  callbacks(): string {
+    return `${this.prefix}:cb:all`;
+  }
+  /** BullMQ's prefix for the callbacks' jobs (its keys are <prefix>:<queue>:…). */
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
   /** Voicemail metadata (the audio is in Asterisk's recording folder as <id>.wav). */
   voicemail(id: string): string {
     return `${this.prefix}:voicemail:${id}`;

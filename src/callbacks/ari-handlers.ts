@@ -1,0 +1,21 @@
+// The callbacks' share of ARI events: the customer legs they originate (appArgs "customer-leg"),
+// handled in the callback's own queue after its earlier events, as agent legs are.
+import type { AriRouter } from '../platform/ari/router';
+import { callIdOf } from '../kernel/ids';
+import type { CallbackService } from './service';
+
+export interface CallbackAriDeps {
+  callbacks: CallbackService;
+  serialize(callId: string, what: string, work: () => Promise<void>): void;
+}
+
+export function registerCallbackAriHandlers(router: AriRouter, { callbacks, serialize }: CallbackAriDeps): void {
+  router.onChannels('customer-leg', ['customer-leg'], (ev) => {
+    const legId = ev.channel.id;
+    const callId = callIdOf(legId);
+    if (ev.type === 'StasisStart') serialize(callId, 'customer answered', () => callbacks.customerAnswered(callId, legId));
+    else if (ev.type === 'ChannelDestroyed') serialize(callId, 'customer leg ended', () => callbacks.customerEnded(callId, legId, ev.cause ?? 0));
+  });
+  // What the agent hears before the customer answers ends by itself: nothing to do.
+  router.onPlaybacks('whisper', () => undefined);
+}

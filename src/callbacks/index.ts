@@ -1,0 +1,8 @@
+// The callbacks feature's public module: what the composition uses.
+export { CallbackSettingsSchema } from './config';
+export { registerCallbackAriHandlers } from './ari-handlers';
+export { AriCustomerTelephony } from './ari-telephony';
+export { callbackRoutes } from './http';
+export { CallbackJobs } from './jobs';
+export { CallbackService } from './service';
+export { CallbackStore } from './store';
