@@ -238,7 +238,8 @@ export class CallbackService implements CallbackHooks {
         timeoutS: settings.ringTimeoutS,
         variables: { SWITCHBOARD_CALLBACK_ID: id, SWITCHBOARD_QUEUE: cb.queue },
       }),
-      this.d.telephony.whisper(entry.legId!, whisperId(entry.callId, cb.attempt), [`digits:${cb.number}`]).catch((err: unknown) => log.warn({ err }, 'could not tell the agent who is called back')),
+      // Digits as sound files, not "digits:": a say-playback cannot be stopped when the customer answers.
+      this.d.telephony.whisper(entry.legId!, whisperId(entry.callId, cb.attempt), [...cb.number.replace(/\D/g, '')].map((d) => `sound:digits/${d}`)).catch((err: unknown) => log.warn({ err }, 'could not tell the agent who is called back')),
     ]);
     if (dialled) return true;
     await this.attemptOver(id, 'failed');

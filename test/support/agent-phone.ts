@@ -63,6 +63,10 @@ export interface AgentPhoneOptions {
   audio?: 'silence' | 'echo' | 'pcap';
   /** Register at start (default true). */
   register?: boolean;
+  /** Listen on this SIP port instead of a free one (the demo carrier's customer phone: CARRIER_PORT). */
+  port?: number;
+  /** Announce this RTP port in the SDP (an RtpSink's, to hear and speak the call) instead of SIPp's own. */
+  rtpPort?: number;
 }
 
 /** One call as the phone saw it (from the message trace). */
@@ -82,14 +86,14 @@ export const AGENT_PCAP = '/usr/share/sip-tester/g711a.pcap';
 
 const cdata = (s: string): string => `<![CDATA[\n${s}\n]]>`;
 
-function sdp(codec: 'PCMU' | 'PCMA'): string {
+function sdp(codec: 'PCMU' | 'PCMA', rtpPort?: number): string {
   const pt = codec === 'PCMU' ? 0 : 8;
   return `v=0
 o=agent 1 1 IN IP4 [media_ip]
 s=-
 c=IN IP4 [media_ip]
 t=0 0
-m=audio [media_port] RTP/AVP ${pt} 101
+m=audio ${rtpPort ?? '[media_port]'} RTP/AVP ${pt} 101
 a=rtpmap:${pt} ${codec}/8000
 a=rtpmap:101 telephone-event/8000
 a=fmtp:101 0-16
@@ -97,7 +101,7 @@ a=sendrecv`;
 }
 
 /** The UAS scenario for one behaviour (exported so tests can look at it). */
-export function agentScenario(agent: string, b: Behaviour, audio: AgentPhoneOptions['audio'] = 'silence'): string {
+export function agentScenario(agent: string, b: Behaviour, audio: AgentPhoneOptions['audio'] = 'silence', rtpPort?: number): string {
   const tag = ';tag=[pid]SIPpTag01[call_number]';
   const contact = `Contact: <sip:${agent}@[local_ip]:[local_port]>`;
   const response = (status: string, opts: { toTag?: boolean; body?: string; cseq?: string } = {}): string =>
@@ -161,7 +165,7 @@ Content-Length: 0
         parts.push(`<recv request="CANCEL" timeout="${Math.round(b.afterMs)}" ontimeout="answer" next="cancelled"/>`);
       }
       parts.push('<label id="answer"/>');
-      parts.push(`<send retrans="500">${cdata(response('200 OK', { body: sdp(codec) }))}</send>`);
+      parts.push(`<send retrans="500">${cdata(response('200 OK', { body: sdp(codec, rtpPort) }))}</send>`);
       // A CANCEL that crossed our 200 gets its 200 (RFC 3261 9.2); the ACK and a BYE follow.
       parts.push('<recv request="CANCEL" optional="true" next="latecancel"/>');
       parts.push('<label id="acked"/>');
@@ -174,7 +178,7 @@ Content-Length: 0
         parts.push(`<recv request="INVITE" optional="true" next="prereinvite"${r}/>`);
         parts.push(`<recv request="BYE"${r} next="byein"/>`);
         parts.push('<label id="prereinvite"/>');
-        parts.push(`<send retrans="500">${cdata(response('200 OK', { toTag: false, body: sdp(codec) }))}</send>`);
+        parts.push(`<send retrans="500">${cdata(response('200 OK', { toTag: false, body: sdp(codec, rtpPort) }))}</send>`);
         parts.push('<recv request="ACK" next="prerefer"/>');
         parts.push('<label id="refer"/>');
         parts.push(`<send retrans="500">${cdata(`REFER sip:[$peer_contact] SIP/2.0
@@ -199,7 +203,7 @@ Content-Length: 0
       parts.push('<label id="byein"/>');
       parts.push(`<send next="end">${cdata(response('200 OK', { toTag: false }))}</send>`);
       parts.push('<label id="reinvite"/>');
-      parts.push(`<send retrans="500">${cdata(response('200 OK', { toTag: false, body: sdp(codec) }))}</send>`);
+      parts.push(`<send retrans="500">${cdata(response('200 OK', { toTag: false, body: sdp(codec, rtpPort) }))}</send>`);
       parts.push('<recv request="ACK" next="incall"/>');
       parts.push('<label id="latecancel"/>');
       parts.push(`<send next="acked">${cdata(response('200 OK', { toTag: false }))}</send>`);
@@ -371,7 +375,7 @@ export class AgentPhone {
   /** Starts the answering SIPp on a free port, then REGISTERs with Contact at that port; resolves after the 200 OK. */
   static async start(opts: AgentPhoneOptions): Promise<AgentPhone> {
     const dir = await mkdtemp(path.join(os.tmpdir(), `sb-agent-${opts.agent}-`));
-    const phone = new AgentPhone(opts, dir, await freeUdpPort(), await freeMediaPorts());
+    const phone = new AgentPhone(opts, dir, opts.port ?? (await freeUdpPort()), await freeMediaPorts());
     try {
       await phone.startUas();
       if (opts.register !== false) await phone.register();
@@ -465,7 +469,7 @@ export class AgentPhone {
     const gen = ++this.uasGen;
     const sf = path.join(this.dir, `uas-${gen}.xml`);
     const mf = path.join(this.dir, `messages-${gen}.log`);
-    await writeFile(sf, agentScenario(this.agent, this.behaviour, this.opts.audio));
+    await writeFile(sf, agentScenario(this.agent, this.behaviour, this.opts.audio, this.opts.rtpPort));
     this.traceFiles.push(mf);
     const args = ['-sf', sf, '-i', '127.0.0.1', '-p', String(this.port), '-mi', '127.0.0.1', '-mp', String(this.mediaPort),
       '-m', String(this.opts.maxCalls ?? 1000), '-aa', '-nostdin', '-trace_msg', '-message_file', mf,

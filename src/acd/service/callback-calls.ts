@@ -78,22 +78,23 @@ export class CallbackCalls {
     return false;
   }
 
-  /** The customer answered: agent and customer go into the call's bridge. False when the callback is no longer there to connect. */
+  /** The customer answered: agent and customer go into the call's bridge. False when they could not be connected (the attempt fails). */
   async customerAnswered(callId: string): Promise<boolean> {
     const e = await this.c.store.getEntry(callId);
     if (!e || e.d.state !== 'connected' || !e.d.callback || !e.d.legId || !e.d.agentId) return false;
-    const next: AcdEntry = { ...e.d, callback: { ...e.d.callback, customerUp: true } };
-    if (!(await this.c.store.updateEntry(e, next)).ok) return false;
+    if (e.d.callback.customerUp) return true; // a repeated event
     const log = this.c.deps.logger.child({ callId, agentId: e.d.agentId });
     const tel = this.c.telephony;
+    // What the agent hears must be stopped first: a playback holds the channel, and the bridge would wait for it.
     await tel.stopPlayback(whisperId(callId, e.d.callback.attempt)).catch(() => undefined);
     try {
       await tel.bridge(callBridgeId(callId), [e.d.legId, e.d.channelId]);
     } catch (err) {
-      log.error({ err }, 'could not bridge agent and customer; ending the callback call');
-      await this.c.parts.connecting.callEnded(callId, 'agent');
-      return true;
+      log.error({ err }, 'could not bridge agent and customer; this attempt fails');
+      await tel.destroyBridge(callBridgeId(callId)).catch(() => undefined);
+      return false;
     }
+    if (!(await this.c.store.updateEntry(e, { ...e.d, callback: { ...e.d.callback, customerUp: true } })).ok) return false; // the agent left meanwhile
     const at = this.c.now();
     await this.c.deps.events.publish({
       type: 'queue.connected',
