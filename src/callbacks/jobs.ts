@@ -82,17 +82,25 @@ export class CallbackJobs {
     this.worker.on('error', (err) => log.warn({ err }, 'callback worker: Redis error'));
   }
 
-  /** Stops taking jobs; jobs running get until `deadlineMs` to finish, then are handed back (run again by the next worker). */
+  /**
+   * Stops taking jobs; jobs running get until `deadlineMs` to finish. One still running then is
+   * handed back: the connections close, its lock lapses, and another worker runs it again (every
+   * step of it is idempotent). (BullMQ's close() has no deadline, and a forced close after a
+   * graceful one waits for the graceful one.)
+   */
   async stop(deadlineMs = 5_000): Promise<void> {
     const worker = this.worker;
+    this.worker = undefined;
     if (worker) {
       let timer: NodeJS.Timeout | undefined;
+      const closing = worker.close().then(() => 'closed' as const);
+      closing.catch(() => undefined);
       const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
-      const r = await Promise.race([worker.close(), late]);
+      const r = await Promise.race([closing, late]);
       clearTimeout(timer);
-      if (r === 'late') await worker.close(true);
+      if (r === 'late') this.o.logger.warn({ deadlineMs }, 'callback jobs still running at shutdown are handed back to the next worker');
     }
-    await this.queue.close();
+    await Promise.race([this.queue.close(), new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => undefined);
     for (const c of this.connections) c.disconnect();
   }
 }
