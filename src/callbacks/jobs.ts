@@ -91,16 +91,21 @@ export class CallbackJobs {
   async stop(deadlineMs = 5_000): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
-    if (worker) {
-      let timer: NodeJS.Timeout | undefined;
-      const closing = worker.close().then(() => 'closed' as const);
-      closing.catch(() => undefined);
-      const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), deadlineMs)));
-      const r = await Promise.race([closing, late]);
-      clearTimeout(timer);
-      if (r === 'late') this.o.logger.warn({ deadlineMs }, 'callback jobs still running at shutdown are handed back to the next worker');
+    if (worker && (await within(worker.close(), deadlineMs)) === 'late') {
+      this.o.logger.warn({ deadlineMs }, 'callback jobs still running at shutdown are handed back to the next worker');
     }
-    await Promise.race([this.queue.close(), new Promise((resolve) => setTimeout(resolve, 1000))]).catch(() => undefined);
+    await within(this.queue.close(), 1000);
     for (const c of this.connections) c.disconnect();
+  }
+}
+
+/** Waits for `p` at most `ms`; a rejection counts as done. */
+async function within(p: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([p.then(() => 'done' as const, () => 'done' as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

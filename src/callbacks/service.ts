@@ -216,13 +216,10 @@ export class CallbackService implements CallbackHooks {
     const id = callbackIdOf(entry.callId);
     const agentId = entry.agentId!;
     const at = this.d.clock.now();
-    let cur = await this.d.store.get(id);
-    // The offer's own step may have been lost (its save failed): the ACD's reservation is what counts.
-    if (cur?.d.state === 'waiting') cur = (await this.step(id, { type: 'offered', agentId, at })) && (await this.d.store.get(id));
-    if (!cur || cur.d.attempt + 1 !== entry.callback?.attempt) return false;
-    const r = transition(cur.d, { type: 'agent-answered', agentId, at }, this.ctx(cur.d.queue));
-    if (!r.ok || !(await this.d.store.save(r.next, cur)).ok) return false;
-    const cb = r.next;
+    const step = await this.toDialling(id, agentId, entry.callback?.attempt, at);
+    if (!step) return false;
+    const cb = step.next;
+    if (step.offeredToo) await this.d.events.publish({ type: 'callback.offered', callbackId: id, callId: entry.callId, queue: cb.queue, agentId, at });
     const settings = this.settingsOf(cb.queue);
     const legId = customerLegId(entry.callId, cb.attempt);
     const log = this.d.logger.child({ callId: entry.callId, callbackId: id, agentId });
@@ -244,6 +241,26 @@ export class CallbackService implements CallbackHooks {
     if (dialled) return true;
     await this.attemptOver(id, 'failed');
     return false;
+  }
+
+  /**
+   * offering → dialling for this attempt, in one compare-and-set (retried when another step got
+   * there first). From `waiting` too: the offer's own step may not be stored yet (an agent who
+   * answers at once, while the ring's bookkeeping runs) or may have failed; the ACD's reservation
+   * is what counts.
+   */
+  private async toDialling(id: string, agentId: string, attempt: number | undefined, at: number): Promise<{ next: Callback; offeredToo: boolean } | undefined> {
+    for (let i = 0; i < CAS_TRIES; i++) {
+      const cur = await this.d.store.get(id);
+      if (!cur || cur.d.attempt + 1 !== attempt) return undefined;
+      const ctx = this.ctx(cur.d.queue);
+      const offered = cur.d.state === 'waiting' ? transition(cur.d, { type: 'offered', agentId, at }, ctx) : ({ ok: true, next: cur.d } as const);
+      if (!offered.ok) return undefined;
+      const r = transition(offered.next, { type: 'agent-answered', agentId, at }, ctx);
+      if (!r.ok) return undefined;
+      if ((await this.d.store.save(r.next, cur)).ok) return { next: r.next, offeredToo: cur.d.state === 'waiting' };
+    }
+    return undefined;
   }
 
   /** The agent hung up before the customer answered: this attempt is over. */

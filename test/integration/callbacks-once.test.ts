@@ -137,9 +137,10 @@ test('a worker that dies holding the job: another worker runs it again, and the 
   const a = await rig(redisUrl(), prefix, { shared: { acd: shared, route }, lockMs: 1000 });
   rigs.push(a);
   let hung = 0;
+  let release: (v: boolean) => void = () => undefined;
   const realJoin = shared.acd.joinCallback.bind(shared.acd);
   shared.acd.joinCallback = async (j) => {
-    if (hung++ === 0) return new Promise<boolean>(() => undefined); // the first worker's step never returns
+    if (hung++ === 0) return new Promise<boolean>((resolve) => (release = resolve)); // the first worker's step does not return
     return realJoin(j);
   };
   a.jobs.start((j) => a.service.due(j));
@@ -155,6 +156,7 @@ test('a worker that dies holding the job: another worker runs it again, and the 
   expect(shared.published.filter((e) => e.type === 'queue.entered')).toHaveLength(1);
   expect(b.trunk.dials).toEqual([`cb-${callback.id}-cust-1`]);
   expect(a.trunk.dials).toEqual([]);
+  release(false); // let the dead worker's promise settle, so its timers stop (a real dead process has none)
 });
 
 test('Redis restarted (AOF) between the request and its time: the callback still joins the queue and is dialled once', async () => {
