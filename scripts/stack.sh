@@ -416,6 +416,19 @@ install_config() {
     fi
   done
   CONFIG_CHANGED=${changed}
+  install_sounds
+}
+
+# Switchboard's own prompts (config/sounds/<lang>/*.wav, the callbacks' dialogue) beside Asterisk's
+# core sounds in the root (astdatadir), where the service's sounds check also looks.
+install_sounds() {
+  local f lang dest
+  for f in "${REPO_ROOT}"/config/sounds/*/*.wav; do
+    [[ -f ${f} ]] || continue
+    lang="$(basename "$(dirname "${f}")")"
+    dest="${ROOT}/usr/share/asterisk/sounds/${lang}/$(basename "${f}")"
+    priv cmp -s "${f}" "${dest}" 2>/dev/null || priv install -D -m 0644 "${f}" "${dest}"
+  done
 }
 
 # The state dir holds logs, Redis data and the service's queue_log, all with caller numbers:

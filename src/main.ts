@@ -5,7 +5,7 @@ import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { agentField, agentRoutes, AcdOperations, AcdService, AcdStore, AriAcdTelephony, formatQueueLog, QueueLogFile, queueLogWriter, registerAcdAriHandlers, type AcdTimer } from './acd';
 import { Admission, AriTelephony, CallController, CallStore, OVERLOAD_GATE_VARIABLE, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
-import { AriCustomerTelephony, CallbackJobs, callbackRoutes, CallbackService, CallbackStore, registerCallbackAriHandlers } from './callbacks';
+import { AriCustomerTelephony, CallbackJobs, callbackRoutes, CallbackService, CallbackStore, InQueueOffers, registerCallbackAriHandlers } from './callbacks';
 import { flowOfNumber, loadRoutingDir, type RoutingConfig } from './config/routing';
 import { EventBus, RedisJournal } from './events';
 import { nextOpenAt, runLookup, scheduleStateAt, VoicemailStore } from './ivr';
@@ -118,6 +118,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   let agentEnded: (callId: string) => Promise<void> = async () => undefined;
   // Set once the callbacks feature exists (it needs the ACD too).
   let callbacks!: CallbackService;
+  let inQueue!: InQueueOffers;
   const acd = new AcdService({
     store: new AcdOperations(acdStore),
     telephony: new AriAcdTelephony(rest, app),
@@ -135,6 +136,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       offerMissed: (callId) => callbacks.offerMissed(callId),
       agentAnswered: (entry) => callbacks.agentAnswered(entry),
       agentLeft: (callId) => callbacks.agentLeft(callId),
+      callerDigit: (entry, digit) => inQueue.callerDigit(entry, digit),
+      callerDone: (callId) => inQueue.callerDone(callId),
     },
   });
 
@@ -210,13 +213,27 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
     serialize: (callId, what, work) => controller.run(callId, what, work),
   });
+  inQueue = new InQueueOffers({
+    callbacks,
+    leaveQueue: (callId, key) => acd.leaveForCallback(callId, key),
+    telephony: {
+      play: (channelId, playbackId, media) => rest.playOnce(channelId, playbackId, media),
+      stopPlayback: (playbackId) => rest.stopPlaybackQuietly(playbackId),
+      startMoh: (channelId, mohClass) => rest.startMoh(channelId, mohClass),
+      stopMoh: (channelId) => rest.stopMohQuietly(channelId),
+    },
+    timers,
+    queues: () => config.current.queues,
+    clock,
+    logger,
+  });
   let callbackJobsStarted = false;
   agentEnded = (callId) => controller.handle({ type: 'AgentHungUp', callId, at: clock.now() });
 
   // ---- ARI: each feature's events, and the link ----
   registerCallAriHandlers(router, { handle: (e) => controller.handle(e), clock });
   registerAcdAriHandlers(router, { acd, serialize: (callId, what, work) => void controller.run(callId, what, work), logger });
-  registerCallbackAriHandlers(router, { callbacks, serialize: (callId, what, work) => void controller.run(callId, what, work) });
+  registerCallbackAriHandlers(router, { callbacks, inQueue, serialize: (callId, what, work) => void controller.run(callId, what, work) });
   const claimKey = keys.ariClaim(app);
   const link = new AriLink({
     url: env.SWITCHBOARD_ARI_URL,
@@ -263,6 +280,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // ---- deadlines, the safety sweep ----
   timers.start(async (_id, payload) => {
     if (payload.kind === 'ivr') return controller.handle({ type: 'FlowTimer', callId: payload.callId, timerId: payload.timerId, at: clock.now() });
+    if (payload.kind === 'callback-dialogue') return controller.run(payload.callId, 'callback answer timed out', () => inQueue.timeout(payload.callId, payload.seq));
     const callId = 'callId' in payload ? payload.callId : undefined;
     if (!callId) return acd.onTimer(payload);
     // In the call's queue; a failure is rethrown so the timer is not acknowledged and fires again.

@@ -30,6 +30,8 @@ export interface AcdEntry extends QueueEntry {
    * is dialled; `channelId` is the customer leg of this attempt.
    */
   callback?: { id: string; number: string; attempt: number; customerUp?: boolean };
+  /** When the caller was last offered a callback (its key works from then on). */
+  callbackOfferedAt?: number;
 }
 
 export type CommitResult = { readonly ok: true } | { readonly ok: false; readonly conflict: string };
@@ -104,6 +106,10 @@ export interface CallbackHooks {
   agentAnswered(entry: AcdEntry): Promise<boolean>;
   /** The agent left before the customer answered. */
   agentLeft(callId: string): Promise<void>;
+  /** A caller who was offered a callback pressed a key while waiting. */
+  callerDigit(entry: AcdEntry, digit: string): Promise<void>;
+  /** The caller is no longer waiting (connected to an agent, or gone): any conversation about a callback ends. */
+  callerDone(callId: string): Promise<void>;
 }
 
 export type OriginateOutcome = 'ok' | 'unknown-endpoint' | 'failed';
@@ -143,7 +149,11 @@ export type AcdTimer =
   | { kind: 'max-wait'; callId: string }
   | { kind: 'announce'; callId: string }
   /** An IVR flow's deadline (input timeouts); handled by the call flow, not the ACD. */
-  | { kind: 'ivr'; callId: string; timerId: string };
+  | { kind: 'ivr'; callId: string; timerId: string }
+  /** Time to check whether a waiting caller should be offered a callback. */
+  | { kind: 'callback-offer'; callId: string }
+  /** A waiting caller did not answer the callback conversation in time; handled by the callbacks feature. */
+  | { kind: 'callback-dialogue'; callId: string; seq: number };
 
 export interface TimerPort {
   set(id: string, due: number, payload: AcdTimer): Promise<void>;

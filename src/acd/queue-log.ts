@@ -16,6 +16,7 @@ export type QueueLogEvent =
   | 'ABANDON'
   | 'EXITWITHTIMEOUT'
   | 'EXITEMPTY'
+  | 'EXITWITHKEY'
   | 'RINGNOANSWER'
   | 'RINGCANCELED'
   | 'SYSCOMPAT'
@@ -87,6 +88,8 @@ export function queueLogLines(e: SwitchboardEvent, agent: (agentId: string) => s
     case 'queue.abandoned':
       return [call(e.callId, e.queue, 'ABANDON', [e.position, e.origPosition, e.waitS], e.answeredBy ? agent(e.answeredBy) : 'NONE')];
     case 'queue.exited':
+      // A caller who asked for a callback left with a key, as app_queue writes it.
+      if (e.reason === 'callback') return [call(e.callId, e.queue, 'EXITWITHKEY', [e.key ?? '', e.position, e.origPosition, e.waitS])];
       return [call(e.callId, e.queue, 'EXITWITHTIMEOUT', [e.position, e.origPosition, e.waitS])];
     case 'queue.completed':
       return [call(e.callId, e.queue, e.by === 'caller' ? 'COMPLETECALLER' : 'COMPLETEAGENT', [e.holdS, e.talkS, e.origPosition], agent(e.agentId))];

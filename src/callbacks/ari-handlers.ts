@@ -2,14 +2,16 @@
 // handled in the callback's own queue after its earlier events, as agent legs are.
 import type { AriRouter } from '../platform/ari/router';
 import { callIdOf } from '../kernel/ids';
+import type { InQueueOffers } from './in-queue';
 import type { CallbackService } from './service';
 
 export interface CallbackAriDeps {
   callbacks: CallbackService;
+  inQueue: InQueueOffers;
   serialize(callId: string, what: string, work: () => Promise<void>): void;
 }
 
-export function registerCallbackAriHandlers(router: AriRouter, { callbacks, serialize }: CallbackAriDeps): void {
+export function registerCallbackAriHandlers(router: AriRouter, { callbacks, inQueue, serialize }: CallbackAriDeps): void {
   router.onChannels('customer-leg', ['customer-leg'], (ev) => {
     const legId = ev.channel.id;
     const callId = callIdOf(legId);
@@ -18,4 +20,9 @@ export function registerCallbackAriHandlers(router: AriRouter, { callbacks, seri
   });
   // What the agent hears before the customer answers ends by itself: nothing to do.
   router.onPlaybacks('whisper', () => undefined);
+  // A prompt of a waiting caller's conversation about a callback ended.
+  router.onPlaybacks('callback-prompt', (ev) => {
+    const callId = ev.playback.target_uri.replace(/^channel:/, '');
+    serialize(callId, 'callback prompt finished', () => inQueue.promptFinished(callId, ev.playback.id));
+  });
 }

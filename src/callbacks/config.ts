@@ -21,6 +21,16 @@ export const CallbackSettingsSchema = z
     priority: z.number().int('priority must be a whole number').default(0).describe('Priority of scheduled callbacks in the queue'),
     preferredAgentWindow: nonNegativeSeconds('preferredAgentWindow').default(60).describe('Seconds a preferred agent has a due callback to themselves'),
     hours: identifier.optional().describe('A schedule: callbacks are dialled only while it is open'),
+    offer: z
+      .strictObject({
+        key: z.string().regex(/^[0-9*#]$/, 'must be one key: 0-9, * or #').default('1').describe('The key a waiting caller presses'),
+        whenEstimatedWaitOver: positiveSeconds('whenEstimatedWaitOver').optional().describe('Offer when the estimated wait is longer than this'),
+        afterWaitingWithNoAgentFree: positiveSeconds('afterWaitingWithNoAgentFree').optional().describe('Offer after this long in line while no eligible agent is free'),
+        every: positiveSeconds('every').default(30).describe('Seconds before the offer is repeated'),
+      })
+      .refine((o) => o.whenEstimatedWaitOver !== undefined || o.afterWaitingWithNoAgentFree !== undefined, 'needs whenEstimatedWaitOver or afterWaitingWithNoAgentFree')
+      .optional()
+      .describe('Offer waiting callers a callback that keeps their place (in-queue callback)'),
   })
   .describe('Callbacks for this queue (scheduled through the API)');
 
@@ -46,5 +56,15 @@ export function toCallbackSettings(p: ParsedCallbackSettings): CallbackSettings 
     priority: p.priority,
     preferredAgentWindowS: p.preferredAgentWindow,
     ...(p.hours !== undefined ? { hours: p.hours } : {}),
+    ...(p.offer
+      ? {
+          offer: {
+            key: p.offer.key,
+            everyS: p.offer.every,
+            ...(p.offer.whenEstimatedWaitOver !== undefined ? { ewtOverS: p.offer.whenEstimatedWaitOver } : {}),
+            ...(p.offer.afterWaitingWithNoAgentFree !== undefined ? { noAgentAfterS: p.offer.afterWaitingWithNoAgentFree } : {}),
+          },
+        }
+      : {}),
   };
 }

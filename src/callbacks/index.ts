@@ -3,6 +3,7 @@ export { CallbackSettingsSchema } from './config';
 export { registerCallbackAriHandlers } from './ari-handlers';
 export { AriCustomerTelephony } from './ari-telephony';
 export { callbackRoutes } from './http';
+export { InQueueOffers } from './in-queue';
 export { CallbackJobs } from './jobs';
 export { CallbackService } from './service';
 export { CallbackStore } from './store';

@@ -88,7 +88,8 @@ export interface UpdateInput {
 
 const CAS_TRIES = 5;
 
-export class CallbackService implements CallbackHooks {
+/** Also the ACD's callback hooks for callback entries (offered … agentLeft); the in-queue offer's are in-queue.ts. */
+export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'callerDone'> {
   private readonly log: Logger;
 
   constructor(private readonly d: CallbacksDeps) {

@@ -28,6 +28,8 @@ export interface IvrPorts {
 export interface QueueHandoff {
   enqueue(call: { callId: string; channelId: string; callerId: string; queue: string; priority: number; attributes: Record<string, string | number | boolean> }): Promise<void>;
   callerLeft(callId: string): Promise<void>;
+  /** A key the caller pressed while waiting. */
+  callerDigit(callId: string, digit: string): Promise<void>;
 }
 
 export interface CallCommandsDeps {
@@ -110,6 +112,9 @@ export class CallCommands {
         return;
       case 'leaveQueue':
         await this.deps.acd?.callerLeft(call.callId);
+        return;
+      case 'queueDigit':
+        await this.deps.acd?.callerDigit(call.callId, c.digit);
         return;
       case 'enqueue':
         if (!this.deps.acd) throw new Error('no ACD to take the call');

@@ -14,6 +14,8 @@ export const legId = (callId: string, n: number): string => `${callId}-leg-${n}`
 export const customerLegId = (callId: string, attempt: number): string => `${callId}-cust-${attempt}`;
 /** What the agent hears of a callback before the customer answers (who is being called back). */
 export const whisperId = (callId: string, attempt: number): string => `${callId}-whisper-${attempt}`;
+/** The n-th prompt of a waiting caller's conversation about a callback (callbacks/domain/offer.ts). */
+export const callbackPromptId = (callId: string, n: number): string => `${callId}-cbd-${n}`;
 /** The bridge of a call and its agent. */
 export const callBridgeId = (callId: string): string => `${callId}-bridge`;
 /** The bridge of a call and a destination an IVR dial step rang. */
@@ -24,7 +26,7 @@ export const announcementId = (callId: string, n: number): string => `${callId}-
 export const exitPromptId = (callId: string): string => `${callId}-exit`;
 
 export type ChannelKind = 'caller' | 'agent-leg' | 'dial-leg' | 'customer-leg';
-export type PlaybackKind = 'ivr' | 'announcement' | 'exit-prompt' | 'whisper' | 'unknown';
+export type PlaybackKind = 'ivr' | 'announcement' | 'exit-prompt' | 'whisper' | 'callback-prompt' | 'unknown';
 
 const LEG = /^(.+)-leg-\d+$/;
 const DIAL = /^(.+)-ivr-dl-\d+$/;
@@ -40,7 +42,7 @@ export function channelKind(channelId: string): ChannelKind {
 
 /** The call a channel, bridge or playback id belongs to. */
 export function callIdOf(id: string): string {
-  const m = /^(.+?)-(?:leg-\d+|cust-\d+|whisper-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit)$/.exec(id);
+  const m = /^(.+?)-(?:leg-\d+|cust-\d+|whisper-\d+|cbd-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit)$/.exec(id);
   return m ? m[1]! : id;
 }
 
@@ -49,5 +51,6 @@ export function playbackKind(playbackId: string): PlaybackKind {
   if (/-ann-\d+$/.test(playbackId)) return 'announcement';
   if (/-exit$/.test(playbackId)) return 'exit-prompt';
   if (/-whisper-\d+$/.test(playbackId)) return 'whisper';
+  if (/-cbd-\d+$/.test(playbackId)) return 'callback-prompt';
   return 'unknown';
 }

@@ -207,3 +207,52 @@ test('bad requests get problem details naming the field; an agent sees only its 
   expect((await api('PATCH', `/api/v1/callbacks/${String(mine.json.id)}`, { note: 'x' })).status).toBe(409);
   expect(await t.redis.exists(`${t.prefix}:cb:open:billing:15550105`)).toBe(0);
 });
+
+describe('in-queue callback (keep my place)', () => {
+  test('a waiting caller presses 1 and 1: their own number is called back in their place, ahead of a caller who came later', async () => {
+    const customer = await customerPhone({ kind: 'answer', afterMs: 100, hangupAfterMs: 1500 });
+    const agent = await agentPhone('agent3', { kind: 'answer', afterMs: 100, hangupAfterMs: 1500 });
+    await t.service.acd.agentCommand('agent3', 'pause', 'break');
+    // A waits, is offered a callback after 5 s (no eligible agent free), presses 1, hears their number, presses 1, is thanked and hung up.
+    const a = placeCall(target, '5003', callerScenario({ callerNumber: '15550200', script: [{ pauseMs: 6500 }, { keys: '1' }, { pauseMs: 2500 }, { keys: '1' }], byeTimeoutMs: 30_000 }), { rtpPort: 9, timeoutS: 60 });
+    await waitFor('A queued', async () => (await t.journal()).some((e) => e.type === 'queue.entered'));
+    // B comes later and just waits.
+    const b = placeCall(target, '5003', callerScenario({ callerNumber: '15550201', byeTimeoutMs: 60_000 }), { rtpPort: 9, timeoutS: 90 });
+    ok(await a);
+    const cb = (await api('GET', '/api/v1/callbacks')).json.callbacks as Array<{ id: string; number: string; origin: string; state: string }>;
+    expect(cb.map((c) => [c.number, c.origin])).toEqual([['15550200', 'in-queue']]);
+    const exit = (await t.journal()).find((e) => e.type === 'queue.exited');
+    expect(exit).toMatchObject({ reason: 'callback', key: '1' });
+
+    await t.service.acd.agentCommand('agent3', 'ready');
+    await waitFor('callback connected', async () => (await callbackState(cb[0]!.id)) === 'connected', 20_000);
+    ok(await b); // then B, after the callback's call and the wrap-up
+    const offered = (await t.journal()).filter((e) => e.type === 'queue.offered').map((e) => (String(e.callId).startsWith('cb-') ? 'callback' : 'B'));
+    expect(offered).toEqual(['callback', 'B']);
+    expect([agent.answered(), customer.answered()]).toEqual([2, 1]);
+    const lines = await queueLogEvents(t);
+    expect(lines.filter((l) => /ENTERQUEUE|EXITWITHKEY|CALLBACKREQ/.test(l))).toEqual(['ENTERQUEUE NONE', 'ENTERQUEUE NONE', 'CALLBACKREQ NONE', 'EXITWITHKEY NONE', 'ENTERQUEUE NONE']);
+  });
+
+  test('2 keys in another number: one refused by the pattern is asked for again, the next one is called back', async () => {
+    await agentPhone('agent3', { kind: 'answer', afterMs: 100 });
+    await t.service.acd.agentCommand('agent3', 'pause', 'break');
+    const script = [{ pauseMs: 6500 }, { keys: '1' }, { pauseMs: 1500 }, { keys: '2' }, { pauseMs: 1500 }, { keys: '12#' }, { pauseMs: 2500 }, { keys: '15550333#' }];
+    ok(await placeCall(target, '5003', callerScenario({ callerNumber: '15550202', script, byeTimeoutMs: 40_000 }), { rtpPort: 9, timeoutS: 60 }));
+    const cb = (await api('GET', '/api/v1/callbacks')).json.callbacks as Array<{ number: string; origin: string; state: string }>;
+    expect(cb.map((c) => [c.number, c.origin, c.state])).toEqual([['15550333', 'in-queue', 'waiting']]);
+  });
+
+  test('no answer to the question: the caller keeps waiting in line, and no callback is made', async () => {
+    await agentPhone('agent3', { kind: 'answer', afterMs: 100, hangupAfterMs: 500 });
+    await t.service.acd.agentCommand('agent3', 'pause', 'break');
+    const caller = placeCall(target, '5003', callerScenario({ callerNumber: '15550203', script: [{ pauseMs: 6500 }, { keys: '1' }], byeTimeoutMs: 60_000 }), { rtpPort: 9, timeoutS: 90 });
+    // The question (about 10 s) and 8 s to answer pass; the caller is still in the queue.
+    await waitFor('the question asked', () => t.logs.some((l) => l.msg === 'caller asked for a callback'), 15_000);
+    await waitFor('no answer: back to waiting', () => t.logs.some((l) => l.msg === 'no callback after all; the caller keeps waiting'), 30_000);
+    await t.service.acd.agentCommand('agent3', 'ready');
+    ok(await caller);
+    expect((await api('GET', '/api/v1/callbacks')).json.callbacks).toEqual([]);
+    expect((await t.journal()).filter((e) => e.type === 'queue.connected')).toHaveLength(1);
+  });
+});

@@ -8,6 +8,7 @@ import { compareEntries, selectCall } from '../../src/acd/domain/select';
 import { mayBeOffered } from '../../src/acd/domain/eligibility';
 import type { AgentProfile, AgentState, QueueConfig, QueueEntry } from '../../src/acd/domain/model';
 import { nextOpenAt, parseTimeRange, type Schedule } from '../../src/ivr/domain/schedule';
+import { dialogueStep, offerDue, startDialogue, type Dialogue, type DialogueOutcome } from '../../src/callbacks/domain/offer';
 
 const SETTINGS: CallbackSettings = { trunk: 'carrier', callerId: '5003', numberPattern: '[0-9]{3,15}', attempts: 3, retryDelayS: 30, ringTimeoutS: 20, priority: 0, preferredAgentWindowS: 60 };
 const ctx = (over: Partial<LifecycleContext> = {}): LifecycleContext => ({ settings: SETTINGS, openAt: (at) => at, ...over });
@@ -170,5 +171,50 @@ describe("a callback's place among calls", () => {
     expect(mayBeOffered(profile('agent4'), free('agent4'), kept, q, 10_000)).toBe(true);
     // Meanwhile agent4 takes the next call instead.
     expect(selectCall({ profile: profile('agent4'), state: free('agent4') }, [kept, entry('c', 'billing', 2000)], queues, 5000)?.callId).toBe('c');
+  });
+});
+
+describe('in-queue offer and its conversation', () => {
+  const settings = { key: '1', ewtOverS: 60, noAgentAfterS: 20, everyS: 30 };
+  const at = (o: Partial<Parameters<typeof offerDue>[0]>) => offerDue({ waitedS: 0, anyEligibleFree: true, now: 100_000, ...o }, settings);
+
+  test('offered when the estimated wait passes its limit, or after waiting with no eligible agent free; not again within `every`', () => {
+    expect(at({ ewtS: 61 })).toBe(true);
+    expect(at({ ewtS: 60 })).toBe(false);
+    expect(at({ waitedS: 20, anyEligibleFree: false })).toBe(true);
+    expect(at({ waitedS: 19, anyEligibleFree: false })).toBe(false);
+    expect(at({ waitedS: 40, anyEligibleFree: true })).toBe(false); // someone is free: the call will be offered to them
+    expect(at({ ewtS: 90, lastOfferAt: 80_000 })).toBe(false);
+    expect(at({ ewtS: 90, lastOfferAt: 70_000 })).toBe(true);
+  });
+
+  const PATTERN = '1555[0-9]{4}';
+  const media = (o: DialogueOutcome) => ('media' in o ? o.media : []);
+
+  test('own number read back: 1 confirms it, another key asks again, no answer goes back to waiting', () => {
+    const start = startDialogue('15550100', PATTERN);
+    expect(start.kind).toBe('ask');
+    expect(media(start)).toEqual(['sound:sb-callback-number-is', ...[...'15550100'].map((d) => `sound:digits/${d}`), 'sound:sb-callback-confirm']);
+    const d = (start as Extract<DialogueOutcome, { kind: 'ask' }>).dialogue;
+    expect(dialogueStep(d, { digit: '1' }, PATTERN)).toEqual({ kind: 'request', number: '15550100' });
+    expect(dialogueStep(d, { digit: '7' }, PATTERN)).toMatchObject({ kind: 'ask', media: media(start) });
+    expect(dialogueStep(d, 'timeout', PATTERN)).toEqual({ kind: 'resume', media: [] });
+  });
+
+  test('2: another number ending with #, refused by the pattern once and asked again, then refused politely', () => {
+    let o = dialogueStep((startDialogue('15550100', PATTERN) as Extract<DialogueOutcome, { kind: 'ask' }>).dialogue, { digit: '2' }, PATTERN);
+    expect(o).toMatchObject({ kind: 'ask', media: ['sound:sb-callback-enter-number'] });
+    const typeIn = (from: DialogueOutcome, keys: string): DialogueOutcome => [...keys].reduce((cur, k) => dialogueStep((cur as { dialogue: Dialogue }).dialogue, { digit: k }, PATTERN), from);
+    expect(typeIn(o, '15550333#')).toEqual({ kind: 'request', number: '15550333' });
+    o = typeIn(o, '12#');
+    expect(o).toMatchObject({ kind: 'ask', media: ['sound:sb-callback-invalid-number', 'sound:sb-callback-enter-number'] });
+    expect(typeIn(o, '99#')).toEqual({ kind: 'resume', media: ['sound:sb-callback-invalid-number'] });
+    // * starts the number again; a pause after some digits ends it as # would.
+    const again = typeIn(o, '9*1555');
+    expect(dialogueStep((typeIn(again, '0334') as { dialogue: Dialogue }).dialogue, 'timeout', PATTERN)).toEqual({ kind: 'request', number: '15550334' });
+  });
+
+  test('a caller whose own number the queue does not call back is asked for one at once', () => {
+    expect(startDialogue('anonymous', PATTERN)).toMatchObject({ kind: 'ask', dialogue: { phase: 'number' }, media: ['sound:sb-callback-enter-number'] });
   });
 });

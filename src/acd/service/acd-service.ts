@@ -96,6 +96,13 @@ export class AcdService {
   callbackAttemptFailed(callId: string): Promise<void> {
     return this.callbackCalls.attemptFailed(callId);
   }
+  /** A key the caller pressed while waiting (a callback offer's answer). */
+  callerDigit(callId: string, digit: string): Promise<void> {
+    return this.callbackCalls.callerDigit(callId, digit);
+  }
+  leaveForCallback(callId: string, key: string): Promise<boolean> {
+    return this.callbackCalls.leaveForCallback(callId, key);
+  }
   /** The callback's customer hung up after being connected. */
   callbackCustomerLeft(callId: string): Promise<void> {
     return this.connecting.callEnded(callId, 'caller');
@@ -114,8 +121,11 @@ export class AcdService {
         return this.waiting.maxWaitDue(t.callId);
       case 'announce':
         return this.waiting.announce(t.callId);
+      case 'callback-offer':
+        return this.callbackCalls.offerDue(t.callId);
       case 'ivr':
-        return; // the call flow's, routed there by the service
+      case 'callback-dialogue':
+        return; // the call flow's and the callbacks feature's, routed there by the service
     }
   }
 

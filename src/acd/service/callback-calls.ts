@@ -6,7 +6,9 @@
 import type { Logger } from 'pino';
 import { applyAgentEvent } from '../domain/agent';
 import { seconds, type AgentState } from '../domain/model';
-import { callBridgeId, customerLegId, whisperId } from '../../kernel/ids';
+import { announcementId, callBridgeId, customerLegId, whisperId } from '../../kernel/ids';
+import { OFFER_CHECK_MS, offerDue, PROMPTS } from '../../callbacks/domain/offer';
+import { offerableTo } from '../domain/eligibility';
 import type { AcdEntry } from '../ports';
 import type { AcdCore } from './core';
 
@@ -50,6 +52,55 @@ export class CallbackCalls {
     await this.c.deps.events.publish({ type: 'queue.entered', callId: j.callId, queue: j.queue, callerId: j.callback.number, position, priority: j.priority, at });
     this.c.callLogs.of(j.callId).info({ queue: j.queue, position, attempt: j.callback.attempt }, 'callback entered queue');
     await Promise.all([this.c.parts.matching.matchCall(j.callId, { v: 1, d: entry }), this.c.parts.waiting.armTimers(entry, queue)]);
+    return true;
+  }
+
+  // ---- the in-queue offer (callbacks/domain/offer.ts decides; the callbacks feature talks) ----
+
+  /** Time to check whether this waiting caller should be offered a callback; checks again later either way. */
+  async offerDue(callId: string): Promise<void> {
+    const e = await this.c.store.getEntry(callId);
+    const queue = e && this.c.config().queues.get(e.d.queue);
+    const offer = queue?.callback?.offer;
+    if (!e || !queue || !offer || e.d.callback || e.d.state !== 'waiting') return;
+    const now = this.c.now();
+    await this.c.deps.timers.set(`cb-offer:${callId}`, now + OFFER_CHECK_MS, { kind: 'callback-offer', callId });
+    const waiting = this.c.parts.waiting;
+    const position = await waiting.positionOf(e.d);
+    const ewtS = await waiting.estimateWait(e.d, queue, position - 1);
+    const may = offerableTo(e.d, queue, now);
+    const { docs } = await this.c.store.currentAgents();
+    let anyEligibleFree = false;
+    if (may) for (const [id, a] of docs) if (this.c.config().agents.has(id) && may(this.c.config().agents.get(id)!, a.d)) anyEligibleFree = true;
+    if (!offerDue({ waitedS: (now - e.d.queuedAt) / 1000, ewtS, anyEligibleFree, lastOfferAt: e.d.callbackOfferedAt, now }, offer)) return;
+    // Not over an announcement still playing: the next check offers it.
+    if (e.d.announceSeq > 0 && (await this.c.telephony.playbackActive(announcementId(callId, e.d.announceSeq)))) return;
+    const next: AcdEntry = { ...e.d, callbackOfferedAt: now, announceSeq: e.d.announceSeq + 1 };
+    if (!(await this.c.store.updateEntry(e, next)).ok) return;
+    // Played as an announcement: hold music comes back when it ends, and an answering agent stops it.
+    await this.c.telephony.stopMoh(e.d.channelId).catch(() => undefined);
+    await this.c.telephony.play(e.d.channelId, announcementId(callId, next.announceSeq), [`sound:${PROMPTS.offer}`]);
+    this.c.callLogs.of(callId).info({ ewtS, anyEligibleFree }, 'callback offered to the waiting caller');
+  }
+
+  /** A key from a waiting caller who was offered a callback: the callbacks feature's conversation. */
+  async callerDigit(callId: string, digit: string): Promise<void> {
+    const e = await this.c.store.getEntry(callId);
+    this.c.callLogs.of(callId).debug({ digit, state: e?.d.state, offered: e?.d.callbackOfferedAt !== undefined }, 'key pressed while waiting');
+    if (!e || e.d.state !== 'waiting' || e.d.callbackOfferedAt === undefined || !this.c.deps.callbacks) return;
+    await this.c.deps.callbacks.callerDigit(e.d, digit);
+  }
+
+  /** The caller asked to be called back: out of the queue (their callback keeps the place). False when an agent is being rung for them already. */
+  async leaveForCallback(callId: string, key: string): Promise<boolean> {
+    const e = await this.c.store.getEntry(callId);
+    if (!e || e.d.state !== 'waiting') return false;
+    const position = await this.c.parts.waiting.positionOf(e.d);
+    if (!(await this.c.store.removeEntry(e)).ok) return false;
+    await this.c.parts.waiting.cancelTimers(callId);
+    const at = this.c.now();
+    await this.c.deps.events.publish({ type: 'queue.exited', callId, queue: e.d.queue, reason: 'callback', key, position, origPosition: e.d.joinPosition, waitS: seconds(at - e.d.queuedAt), at });
+    this.c.callLogs.of(callId).info({ queue: e.d.queue }, 'caller left the queue for a callback');
     return true;
   }
 

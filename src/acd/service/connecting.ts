@@ -51,6 +51,7 @@ export class Connecting {
     await Promise.all([
       this.c.telephony.stopMoh(connected.channelId).catch(() => undefined),
       connected.announceSeq > 0 && this.c.telephony.stopPlayback(announcementId(callId, connected.announceSeq)).catch(() => undefined),
+      this.c.deps.callbacks?.callerDone(callId).catch(() => undefined),
     ]);
     const bridged = await this.bridgeCaller(callId, connected.channelId, legId, log);
     if (bridged !== 'bridged') {
@@ -225,6 +226,7 @@ export class Connecting {
     }
     const gone = res.entry;
     if (gone.legId) this.doneLegs.add(gone.legId);
+    await this.c.deps.callbacks?.callerDone(callId).catch(() => undefined);
     await this.c.parts.waiting.cancelTimers(callId);
     if (gone.legId) await this.c.telephony.hangup(gone.legId);
     const events = this.c.deps.events;

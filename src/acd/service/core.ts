@@ -53,6 +53,7 @@ export interface Parts {
     cancelTimers(callId: string): Promise<void>;
     overflowed(from: AcdEntry, to: AcdEntry, positionBefore: number): Promise<void>;
     positionOf(entry: AcdEntry): Promise<number>;
+    estimateWait(entry: AcdEntry, queue: QueueConfig, ahead: number): Promise<number | undefined>;
   };
   matching: {
     matchCall(callId: string, known?: Versioned<AcdEntry>): Promise<boolean>;

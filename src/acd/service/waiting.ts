@@ -9,6 +9,7 @@ import { currentStep, nextStepAt } from '../domain/steps';
 import { seconds } from '../domain/model';
 import { announcementId, exitPromptId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
+import { OFFER_CHECK_MS } from '../../callbacks/domain/offer';
 import type { AcdCore } from './core';
 
 /** A call handed to a queue: by the flow, or by another queue's exit (then it keeps its place). */
@@ -135,11 +136,12 @@ export class Waiting {
       else if (why === 'reconciled') due = Math.max(now, entry.lastAnnouncedAt !== undefined ? entry.lastAnnouncedAt + a.everyS * 1000 : first);
       await timers.set(`announce:${entry.callId}`, due, { kind: 'announce', callId: entry.callId });
     }
+    if (queue.callback?.offer) await timers.set(`cb-offer:${entry.callId}`, (why === 'joined' ? entry.queuedAt : now) + OFFER_CHECK_MS, { kind: 'callback-offer', callId: entry.callId });
   }
 
   async cancelTimers(callId: string): Promise<void> {
     // Together: they leave in one write to Redis.
-    await Promise.all(['step', 'max-wait', 'announce', 'ring'].map((t) => this.c.deps.timers.cancel(`${t}:${callId}`)));
+    await Promise.all(['step', 'max-wait', 'announce', 'ring', 'cb-offer', 'cb-dialogue'].map((t) => this.c.deps.timers.cancel(`${t}:${callId}`)));
   }
 
   /** The requirement step changed: offer the call again (an overflow is handled inside), then arm the next step. */
@@ -229,7 +231,7 @@ export class Waiting {
   }
 
   /** Skill-aware estimate: callers ahead in this queue, agents logged in who meet its current requirement (docs/acd.md). */
-  private async estimateWait(entry: AcdEntry, queue: QueueConfig, ahead: number): Promise<number | undefined> {
+  async estimateWait(entry: AcdEntry, queue: QueueConfig, ahead: number): Promise<number | undefined> {
     const requirement = requirementNow(queue, entry, this.c.now());
     if (!requirement) return undefined;
     let eligible = 0;

@@ -51,6 +51,17 @@ export interface CallbackSettings {
   readonly preferredAgentWindowS: number;
   /** A schedule (IVR schedules): callbacks are dialled only while it is open. */
   readonly hours?: string;
+  /** Waiting callers are offered a callback that keeps their place. */
+  readonly offer?: OfferSettings;
+}
+
+export interface OfferSettings {
+  readonly key: string;
+  /** Offer when the estimated wait passes this. */
+  readonly ewtOverS?: number;
+  /** Offer after this long in line while no eligible agent is free. */
+  readonly noAgentAfterS?: number;
+  readonly everyS: number;
 }
 
 /** A callback's ACD call id; its agent legs and customer legs start with it. */

@@ -31,7 +31,9 @@ export type CallCommand =
   /** Hang up without answering: SIP 404 for a number nobody configured, 503-like when its flow is missing. */
   | { kind: 'reject'; reason: 'unallocated' | 'congestion' }
   /** The caller is gone while queued: the ACD releases what it holds for the call. */
-  | { kind: 'leaveQueue' };
+  | { kind: 'leaveQueue' }
+  /** A key the caller pressed while waiting in a queue (a callback offer's answer): the ACD's. */
+  | { kind: 'queueDigit'; digit: string };
 
 /** What a call needs from configuration: the flows, and which flow a dialled number runs. */
 export interface CallContext extends FlowContext {
@@ -54,6 +56,8 @@ export function callStep(before: CallState | undefined, event: CallEvent, ctx: C
   if (event.type === 'AnswerFailed') return answerFailed(before, before.ivr);
   // Asterisk reports a hang-up three ways (request, StasisEnd, destroyed): the first one counts.
   if (event.type === 'CallHungUp' && before.callerGone) return { state: before, commands: [] };
+  // A new state object: the controller carries out commands only for a step that changed the call.
+  if (event.type === 'DigitReceived' && before.ivr.phase === 'queued') return { state: { ...before }, commands: [{ kind: 'queueDigit', digit: event.digit }] };
   const ivrEvent = toIvrEvent(event);
   if (!ivrEvent) return { state: before, commands: [] };
   return runIvr(before, before.ivr, ivrEvent, ctx);
