@@ -136,6 +136,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       offerMissed: (callId) => callbacks.offerMissed(callId),
       agentAnswered: (entry) => callbacks.agentAnswered(entry),
       agentLeft: (callId) => callbacks.agentLeft(callId),
+      callerJoined: (entry) => inQueue.callerJoined(entry),
       callerDigit: (entry, digit) => inQueue.callerDigit(entry, digit),
       callerDone: (callId) => inQueue.callerDone(callId),
     },

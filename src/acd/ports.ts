@@ -106,6 +106,8 @@ export interface CallbackHooks {
   agentAnswered(entry: AcdEntry): Promise<boolean>;
   /** The agent left before the customer answered. */
   agentLeft(callId: string): Promise<void>;
+  /** A caller joined a queue (a pending callback of theirs is mentioned). */
+  callerJoined(entry: AcdEntry): Promise<void>;
   /** A caller who was offered a callback pressed a key while waiting. */
   callerDigit(entry: AcdEntry, digit: string): Promise<void>;
   /** The caller is no longer waiting (connected to an agent, or gone): any conversation about a callback ends. */

@@ -9,7 +9,7 @@ import type { AcdEntry } from '../acd/ports';
 import type { QueueConfig } from '../acd/domain/model';
 import { callbackPromptId, exitPromptId } from '../kernel/ids';
 import type { Clock } from '../platform/clock';
-import { ANSWER_TIMEOUT_MS, dialogueStep, PROMPTS, startDialogue, type Dialogue, type DialogueOutcome } from './domain/offer';
+import { ANSWER_TIMEOUT_MS, dialogueStep, PROMPTS, startDialogue, startPending, type Dialogue, type DialogueOutcome } from './domain/offer';
 import type { CallbackService } from './service';
 
 export interface CallerTelephony {
@@ -45,13 +45,23 @@ export class InQueueOffers {
 
   constructor(private readonly d: InQueueDeps) {}
 
-  /** A key from a waiting caller who was offered a callback. */
+  /** A caller joined a queue that takes callbacks: one who has a callback pending there is told so, and may keep or cancel it. */
+  async callerJoined(entry: AcdEntry): Promise<void> {
+    if (!this.d.queues().get(entry.queue)?.callback) return;
+    const pending = await this.d.callbacks.pendingFor(entry.queue, entry.callerId);
+    if (!pending) return;
+    this.d.logger.child({ callId: entry.callId }).info({ callbackId: pending.id }, 'caller has a callback pending');
+    await this.d.telephony.stopMoh(entry.channelId).catch(() => undefined);
+    await this.follow(entry, startPending(pending.id));
+  }
+
+  /** A key from a waiting caller who was offered a callback (or told of their pending one). */
   async callerDigit(entry: AcdEntry, digit: string): Promise<void> {
     const offer = this.d.queues().get(entry.queue)?.callback;
-    if (!offer?.offer) return;
+    if (!offer) return;
     const talk = this.talks.get(entry.callId);
     if (!talk) {
-      if (digit !== offer.offer.key) return;
+      if (!offer.offer || entry.callbackOfferedAt === undefined || digit !== offer.offer.key) return;
       this.d.logger.child({ callId: entry.callId }).info('caller asked for a callback');
       await this.d.telephony.stopMoh(entry.channelId).catch(() => undefined);
       return this.follow(entry, startDialogue(entry.callerId, offer.numberPattern));
@@ -117,6 +127,29 @@ export class InQueueOffers {
         return this.resume(entry, out.media);
       case 'request':
         return this.convert(entry, out.number);
+      case 'keep':
+        return this.keep(entry);
+      case 'cancel':
+        return this.cancelPending(entry, out.callbackId);
+    }
+  }
+
+  /** The caller keeps their pending callback: out of the line, thanked, hung up. */
+  private async keep(entry: AcdEntry): Promise<void> {
+    await this.callerDone(entry.callId);
+    if (!(await this.d.leaveQueue(entry.callId, '1'))) return; // an agent is being rung for them: the call goes on
+    await this.d.telephony.play(entry.channelId, exitPromptId(entry.callId), [`sound:${PROMPTS.thanks}`]);
+  }
+
+  /** The caller cancels their pending callback and goes on waiting in line. */
+  private async cancelPending(entry: AcdEntry, callbackId: string): Promise<void> {
+    try {
+      await this.d.callbacks.cancel(callbackId, 'caller');
+      await this.resume(entry, [`sound:${PROMPTS.cancelled}`]);
+    } catch (err) {
+      // Being dialled already, or gone: nothing to cancel; the caller waits.
+      this.d.logger.child({ callId: entry.callId }).info({ err, callbackId }, 'pending callback not cancelled');
+      await this.resume(entry, []);
     }
   }
 

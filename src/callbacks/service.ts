@@ -89,7 +89,7 @@ export interface UpdateInput {
 const CAS_TRIES = 5;
 
 /** Also the ACD's callback hooks for callback entries (offered … agentLeft); the in-queue offer's are in-queue.ts. */
-export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'callerDone'> {
+export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'callerDone' | 'callerJoined'> {
   private readonly log: Logger;
 
   constructor(private readonly d: CallbacksDeps) {
@@ -154,6 +154,11 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
       await this.d.events.publish({ type: 'callback.cancelled', callbackId: id, queue: next.queue, by, at: next.updatedAt });
       return next;
     });
+  }
+
+  /** The callback pending for this number in this queue, if any. */
+  async pendingFor(queue: string, number: string): Promise<Callback | undefined> {
+    return (await this.d.store.pendingFor(queue, number))?.d;
   }
 
   async get(id: string): Promise<Callback | undefined> {

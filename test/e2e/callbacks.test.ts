@@ -256,3 +256,15 @@ describe('in-queue callback (keep my place)', () => {
     expect((await t.journal()).filter((e) => e.type === 'queue.connected')).toHaveLength(1);
   });
 });
+
+test('a caller who calls again while their callback is pending is told so: 2 cancels it, and they wait in line', async () => {
+  const agent = await agentPhone('agent3', { kind: 'answer', afterMs: 100, hangupAfterMs: 1000 });
+  await t.service.acd.agentCommand('agent3', 'pause', 'break');
+  const id = (await api('POST', '/api/v1/callbacks', { number: '15550204', queue: 'billing', at: inSeconds(3600) })).json.id as string;
+  const caller = placeCall(target, '5003', callerScenario({ callerNumber: '15550204', script: [{ pauseMs: 2500 }, { keys: '2' }], byeTimeoutMs: 60_000 }), { rtpPort: 9, timeoutS: 90 });
+  await waitFor('the pending callback cancelled', async () => (await callbackState(id)) === 'cancelled', 20_000);
+  expect((await t.journal()).find((e) => e.type === 'callback.cancelled')).toMatchObject({ by: 'caller' });
+  await t.service.acd.agentCommand('agent3', 'ready');
+  ok(await caller);
+  expect(agent.answered()).toBe(1);
+});

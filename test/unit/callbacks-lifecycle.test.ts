@@ -8,7 +8,7 @@ import { compareEntries, selectCall } from '../../src/acd/domain/select';
 import { mayBeOffered } from '../../src/acd/domain/eligibility';
 import type { AgentProfile, AgentState, QueueConfig, QueueEntry } from '../../src/acd/domain/model';
 import { nextOpenAt, parseTimeRange, type Schedule } from '../../src/ivr/domain/schedule';
-import { dialogueStep, offerDue, startDialogue, type Dialogue, type DialogueOutcome } from '../../src/callbacks/domain/offer';
+import { dialogueStep, offerDue, startDialogue, startPending, type Dialogue, type DialogueOutcome } from '../../src/callbacks/domain/offer';
 
 const SETTINGS: CallbackSettings = { trunk: 'carrier', callerId: '5003', numberPattern: '[0-9]{3,15}', attempts: 3, retryDelayS: 30, ringTimeoutS: 20, priority: 0, preferredAgentWindowS: 60 };
 const ctx = (over: Partial<LifecycleContext> = {}): LifecycleContext => ({ settings: SETTINGS, openAt: (at) => at, ...over });
@@ -217,4 +217,14 @@ describe('in-queue offer and its conversation', () => {
   test('a caller whose own number the queue does not call back is asked for one at once', () => {
     expect(startDialogue('anonymous', PATTERN)).toMatchObject({ kind: 'ask', dialogue: { phase: 'number' }, media: ['sound:sb-callback-enter-number'] });
   });
+});
+
+test('a pending callback: 1 keeps it, 2 cancels it, another key asks again, no answer leaves both', () => {
+  const start = startPending('cb9');
+  expect(start).toMatchObject({ kind: 'ask', media: ['sound:sb-callback-pending'] });
+  const d = (start as Extract<DialogueOutcome, { kind: 'ask' }>).dialogue;
+  expect(dialogueStep(d, { digit: '1' }, '.*')).toEqual({ kind: 'keep', callbackId: 'cb9' });
+  expect(dialogueStep(d, { digit: '2' }, '.*')).toEqual({ kind: 'cancel', callbackId: 'cb9' });
+  expect(dialogueStep(d, { digit: '5' }, '.*')).toMatchObject({ kind: 'ask', media: ['sound:sb-callback-pending'] });
+  expect(dialogueStep(d, 'timeout', '.*')).toEqual({ kind: 'resume', media: [] });
 });

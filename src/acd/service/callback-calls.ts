@@ -87,7 +87,8 @@ export class CallbackCalls {
   async callerDigit(callId: string, digit: string): Promise<void> {
     const e = await this.c.store.getEntry(callId);
     this.c.callLogs.of(callId).debug({ digit, state: e?.d.state, offered: e?.d.callbackOfferedAt !== undefined }, 'key pressed while waiting');
-    if (!e || e.d.state !== 'waiting' || e.d.callbackOfferedAt === undefined || !this.c.deps.callbacks) return;
+    // The callbacks feature knows whether a conversation is going on (an offer taken, a pending callback mentioned).
+    if (!e || e.d.state !== 'waiting' || !this.c.deps.callbacks) return;
     await this.c.deps.callbacks.callerDigit(e.d, digit);
   }
 

@@ -78,6 +78,7 @@ export class Waiting {
       this.c.telephony.startMoh(call.channelId, queue.musicClass).catch((err: unknown) => log.warn({ err }, 'could not start hold music')),
       this.armTimers(entry, queue),
     ]);
+    if (queue.callback) await this.c.deps.callbacks?.callerJoined(entry).catch((err: unknown) => log.warn({ err }, 'could not look for a pending callback'));
   }
 
   private async anyAgentCouldServe(queue: QueueConfig, attributes: Record<string, string | number | boolean>): Promise<boolean> {

@@ -18,6 +18,8 @@ export const PROMPTS = {
   enterNumber: 'sb-callback-enter-number',
   invalidNumber: 'sb-callback-invalid-number',
   thanks: 'sb-callback-thanks',
+  pending: 'sb-callback-pending',
+  cancelled: 'sb-callback-cancelled',
 } as const;
 
 /** Is the offer due now? The estimated wait passed its limit, or the caller waited long enough with no eligible agent free; never twice within `everyS`. */
@@ -28,7 +30,10 @@ export function offerDue(o: { waitedS: number; ewtS?: number; anyEligibleFree: b
 }
 
 export interface Dialogue {
-  phase: 'confirm' | 'number';
+  /** confirm: their own number read back; number: keying one in; pending: a caller whose callback is pending, keep or cancel it. */
+  phase: 'confirm' | 'number' | 'pending';
+  /** The pending callback (phase pending). */
+  callbackId?: string;
   /** The caller's own number, when it is one the queue calls back. */
   own?: string;
   typed: string;
@@ -43,7 +48,11 @@ export type DialogueOutcome =
   /** The caller chose this number: request the callback. */
   | { kind: 'request'; number: string }
   /** Back to waiting in line (no answer, or refused after the tries), after saying `media`. */
-  | { kind: 'resume'; media: string[] };
+  | { kind: 'resume'; media: string[] }
+  /** The caller keeps their pending callback and leaves the line. */
+  | { kind: 'keep'; callbackId: string }
+  /** The caller cancels their pending callback and keeps waiting. */
+  | { kind: 'cancel'; callbackId: string };
 
 const digitsOf = (n: string): string[] => [...n.replace(/\D/g, '')].map((d) => `sound:digits/${d}`);
 const sounds = (...names: string[]): string[] => names.map((n) => `sound:${n}`);
@@ -56,8 +65,20 @@ export function startDialogue(callerId: string, pattern: string): DialogueOutcom
   return { kind: 'ask', dialogue: { phase: 'number', typed: '', tries: 0 }, media: sounds(PROMPTS.enterNumber) };
 }
 
+/** A caller who calls again while their callback is pending: keep it (1) or cancel it and stay in line (2). */
+export function startPending(callbackId: string): DialogueOutcome {
+  return { kind: 'ask', dialogue: { phase: 'pending', callbackId, typed: '', tries: 0 }, media: sounds(PROMPTS.pending) };
+}
+
 /** A key, or no key in time (`timeout`). */
 export function dialogueStep(d: Dialogue, input: { digit: string } | 'timeout', pattern: string): DialogueOutcome {
+  if (d.phase === 'pending') {
+    // No answer: both stand (the caller waits, the callback stays).
+    if (input === 'timeout') return { kind: 'resume', media: [] };
+    if (input.digit === '1') return { kind: 'keep', callbackId: d.callbackId! };
+    if (input.digit === '2') return { kind: 'cancel', callbackId: d.callbackId! };
+    return { kind: 'ask', dialogue: d, media: sounds(PROMPTS.pending) };
+  }
   if (d.phase === 'confirm') {
     if (input === 'timeout') return { kind: 'resume', media: [] };
     if (input.digit === '1' && d.own) return { kind: 'request', number: d.own };
