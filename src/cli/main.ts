@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// switchboard <command>: start | validate | stack | demo
+// switchboard <command>: start | validate | agent | callback | stack | demo
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,8 @@ import { startService, type RunningService } from '../main';
 import { PACKAGE_ROOT, stateDir } from './paths';
 import { startDemoCrm } from './demo-crm';
 import { runStack, stackEnv } from './stack';
+import { callApi } from './api-client';
+import { CALLBACK_USAGE, cmdCallback } from './callbacks';
 
 const USAGE = `usage: switchboard <command>
 
@@ -19,7 +21,7 @@ const USAGE = `usage: switchboard <command>
                              change an agent's status through the running service's API
                              (SWITCHBOARD_API_TOKEN, SWITCHBOARD_HTTP_PORT)
   agents                     list agents and their states
-  stack <cmd> [profile]      provision and run Asterisk + Redis: install | up | down | status | env | logs
+${CALLBACK_USAGE}  stack <cmd> [profile]      provision and run Asterisk + Redis: install | up | down | status | env | logs
   demo                       the whole demo in the foreground; Ctrl-C stops everything
   demo up | demo down        the same, detached / stopped
 `;
@@ -56,36 +58,12 @@ async function cmdStart(): Promise<number> {
 
 async function cmdAgent(args: string[]): Promise<number> {
   const [command, id, reason] = args;
-  const port = process.env.SWITCHBOARD_HTTP_PORT ?? '8080';
-  const token = process.env.SWITCHBOARD_API_TOKEN;
-  if (!token) {
-    process.stderr.write('switchboard: set SWITCHBOARD_API_TOKEN to a token from SWITCHBOARD_API_TOKENS\n');
-    return 2;
-  }
-  const listing = command === undefined;
-  if (!listing && (!id || !['login', 'logout', 'ready', 'pause'].includes(command))) {
+  if (command === undefined) return callApi('GET', '/api/agents');
+  if (!id || !['login', 'logout', 'ready', 'pause'].includes(command)) {
     process.stderr.write(USAGE);
     return 2;
   }
-  const url = listing ? `http://127.0.0.1:${port}/api/agents` : `http://127.0.0.1:${port}/api/agents/${encodeURIComponent(id!)}/${command}`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: listing ? 'GET' : 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: listing ? undefined : JSON.stringify(reason ? { reason } : {}),
-    });
-  } catch (err) {
-    process.stderr.write(`switchboard: cannot reach the service at ${url}: ${(err as Error).message}\n`);
-    return 1;
-  }
-  const body = (await res.json()) as { error?: { message: string } };
-  if (!res.ok) {
-    process.stderr.write(`switchboard: ${res.status}: ${body.error?.message ?? 'request failed'}\n`);
-    return 1;
-  }
-  process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-  return 0;
+  return callApi('POST', `/api/agents/${encodeURIComponent(id)}/${command}`, reason ? { reason } : {});
 }
 
 function waitForSignal(): Promise<void> {
@@ -254,6 +232,8 @@ async function main(argv: string[]): Promise<number> {
       return cmdAgent(rest);
     case 'agents':
       return cmdAgent([]);
+    case 'callback':
+      return cmdCallback(rest, USAGE);
     case 'demo':
       return cmdDemo(rest[0]);
     case 'demo-crm':

@@ -3,13 +3,15 @@
 // test profile's CARRIER_PORT), bridged with media both ways; a busy customer retried after the
 // delay with the agent free in between; a callback's place ahead of later callers; its preferred
 // agent first. Queues: test/fixtures/callbacks (billing: 2 attempts 2 s apart, window 6 s).
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import { ok, queueLogEvents } from '../support/acd-e2e';
 import { AgentPhone, type Behaviour } from '../support/agent-phone';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall } from '../support/sipp';
-import { TEST } from '../support/stack';
+import { ROOT, TEST } from '../support/stack';
 
 jest.setTimeout(120_000);
 
@@ -267,4 +269,26 @@ test('a caller who calls again while their callback is pending is told so: 2 can
   await t.service.acd.agentCommand('agent3', 'ready');
   ok(await caller);
   expect(agent.answered()).toBe(1);
+});
+
+test('the CLI schedules, lists and cancels callbacks through the running service, and says why one is refused', async () => {
+  const cli = (...args: string[]) =>
+    new Promise<{ code: number; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli', 'main.js'), 'callback', ...args], {
+        env: { PATH: process.env.PATH ?? '', SWITCHBOARD_HTTP_PORT: String(t.service.httpPort), SWITCHBOARD_API_TOKEN: ADMIN },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', (code) => resolve({ code: code ?? 1, out }));
+    });
+  const added = await cli('add', '15550105', 'billing', inSeconds(3600), '--note', 'from the CLI');
+  expect(added.code).toBe(0);
+  const id = (JSON.parse(added.out) as { id: string }).id;
+  const listed = await cli('list', '--queue', 'billing');
+  expect((JSON.parse(listed.out) as { callbacks: Array<{ id: string; note: string }> }).callbacks).toEqual([expect.objectContaining({ id, note: 'from the CLI' })]);
+  expect(JSON.parse((await cli('cancel', id)).out)).toMatchObject({ callback: { state: 'cancelled' } });
+  expect(await cli('add', '15550105', 'billing', '2020-01-01T00:00:00Z')).toEqual({ code: 1, out: 'switchboard: 422: at: 2020-01-01T00:00:00Z is in the past\n' });
+  expect((await cli('add', '15550105')).code).toBe(2);
 });
