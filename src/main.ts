@@ -139,6 +139,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       callerJoined: (entry) => inQueue.callerJoined(entry),
       callerDigit: (entry, digit) => inQueue.callerDigit(entry, digit),
       callerDone: (callId) => inQueue.callerDone(callId),
+      inConversation: (callId) => inQueue.inConversation(callId),
     },
   });
 

@@ -110,6 +110,8 @@ export interface CallbackHooks {
   callerJoined(entry: AcdEntry): Promise<void>;
   /** A caller who was offered a callback pressed a key while waiting. */
   callerDigit(entry: AcdEntry, digit: string): Promise<void>;
+  /** A conversation about a callback is going on with this caller (no hold music meanwhile). */
+  inConversation(callId: string): boolean;
   /** The caller is no longer waiting (connected to an agent, or gone): any conversation about a callback ends. */
   callerDone(callId: string): Promise<void>;
 }

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { AcdEntry } from '../acd/ports';
 import type { QueueConfig } from '../acd/domain/model';
-import { callbackPromptId, exitPromptId } from '../kernel/ids';
+import { announcementId, callbackPromptId, exitPromptId } from '../kernel/ids';
 import type { Clock } from '../platform/clock';
 import { ANSWER_TIMEOUT_MS, dialogueStep, PROMPTS, startDialogue, startPending, type Dialogue, type DialogueOutcome } from './domain/offer';
 import type { CallbackService } from './service';
@@ -63,11 +63,19 @@ export class InQueueOffers {
     if (!talk) {
       if (!offer.offer || entry.callbackOfferedAt === undefined || digit !== offer.offer.key) return;
       this.d.logger.child({ callId: entry.callId }).info('caller asked for a callback');
+      const out = startDialogue(entry.callerId, offer.numberPattern);
+      // The conversation is on before the offer is cut short: its end brings no hold music back.
+      if (out.kind === 'ask') this.talks.set(entry.callId, { dialogue: out.dialogue, seq: ++this.seq, prompting: true, entry });
+      await this.d.telephony.stopPlayback(announcementId(entry.callId, entry.announceSeq)).catch(() => undefined);
       await this.d.telephony.stopMoh(entry.channelId).catch(() => undefined);
-      return this.follow(entry, startDialogue(entry.callerId, offer.numberPattern));
+      return this.follow(entry, out);
     }
     if (talk.prompting) await this.d.telephony.stopPlayback(callbackPromptId(entry.callId, talk.seq)).catch(() => undefined); // a key cuts the prompt short
     return this.follow(talk.entry, dialogueStep(talk.dialogue, { digit }, offer.numberPattern));
+  }
+
+  inConversation(callId: string): boolean {
+    return this.talks.has(callId);
   }
 
   /** The answer's time ran out (a timer). */

@@ -89,7 +89,7 @@ export interface UpdateInput {
 const CAS_TRIES = 5;
 
 /** Also the ACD's callback hooks for callback entries (offered … agentLeft); the in-queue offer's are in-queue.ts. */
-export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'callerDone' | 'callerJoined'> {
+export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'callerDone' | 'callerJoined' | 'inConversation'> {
   private readonly log: Logger;
 
   constructor(private readonly d: CallbacksDeps) {

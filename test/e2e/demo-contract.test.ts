@@ -75,3 +75,26 @@ test('5000 → 2 support menu: 1 internet reaches an internet agent; 2 tv is nev
   expect(internetOnly.invites()).toBe(1);
 });
 
+
+// The offer plays at 20 s (cutting short the announcement that began at 15 s) for about 5 s: 1
+// during it, then 1 to confirm the number read back.
+test('5003 billing: after 20 s with no agent free the callback offer; 1 and 1: the agent first, then the customer on the demo carrier, from 5003', async () => {
+  // Nobody can take billing calls: every phone of the earlier tests goes away.
+  for (const p of phones.splice(0)) await p.stop();
+  await waitFor('every agent logged out', async () => (await Promise.all(['agent3', 'agent4'].map(status))).every((s) => s !== 'available'));
+  const caller = placeCall(target, '5003', callerScenario({ callerNumber: '15550710', script: [{ pauseMs: 21_500 }, { keys: '1' }, { pauseMs: 3000 }, { keys: '1' }], byeTimeoutMs: 40_000 }), { rtpPort: 9, timeoutS: 90 });
+  const res = await caller;
+  expect({ code: res.code, out: res.code === 0 ? '' : res.output }).toEqual({ code: 0, out: '' });
+  const journal = await t.journal();
+  expect(journal.find((e) => e.type === 'queue.exited')).toMatchObject({ queue: 'billing', reason: 'callback', key: '1' });
+  expect(journal.find((e) => e.type === 'callback.requested')).toMatchObject({ queue: 'billing', number: '15550710', origin: 'in-queue' });
+
+  const customer = await AgentPhone.start({ agent: 'customer', password: '-', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 500 }, register: false, port: Number(TEST.CARRIER_PORT) });
+  phones.push(customer);
+  const agent3 = await AgentPhone.start({ agent: 'agent3', password: 'demo-agent3', target, behaviour: { kind: 'answer', afterMs: 100 } });
+  phones.push(agent3);
+  await customer.waitForCallEnd(1, 30_000);
+  expect([agent3.answered(), customer.answered()]).toEqual([1, 1]);
+  // The customer's leg: to the number called back, from the queue's number.
+  expect(customer.trace()).toMatch(/INVITE sip:15550710@127\.0\.0\.1:\d+ SIP\/2\.0[\s\S]*From: [^\n]*<sip:5003@/);
+});

@@ -50,7 +50,7 @@ function acdFor(route: { to?: CallbackService }): ReturnType<typeof acdHarness> 
   const to = (): CallbackService => route.to!;
   return acdHarness([queue('billing', { callback: SETTINGS })], [agent('agent3', { billing: 5 })], {
     clock: systemClock,
-    callbacks: { offered: (c, a) => to().offered(c, a), offerMissed: (c) => to().offerMissed(c), agentAnswered: (e) => to().agentAnswered(e), agentLeft: (c) => to().agentLeft(c), callerJoined: async () => undefined, callerDigit: async () => undefined, callerDone: async () => undefined },
+    callbacks: { offered: (c, a) => to().offered(c, a), offerMissed: (c) => to().offerMissed(c), agentAnswered: (e) => to().agentAnswered(e), agentLeft: (c) => to().agentLeft(c), callerJoined: async () => undefined, callerDigit: async () => undefined, callerDone: async () => undefined, inConversation: () => false },
   });
 }
 

@@ -9,7 +9,7 @@ import { seconds, type AgentState } from '../domain/model';
 import { announcementId, callBridgeId, customerLegId, whisperId } from '../../kernel/ids';
 import { OFFER_CHECK_MS, offerDue, PROMPTS } from '../../callbacks/domain/offer';
 import { offerableTo } from '../domain/eligibility';
-import type { AcdEntry } from '../ports';
+import type { AcdEntry, Versioned } from '../ports';
 import type { AcdCore } from './core';
 
 export interface CallbackJoining {
@@ -73,14 +73,19 @@ export class CallbackCalls {
     let anyEligibleFree = false;
     if (may) for (const [id, a] of docs) if (this.c.config().agents.has(id) && may(this.c.config().agents.get(id)!, a.d)) anyEligibleFree = true;
     if (!offerDue({ waitedS: (now - e.d.queuedAt) / 1000, ewtS, anyEligibleFree, lastOfferAt: e.d.callbackOfferedAt, now }, offer)) return;
-    // Not over an announcement still playing: the next check offers it.
-    if (e.d.announceSeq > 0 && (await this.c.telephony.playbackActive(announcementId(callId, e.d.announceSeq)))) return;
-    const next: AcdEntry = { ...e.d, callbackOfferedAt: now, announceSeq: e.d.announceSeq + 1 };
-    if (!(await this.c.store.updateEntry(e, next)).ok) return;
-    // Played as an announcement: hold music comes back when it ends, and an answering agent stops it.
-    await this.c.telephony.stopMoh(e.d.channelId).catch(() => undefined);
-    await this.c.telephony.play(e.d.channelId, announcementId(callId, next.announceSeq), [`sound:${PROMPTS.offer}`]);
+    // On time, even over an announcement still playing (it comes again): the offer replaces it.
+    if (e.d.announceSeq > 0) await this.c.telephony.stopPlayback(announcementId(callId, e.d.announceSeq)).catch(() => undefined);
+    await this.playOffer(e);
     this.c.callLogs.of(callId).info({ ewtS, anyEligibleFree }, 'callback offered to the waiting caller');
+  }
+
+  /** The offer, played as an announcement: hold music comes back when it ends, and an answering agent stops it. False when the entry moved on. */
+  async playOffer(e: Versioned<AcdEntry>): Promise<boolean> {
+    const next: AcdEntry = { ...e.d, callbackOfferedAt: this.c.now(), announceSeq: e.d.announceSeq + 1 };
+    if (!(await this.c.store.updateEntry(e, next)).ok) return false;
+    await this.c.telephony.stopMoh(e.d.channelId).catch(() => undefined);
+    await this.c.telephony.play(e.d.channelId, announcementId(e.d.callId, next.announceSeq), [`sound:${PROMPTS.offer}`]);
+    return true;
   }
 
   /** A key from a waiting caller who was offered a callback: the callbacks feature's conversation. */
