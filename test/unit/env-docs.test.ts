@@ -110,7 +110,7 @@ describe('environment variables: code and docs/configuration.md', () => {
   it('the scanner finds the reads outside EnvSchema too', () => {
     expect(envReadsIn("const a = process.env.A_1; const b = process.env['B']; const { C, D: d } = process.env;")).toEqual(['A_1', 'B', 'C', 'D']);
     expect(envReadsIn('function f(env: NodeJS.ProcessEnv = process.env) { return env.E ?? env["F"] ?? other.G; }')).toEqual(['E', 'F']);
-    expect(code.get('SWITCHBOARD_API_TOKEN')).toEqual(['src/cli/main.ts']);
+    expect(code.get('SWITCHBOARD_API_TOKEN')).toEqual(['src/cli/api-client.ts']);
     expect(code.get('SWITCHBOARD_STATE_DIR')).toEqual(['src/cli/paths.ts']);
     expect(docRows.length).toBeGreaterThan(10);
   });

@@ -254,7 +254,8 @@ export class Waiting {
     // Waiting, or ringing an agent: either way the caller should hear hold music again; not for
     // an announcement another one replaced (a callback offer), which is playing now.
     if (!entry || (entry.d.state !== 'waiting' && entry.d.state !== 'offered')) return;
-    if (playbackId !== announcementId(callId, entry.d.announceSeq) || this.c.deps.callbacks?.inConversation(callId)) return;
+    const replaced = Number(/-ann-(\d+)$/.exec(playbackId)?.[1] ?? entry.d.announceSeq) < entry.d.announceSeq;
+    if (replaced || this.c.deps.callbacks?.inConversation(callId)) return;
     const queue = this.c.config().queues.get(entry.d.queue);
     await this.c.telephony.startMoh(entry.d.channelId, queue?.musicClass ?? 'default').catch(() => undefined);
   }
