@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ok, queueLogEvents } from '../support/acd-e2e';
+import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { AgentPhone, type Behaviour } from '../support/agent-phone';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
@@ -26,17 +27,23 @@ let phones: AgentPhone[] = [];
 let ears: RtpSink[] = [];
 
 beforeEach(async () => {
+  await clearAsterisk(); // what an earlier failed test left must not steer this one
   for (const agent of AGENTS) await AgentPhone.clearRegistrations({ agent, password: password(agent), target });
   t = await startTestService({ SWITCHBOARD_CONFIG_DIR: `${__dirname}/../fixtures/callbacks`, SWITCHBOARD_API_TOKENS: `admin:${ADMIN},agent:${AGENT3}:agent3` });
   await waitReady(t);
 });
 
 afterEach(async () => {
-  for (const p of phones) await p.stop();
-  for (const e of ears) await e.close();
-  phones = [];
-  ears = [];
-  await t?.stop();
+  try {
+    // Every call a test made is over, in Asterisk and in Redis, before its phones go away.
+    if (t) await expectNothingLeftBehind(t.redis, t.prefix);
+  } finally {
+    for (const p of phones) await p.stop();
+    for (const e of ears) await e.close();
+    phones = [];
+    ears = [];
+    await t?.stop();
+  }
 });
 
 async function ear(): Promise<RtpSink> {
@@ -135,6 +142,7 @@ test('a busy customer is retried after the delay; the agent is free in between a
   const second = journal.filter((e) => e.type === 'callback.dialling')[1]!;
   expect((second.at as number) - (retry.at as number)).toBeGreaterThanOrEqual(2000);
   expect(journal.find((e) => e.type === 'callback.connected')).toMatchObject({ attempt: 2 });
+  await customer.waitForCallEnd(2, 10_000);
 });
 
 test('the customer never answers: the attempts are used up, the callback fails with its reason, nothing else is left', async () => {
@@ -176,6 +184,7 @@ test('a callback keeps its place ahead of a caller who came later, and goes to i
   await waitFor('callback connected', async () => (await callbackState(id)) === 'connected', 15_000);
   expect(await offered()).toEqual(['caller agent4', 'callback agent3']);
   expect(customer.answered()).toBe(1);
+  await customer.waitForCallEnd(1, 10_000);
 });
 
 test('bad requests get problem details naming the field; an agent sees only its own callbacks', async () => {
@@ -232,8 +241,12 @@ describe('in-queue callback (keep my place)', () => {
     const offered = (await t.journal()).filter((e) => e.type === 'queue.offered').map((e) => (String(e.callId).startsWith('cb-') ? 'callback' : 'B'));
     expect(offered).toEqual(['callback', 'B']);
     expect([agent.answered(), customer.answered()]).toEqual([2, 1]);
-    const lines = await queueLogEvents(t);
-    expect(lines.filter((l) => /ENTERQUEUE|EXITWITHKEY|CALLBACKREQ/.test(l))).toEqual(['ENTERQUEUE NONE', 'ENTERQUEUE NONE', 'CALLBACKREQ NONE', 'EXITWITHKEY NONE', 'ENTERQUEUE NONE']);
+    // Per call, in order (the callback's due job and the caller's exit run side by side).
+    const rows = (await t.redis.xrange(`${t.prefix}:queue_log`, '-', '+')).map(([, f]) => f[1]!.split('|'));
+    const of = (pred: (callId: string) => boolean) => rows.filter((l) => pred(l[1]!) && /ENTERQUEUE|EXITWITHKEY|CALLBACKREQ|CONNECT$/.test(l[4]!)).map((l) => l[4]);
+    const aId = String((await t.journal()).find((e) => e.type === 'queue.exited')?.callId);
+    expect(of((c) => c === aId)).toEqual(['ENTERQUEUE', 'EXITWITHKEY']);
+    expect(of((c) => c.startsWith('cb-'))).toEqual(['CALLBACKREQ', 'ENTERQUEUE', 'CONNECT', 'CALLBACKCONNECT']);
   });
 
   test('2 keys in another number: one refused by the pattern is asked for again, the next one is called back', async () => {
@@ -243,6 +256,7 @@ describe('in-queue callback (keep my place)', () => {
     ok(await placeCall(target, '5003', callerScenario({ callerNumber: '15550202', script, byeTimeoutMs: 40_000 }), { rtpPort: 9, timeoutS: 60 }));
     const cb = (await api('GET', '/api/v1/callbacks')).json.callbacks as Array<{ number: string; origin: string; state: string }>;
     expect(cb.map((c) => [c.number, c.origin, c.state])).toEqual([['15550333', 'in-queue', 'waiting']]);
+    expect((await api('DELETE', `/api/v1/callbacks/${(cb[0] as unknown as { id: string }).id}`)).json.callback).toMatchObject({ state: 'cancelled' });
   });
 
   test('no answer to the question: the caller keeps waiting in line, and no callback is made', async () => {
