@@ -1,7 +1,7 @@
 // The ACD feature's public module: what the composition and other features use.
 export { AriAcdTelephony } from './ari-telephony';
 export { agentRoutes, type AgentApi, type AgentCommand } from './http';
-export type { AcdStorePort, AcdTimer } from './ports';
+export type { AcdEntry, AcdStorePort, AcdTimer, CallbackHooks } from './ports';
 export { agentField, formatQueueLog, QueueLogFile, queueLogWriter, type QueueLogLine } from './queue-log';
 export { AcdService, PauseReasonRefused, type AcdConfigView } from './service/acd-service';
 export { AcdOperations } from './store/operations';

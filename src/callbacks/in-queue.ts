@@ -5,8 +5,8 @@
 // The conversation (domain/offer.ts) lives in this process only: if the process goes, the caller
 // simply keeps waiting. Runs inside the call's own queue (ACD hooks, timers, playbacks).
 import type { Logger } from 'pino';
-import type { AcdEntry } from '../acd/ports';
-import type { QueueConfig } from '../acd/domain/model';
+import type { AcdEntry } from '../acd';
+import type { QueueConfig } from '../acd/domain';
 import { announcementId, callbackPromptId, exitPromptId } from '../kernel/ids';
 import type { Clock } from '../platform/clock';
 import { ANSWER_TIMEOUT_MS, dialogueStep, PROMPTS, startDialogue, startPending, type Dialogue, type DialogueOutcome } from './domain/offer';

@@ -1,5 +1,5 @@
 // The callbacks feature's public module: what the composition uses.
-export { CallbackSettingsSchema } from './config';
+export { CallbackSettingsSchema, toCallbackSettings } from './config';
 export { registerCallbackAriHandlers } from './ari-handlers';
 export { AriCustomerTelephony } from './ari-telephony';
 export { callbackRoutes } from './http';

@@ -8,8 +8,8 @@
 // the ACD's hooks (offered, agentAnswered, agentLeft…) are called from inside that queue.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AcdEntry, CallbackHooks } from '../acd/ports';
-import type { AgentProfile, QueueConfig } from '../acd/domain/model';
+import type { AcdEntry, CallbackHooks } from '../acd';
+import type { AgentProfile, QueueConfig } from '../acd/domain';
 import type { EventSink } from '../events';
 import { customerLegId, whisperId } from '../kernel/ids';
 import type { Clock } from '../platform/clock';

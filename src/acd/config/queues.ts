@@ -5,7 +5,7 @@ import type { SoundUse } from '../../platform/config/sounds';
 import type { Path, YamlFile } from '../../platform/config/yaml-positions';
 import { compileRequirement, didYouMean, ExpressionError } from '../domain/expression';
 import type { QueueConfig, QueueExit, QueueStep, Requirement } from '../domain/model';
-import { toCallbackSettings } from '../../callbacks/config';
+import { toCallbackSettings } from '../../callbacks';
 import { AnnouncementsSchema, type AcdFile, type ParsedExit, type ParsedQueue } from './schema';
 
 /** What checking a queue needs: the catalogs, and where the prompts it names are collected. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { exactlyOne, identifier, languageCode, nonNegativeSeconds, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
 import { entriesKey, listKey, type SectionFile } from '../../platform/config/loader';
 import type { Strategy } from '../domain/model';
-import { CallbackSettingsSchema } from '../../callbacks/config';
+import { CallbackSettingsSchema } from '../../callbacks';
 
 const proficiency = z
   .number({ error: 'proficiency must be a whole number from 1 to 10' })

@@ -1,6 +1,6 @@
 // The ACD's vocabulary, shared by the pure core, the stores and the configuration.
 // Times are epoch milliseconds from the injected clock; durations in configuration are seconds.
-import type { CallbackSettings } from '../../callbacks/domain/model';
+import type { CallbackSettings } from '../../callbacks/domain';
 
 /** A compiled requirement expression: evaluates against one agent for one call. */
 export interface Requirement {

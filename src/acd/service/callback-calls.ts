@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { applyAgentEvent } from '../domain/agent';
 import { seconds, type AgentState } from '../domain/model';
 import { announcementId, callBridgeId, customerLegId, whisperId } from '../../kernel/ids';
-import { OFFER_CHECK_MS, offerDue, PROMPTS } from '../../callbacks/domain/offer';
+import { OFFER_CHECK_MS, offerDue, PROMPTS } from '../../callbacks/domain';
 import { offerableTo } from '../domain/eligibility';
 import type { AcdEntry, Versioned } from '../ports';
 import type { AcdCore } from './core';

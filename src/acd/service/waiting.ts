@@ -9,7 +9,7 @@ import { currentStep, nextStepAt } from '../domain/steps';
 import { seconds } from '../domain/model';
 import { announcementId, exitPromptId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
-import { OFFER_CHECK_MS } from '../../callbacks/domain/offer';
+import { OFFER_CHECK_MS } from '../../callbacks/domain';
 import type { AcdCore } from './core';
 
 /** A call handed to a queue: by the flow, or by another queue's exit (then it keeps its place). */
