@@ -8,6 +8,7 @@ import { compareEntries, selectCall } from '../../src/acd/domain/select';
 import { mayBeOffered } from '../../src/acd/domain/eligibility';
 import type { AgentProfile, AgentState, QueueConfig, QueueEntry } from '../../src/acd/domain/model';
 import { nextOpenAt, parseTimeRange, type Schedule } from '../../src/ivr/domain/schedule';
+import { agentProfile, queueConfig } from '../support/acd-fixtures';
 import { dialogueStep, offerDue, startDialogue, startPending, type Dialogue, type DialogueOutcome } from '../../src/callbacks/domain/offer';
 
 const SETTINGS: CallbackSettings = { trunk: 'carrier', callerId: '5003', numberPattern: '[0-9]{3,15}', attempts: 3, retryDelayS: 30, ringTimeoutS: 20, priority: 0, preferredAgentWindowS: 60 };
@@ -133,25 +134,15 @@ test('nextOpenAt: at once while open, else the next opening (Madrid office hours
 });
 
 describe("a callback's place among calls", () => {
+  // Both queues take any agent (a requirement that is always met).
   const anyAgent = { source: 'true', skills: [], test: () => true };
-  const queue = (id: string): QueueConfig => ({
-    id,
-    name: id,
-    steps: [{ afterS: 0, requirement: anyAgent }],
-    strategy: 'longest-idle',
-    ringTimeoutS: 15,
-    wrapUpS: 0,
-    serviceLevel: { thresholdS: 20, targetPct: 80 },
-    musicClass: 'default',
-    announcements: { position: false, estimatedWait: false, positionOnlyWhenImproved: false, firstAfterS: 15, everyS: 30 },
-    maxMissedOffers: 3,
-  });
+  const queue = (id: string): QueueConfig => queueConfig(id, { steps: [{ afterS: 0, requirement: anyAgent }] });
   const queues = new Map([
     ['billing', queue('billing')],
     ['sales', queue('sales')],
   ]);
   const entry = (callId: string, q: string, enqueuedAt: number, priority = 0, extra: Partial<QueueEntry> = {}) => ({ callId, queue: q, priority, enqueuedAt, queuedAt: enqueuedAt, attributes: {}, missedBy: {}, ...extra });
-  const profile = (id: string): AgentProfile => ({ id, name: id, endpoint: `PJSIP/${id}`, skills: {}, languages: [], autoLogin: false });
+  const profile = (id: string): AgentProfile => agentProfile(id, {});
   const free = (id: string): AgentState => ({ id, status: 'available', since: 0, idleSince: 0, missed: 0, callsTaken: 0, talkTimeMs: 0, reachable: true });
 
   test('an in-queue callback keeps the caller’s original entry time: an agent serving both queues takes it before later callers', () => {
