@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ok, queueLogEvents } from '../support/acd-e2e';
-import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
+import { ariGet, clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { AgentPhone, type Behaviour } from '../support/agent-phone';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
@@ -100,6 +100,11 @@ test('a scheduled callback rings the agent first, then the customer through the 
   expect(created.status).toBe(201);
   const id = created.json.id as string;
 
+  // The agent's phone sees it is a callback (screen-pop variables on the agent leg).
+  await agent.waitForInvite(1, 15_000);
+  const leg = `cb-${id}-leg-1`;
+  const variable = async (name: string) => (await ariGet<{ value: string }>(`/channels/${leg}/variable?variable=${name}`)).value;
+  expect([await variable('SWITCHBOARD_CALLBACK'), await variable('SWITCHBOARD_CALLBACK_ID'), await variable('SWITCHBOARD_CALLER')]).toEqual(['1', id, '15550100']);
   await customer.waitForCallEnd(1, 20_000);
   expect(agent.answered()).toBe(1);
   expect(customer.answered()).toBe(1);
@@ -143,6 +148,24 @@ test('a busy customer is retried after the delay; the agent is free in between a
   expect((second.at as number) - (retry.at as number)).toBeGreaterThanOrEqual(2000);
   expect(journal.find((e) => e.type === 'callback.connected')).toMatchObject({ attempt: 2 });
   await customer.waitForCallEnd(2, 10_000);
+});
+
+test('a callback waiting in line survives a restart of Switchboard: the new instance rings the agent and dials the customer once', async () => {
+  const customer = await customerPhone({ kind: 'answer', afterMs: 100, hangupAfterMs: 1000 });
+  const agent = await agentPhone('agent3', { kind: 'answer', afterMs: 100 });
+  await t.service.acd.agentCommand('agent3', 'pause', 'break');
+  const id = (await api('POST', '/api/v1/callbacks', { number: '15550106', queue: 'billing', at: inSeconds(1) })).json.id as string;
+  await waitFor('callback waiting in line', async () => (await callbackState(id)) === 'waiting');
+  const prefix = t.prefix;
+  await t.stop();
+  // The same Redis keys, a new process: records, the queue entry and the agent's state are all there.
+  const next = await startTestService({ SWITCHBOARD_CONFIG_DIR: `${__dirname}/../fixtures/callbacks`, SWITCHBOARD_API_TOKENS: `admin:${ADMIN}`, SWITCHBOARD_KEY_PREFIX: prefix });
+  t = { ...next, prefix };
+  await waitReady(t);
+  await t.service.acd.agentCommand('agent3', 'ready');
+  await waitFor('callback connected by the new instance', async () => (await callbackState(id)) === 'connected', 20_000);
+  await customer.waitForCallEnd(1, 10_000);
+  expect([agent.invites(), customer.invites()]).toEqual([1, 1]);
 });
 
 test('the customer never answers: the attempts are used up, the callback fails with its reason, nothing else is left', async () => {
