@@ -220,6 +220,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     leaveQueue: (callId, key) => acd.leaveForCallback(callId, key),
     telephony: {
       play: (channelId, playbackId, media) => rest.playOnce(channelId, playbackId, media),
+      record: (channelId, name, maxSeconds, silenceSeconds) => rest.record(channelId, { name, format: 'wav', maxDurationSeconds: maxSeconds, maxSilenceSeconds: silenceSeconds, beep: true, terminateOn: '#' }),
       stopPlayback: (playbackId) => rest.stopPlaybackQuietly(playbackId),
       startMoh: (channelId, mohClass) => rest.startMoh(channelId, mohClass),
       stopMoh: (channelId) => rest.stopMohQuietly(channelId),

@@ -20,6 +20,11 @@ export function registerCallbackAriHandlers(router: AriRouter, { callbacks, inQu
   });
   // What the agent hears before the customer answers ends by itself: nothing to do.
   router.onPlaybacks('whisper', () => undefined);
+  // A waiting caller's recorded name (the rest of the recordings are the call flow's).
+  router.onRecordings((ev) => {
+    const callId = ev.recording.target_uri.replace(/^channel:/, '');
+    serialize(callId, 'callback name recorded', () => inQueue.nameRecorded(callId, ev.type === 'RecordingFinished'));
+  }, 'cbname-');
   // A prompt of a waiting caller's conversation about a callback ended.
   router.onPlaybacks('callback-prompt', (ev) => {
     const callId = ev.playback.target_uri.replace(/^channel:/, '');

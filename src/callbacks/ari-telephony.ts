@@ -26,4 +26,8 @@ export class AriCustomerTelephony implements CustomerTelephony {
   whisper(channelId: string, playbackId: string, media: string[]): Promise<void> {
     return this.rest.playOnce(channelId, playbackId, media);
   }
+
+  forgetRecording(name: string): Promise<void> {
+    return this.rest.deleteStoredRecordingQuietly(name);
+  }
 }

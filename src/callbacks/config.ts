@@ -27,6 +27,7 @@ export const CallbackSettingsSchema = z
         whenEstimatedWaitOver: positiveSeconds('whenEstimatedWaitOver').optional().describe('Offer when the estimated wait is longer than this'),
         afterWaitingWithNoAgentFree: positiveSeconds('afterWaitingWithNoAgentFree').optional().describe('Offer after this long in line while no eligible agent is free'),
         every: positiveSeconds('every').default(30).describe('Seconds before the offer is repeated'),
+        recordName: z.boolean().default(false).describe("The caller records their name after choosing the number; the agent hears it before the customer is dialled"),
       })
       .refine((o) => o.whenEstimatedWaitOver !== undefined || o.afterWaitingWithNoAgentFree !== undefined, 'needs whenEstimatedWaitOver or afterWaitingWithNoAgentFree')
       .optional()
@@ -61,6 +62,7 @@ export function toCallbackSettings(p: ParsedCallbackSettings): CallbackSettings 
           offer: {
             key: p.offer.key,
             everyS: p.offer.every,
+            recordName: p.offer.recordName,
             ...(p.offer.whenEstimatedWaitOver !== undefined ? { ewtOverS: p.offer.whenEstimatedWaitOver } : {}),
             ...(p.offer.afterWaitingWithNoAgentFree !== undefined ? { noAgentAfterS: p.offer.afterWaitingWithNoAgentFree } : {}),
           },

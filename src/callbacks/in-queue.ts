@@ -9,11 +9,13 @@ import type { AcdEntry } from '../acd';
 import type { QueueConfig } from '../acd/domain';
 import { announcementId, callbackPromptId, exitPromptId } from '../kernel/ids';
 import type { Clock } from '../platform/clock';
-import { ANSWER_TIMEOUT_MS, dialogueStep, PROMPTS, startDialogue, startPending, type Dialogue, type DialogueOutcome } from './domain/offer';
+import { ANSWER_TIMEOUT_MS, dialogueStep, NAME_MAX_S, NAME_SILENCE_S, nameRecordingOf, PROMPTS, startDialogue, startPending, type Dialogue, type DialogueOutcome } from './domain/offer';
 import type { CallbackService } from './service';
 
 export interface CallerTelephony {
   play(channelId: string, playbackId: string, media: string[]): Promise<void>;
+  /** Records the caller (a beep first; # ends it) as Asterisk's stored recording `name`. */
+  record(channelId: string, name: string, maxSeconds: number, silenceSeconds: number): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
   startMoh(channelId: string, mohClass: string): Promise<void>;
   stopMoh(channelId: string): Promise<void>;
@@ -32,6 +34,8 @@ export interface InQueueDeps {
 
 interface Conversation {
   dialogue: Dialogue;
+  /** The number chosen, while the caller's name is asked for and recorded. */
+  naming?: { number: string; recording: boolean };
   /** The prompt playing or last played (callbackPromptId). */
   seq: number;
   /** Waiting for the prompt to end before the answer's clock starts. */
@@ -60,6 +64,7 @@ export class InQueueOffers {
     const offer = this.d.queues().get(entry.queue)?.callback;
     if (!offer) return;
     const talk = this.talks.get(entry.callId);
+    if (talk?.naming) return; // # ends the recording (Asterisk's own)
     if (!talk) {
       if (!offer.offer || entry.callbackOfferedAt === undefined || digit !== offer.offer.key) return;
       this.d.logger.child({ callId: entry.callId }).info('caller asked for a callback');
@@ -72,6 +77,14 @@ export class InQueueOffers {
     }
     if (talk.prompting) await this.d.telephony.stopPlayback(callbackPromptId(entry.callId, talk.seq)).catch(() => undefined); // a key cuts the prompt short
     return this.follow(talk.entry, dialogueStep(talk.dialogue, { digit }, offer.numberPattern));
+  }
+
+  /** The caller's name is recorded (or the recording failed: the callback is made without it). */
+  async nameRecorded(callId: string, ok: boolean): Promise<void> {
+    const talk = this.talks.get(callId);
+    if (!talk?.naming?.recording) return;
+    const { number } = talk.naming;
+    await this.convert(talk.entry, number, ok ? nameRecordingOf(callId) : undefined);
   }
 
   inConversation(callId: string): boolean {
@@ -91,6 +104,12 @@ export class InQueueOffers {
     const talk = this.talks.get(callId);
     if (talk && callbackPromptId(callId, talk.seq) === playbackId) {
       talk.prompting = false;
+      if (talk.naming) {
+        // After "say your name": the recording (a beep first), ended by #, silence or its limit.
+        talk.naming.recording = true;
+        await this.d.telephony.record(talk.entry.channelId, nameRecordingOf(callId), NAME_MAX_S, NAME_SILENCE_S).catch(() => this.nameRecorded(callId, false));
+        return;
+      }
       await this.armTimeout(callId, talk.seq);
       return;
     }
@@ -134,6 +153,7 @@ export class InQueueOffers {
       case 'resume':
         return this.resume(entry, out.media);
       case 'request':
+        if (this.d.queues().get(entry.queue)?.callback?.offer?.recordName) return this.askName(entry, out.number);
         return this.convert(entry, out.number);
       case 'keep':
         return this.keep(entry);
@@ -179,14 +199,23 @@ export class InQueueOffers {
     await this.d.telephony.play(entry.channelId, id, media);
   }
 
+  /** "After the tone, say your name": the recording starts when the prompt ends. */
+  private async askName(entry: AcdEntry, number: string): Promise<void> {
+    const seq = ++this.seq;
+    const talk = this.talks.get(entry.callId);
+    this.talks.set(entry.callId, { dialogue: talk?.dialogue ?? { phase: 'confirm', typed: '', tries: 0 }, seq, prompting: true, entry, naming: { number, recording: false } });
+    await this.d.timers.cancel(`cb-dialogue:${entry.callId}`);
+    await this.d.telephony.play(entry.channelId, callbackPromptId(entry.callId, seq), [`sound:${PROMPTS.recordName}`]);
+  }
+
   /** The callback is requested with the caller's place, then the caller leaves the queue, thanked. */
-  private async convert(entry: AcdEntry, number: string): Promise<void> {
+  private async convert(entry: AcdEntry, number: string, nameRecording?: string): Promise<void> {
     const log = this.d.logger.child({ callId: entry.callId });
     const key = this.d.queues().get(entry.queue)?.callback?.offer?.key ?? '';
     await this.callerDone(entry.callId);
     let created: { id: string; created: boolean } | undefined;
     try {
-      const r = await this.d.callbacks.request({ queue: entry.queue, number, origin: 'in-queue', createdBy: 'caller', enqueuedAt: entry.enqueuedAt, priority: entry.priority });
+      const r = await this.d.callbacks.request({ queue: entry.queue, number, origin: 'in-queue', createdBy: 'caller', enqueuedAt: entry.enqueuedAt, priority: entry.priority, nameRecording });
       created = { id: r.callback.id, created: r.created };
     } catch (err) {
       log.error({ err }, 'could not request the callback; the caller keeps waiting');

@@ -35,6 +35,8 @@ export interface CustomerTelephony {
   hangup(channelId: string): Promise<void>;
   /** Plays to the agent who is being called back (ends by itself or when the customer answers). */
   whisper(channelId: string, playbackId: string, media: string[]): Promise<void>;
+  /** Deletes the caller's recorded name once nobody will hear it again. */
+  forgetRecording(name: string): Promise<void>;
 }
 
 export interface CallbackConfigView {
@@ -78,6 +80,8 @@ export interface RequestInput {
   /** In-queue: the caller's place and priority. */
   enqueuedAt?: number;
   priority?: number;
+  /** In-queue: the caller's recorded name. */
+  nameRecording?: string;
 }
 
 export interface UpdateInput {
@@ -125,6 +129,7 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
         priority: input.priority ?? settings.priority,
         ...(input.agent !== undefined ? { preferredAgent: input.agent } : {}),
         ...(input.note !== undefined ? { note: input.note } : {}),
+        ...(input.nameRecording !== undefined ? { nameRecording: input.nameRecording } : {}),
         createdBy: input.createdBy,
         attempt: 0,
         failures: [],
@@ -152,6 +157,7 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
       const next = await this.apply(cur, { type: 'cancel', at: this.d.clock.now() });
       await this.d.jobs.unschedule({ callbackId: id, attempt: cur.d.attempt + 1, dueAt: cur.d.dueAt });
       await this.d.events.publish({ type: 'callback.cancelled', callbackId: id, queue: next.queue, by, at: next.updatedAt });
+      await this.over(next);
       return next;
     });
   }
@@ -230,7 +236,7 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
     const legId = customerLegId(entry.callId, cb.attempt);
     const log = this.d.logger.child({ callId: entry.callId, callbackId: id, agentId });
     await this.d.events.publish({ type: 'callback.dialling', callbackId: id, callId: entry.callId, queue: cb.queue, agentId, attempt: cb.attempt, at });
-    log.info({ attempt: cb.attempt }, 'dialling the customer');
+    log.info({ attempt: cb.attempt, name: cb.nameRecording !== undefined }, 'dialling the customer');
     const [dialled] = await Promise.all([
       this.d.telephony.dial({
         legId,
@@ -242,7 +248,7 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
         variables: { SWITCHBOARD_CALLBACK_ID: id, SWITCHBOARD_QUEUE: cb.queue },
       }),
       // Digits as sound files, not "digits:": a say-playback cannot be stopped when the customer answers.
-      this.d.telephony.whisper(entry.legId!, whisperId(entry.callId, cb.attempt), [...cb.number.replace(/\D/g, '')].map((d) => `sound:digits/${d}`)).catch((err: unknown) => log.warn({ err }, 'could not tell the agent who is called back')),
+      this.d.telephony.whisper(entry.legId!, whisperId(entry.callId, cb.attempt), [...(cb.nameRecording ? [`recording:${cb.nameRecording}`] : []), ...cb.number.replace(/\D/g, '').split('').map((d) => `sound:digits/${d}`)]).catch((err: unknown) => log.warn({ err }, 'could not tell the agent who is called back')),
     ]);
     if (dialled) return true;
     await this.attemptOver(id, 'failed');
@@ -293,6 +299,7 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
     }
     const next = await this.step(id, { type: 'customer-answered', at: this.d.clock.now() });
     if (next) await this.d.events.publish({ type: 'callback.connected', callbackId: id, callId, queue: next.queue, agentId: next.agentId!, attempt: next.attempt, at: next.updatedAt });
+    if (next) await this.over(next);
   }
 
   async customerEnded(callId: string, legId: string, cause: number): Promise<void> {
@@ -307,6 +314,11 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
 
   // ---- inside ----
 
+  /** A callback that is over keeps only its record: the caller's recorded name goes. */
+  private async over(cb: Callback): Promise<void> {
+    if (cb.nameRecording) await this.d.telephony.forgetRecording(cb.nameRecording).catch((err: unknown) => this.log.warn({ err, callbackId: cb.id }, 'could not delete the recorded name'));
+  }
+
   /** An attempt failed: retry after the delay (a new due job) or fail for good. */
   private async attemptOver(id: string, reason: CallbackFailure): Promise<void> {
     const next = await this.step(id, { type: 'customer-failed', reason, at: this.d.clock.now() });
@@ -318,6 +330,7 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
     } else {
       await this.d.events.publish({ type: 'callback.failed', callbackId: id, queue: next.queue, attempt: next.attempt, reason, at: next.updatedAt });
       this.log.info({ callbackId: id, attempt: next.attempt, reason }, 'callback failed');
+      await this.over(next);
     }
   }
 

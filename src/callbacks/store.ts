@@ -33,6 +33,7 @@ const CallbackSchema = z.object({
   priority: z.number(),
   preferredAgent: z.string().optional(),
   note: z.string().optional(),
+  nameRecording: z.string().optional(),
   createdBy: z.string(),
   attempt: z.number(),
   agentId: z.string().optional(),

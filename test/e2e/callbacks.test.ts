@@ -282,6 +282,25 @@ describe('in-queue callback (keep my place)', () => {
     expect((await api('DELETE', `/api/v1/callbacks/${(cb[0] as unknown as { id: string }).id}`)).json.callback).toMatchObject({ state: 'cancelled' });
   });
 
+  test('a queue that asks for the name: the caller records it after the number, and the agent hears it before the customer is dialled', async () => {
+    const customer = await customerPhone({ kind: 'answer', afterMs: 100, hangupAfterMs: 1000 });
+    await agentPhone('agent1', { kind: 'answer', afterMs: 100 });
+    await t.service.acd.agentCommand('agent1', 'pause', 'break');
+    const script = [{ pauseMs: 6500 }, { keys: '1' }, { pauseMs: 2500 }, { keys: '1' }, { pauseMs: 3000 }, { speech: true as const }, { keys: '#' }];
+    ok(await placeCall(target, '5001', callerScenario({ callerNumber: '15550205', codec: 'pcma', script, byeTimeoutMs: 40_000 }), { rtpPort: 9, timeoutS: 60 }));
+    const cb = ((await api('GET', '/api/v1/callbacks')).json.callbacks as Array<{ id: string; nameRecording?: string }>)[0]!;
+    expect(cb.nameRecording).toMatch(/^cbname-/);
+    // The recording is Asterisk's: it exists as a stored recording.
+    expect(await ariGet<{ name: string }>(`/recordings/stored/${cb.nameRecording}`)).toMatchObject({ name: cb.nameRecording });
+    await t.service.acd.agentCommand('agent1', 'ready');
+    await waitFor('callback connected', async () => (await callbackState(cb.id)) === 'connected', 20_000);
+    expect(t.logs.find((l) => l.msg === 'dialling the customer')).toMatchObject({ name: true });
+    expect(t.logs.filter((l) => l.msg === 'could not tell the agent who is called back')).toEqual([]);
+    await customer.waitForCallEnd(1, 10_000);
+    // Heard once, then deleted: the callback is over.
+    await expect(ariGet(`/recordings/stored/${cb.nameRecording}`)).rejects.toThrow(/404/);
+  });
+
   test('no answer to the question: the caller keeps waiting in line, and no callback is made', async () => {
     await agentPhone('agent3', { kind: 'answer', afterMs: 100, hangupAfterMs: 500 });
     await t.service.acd.agentCommand('agent3', 'pause', 'break');

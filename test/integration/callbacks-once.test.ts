@@ -34,6 +34,7 @@ class CountingTrunk implements CustomerTelephony {
   }
   async hangup() {}
   async whisper() {}
+  async forgetRecording() {}
 }
 
 interface Rig {

@@ -166,7 +166,7 @@ describe("a callback's place among calls", () => {
 });
 
 describe('in-queue offer and its conversation', () => {
-  const settings = { key: '1', ewtOverS: 60, noAgentAfterS: 20, everyS: 30 };
+  const settings = { key: '1', ewtOverS: 60, noAgentAfterS: 20, everyS: 30, recordName: false };
   const at = (o: Partial<Parameters<typeof offerDue>[0]>) => offerDue({ waitedS: 0, anyEligibleFree: true, now: 100_000, ...o }, settings);
 
   test('offered when the estimated wait passes its limit, or after waiting with no eligible agent free; not again within `every`', () => {

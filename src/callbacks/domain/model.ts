@@ -21,6 +21,8 @@ export interface Callback {
   readonly priority: number;
   readonly preferredAgent?: string;
   readonly note?: string;
+  /** The caller's recorded name (Asterisk's stored recording), played to the agent. */
+  readonly nameRecording?: string;
   /** Who asked: "caller", or the API principal ("agent:agent1", "supervisor", "admin"). */
   readonly createdBy: string;
   /** Attempts to reach the customer started so far. */
@@ -62,6 +64,8 @@ export interface OfferSettings {
   /** Offer after this long in line while no eligible agent is free. */
   readonly noAgentAfterS?: number;
   readonly everyS: number;
+  /** The caller records their name (the agent hears it). */
+  readonly recordName: boolean;
 }
 
 /** A callback's ACD call id; its agent legs and customer legs start with it. */

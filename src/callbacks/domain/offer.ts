@@ -20,7 +20,15 @@ export const PROMPTS = {
   thanks: 'sb-callback-thanks',
   pending: 'sb-callback-pending',
   cancelled: 'sb-callback-cancelled',
+  /** Asterisk's core prompt: "After the tone, say your name." */
+  recordName: 'vm-rec-name',
 } as const;
+
+/** The caller's name: at most this long; this much silence ends it (# too). */
+export const NAME_MAX_S = 5;
+export const NAME_SILENCE_S = 2;
+/** The recording of a waiting caller's name (its RecordingFinished goes to the callbacks feature). */
+export const nameRecordingOf = (callId: string): string => `cbname-${callId}`;
 
 /** Is the offer due now? The estimated wait passed its limit, or the caller waited long enough with no eligible agent free; never twice within `everyS`. */
 export function offerDue(o: { waitedS: number; ewtS?: number; anyEligibleFree: boolean; lastOfferAt?: number; now: number }, s: OfferSettings): boolean {

@@ -216,6 +216,11 @@ export class AriRest {
     await orGone(this.stopPlayback(playbackId));
   }
 
+  /** Deletes a stored recording; quiet when it is already gone. */
+  async deleteStoredRecordingQuietly(name: string): Promise<void> {
+    await orGone(this.request('DELETE', `/recordings/stored/${encodeURIComponent(name)}`));
+  }
+
   async stopMohQuietly(channelId: string): Promise<void> {
     await orGone(this.stopMoh(channelId));
   }

@@ -16,7 +16,8 @@ export type UserEvent = Extract<AriEvent, { type: 'ChannelUserevent' }>;
 export class AriRouter {
   private readonly channels = new Map<ChannelKind, { appArgs: readonly string[]; handle: (ev: ChannelEvent) => void }>();
   private readonly playbacks = new Map<PlaybackKind, (ev: PlaybackEvent) => void>();
-  private recordings?: (ev: RecordingEvent) => void;
+  /** Recording owners by the start of the recording's name (the longest match wins; '' for the rest). */
+  private readonly recordings: Array<{ prefix: string; handle: (ev: RecordingEvent) => void }> = [];
   private endpoints?: (ev: EndpointEvent) => void;
   private readonly userEvents = new Map<string, (ev: UserEvent) => void>();
   private replaced?: () => void;
@@ -33,8 +34,9 @@ export class AriRouter {
     this.playbacks.set(kind, handle);
   }
 
-  onRecordings(handle: (ev: RecordingEvent) => void): void {
-    this.recordings = handle;
+  onRecordings(handle: (ev: RecordingEvent) => void, namePrefix = ''): void {
+    this.recordings.push({ prefix: namePrefix, handle });
+    this.recordings.sort((a, b) => b.prefix.length - a.prefix.length);
   }
 
   onEndpoints(handle: (ev: EndpointEvent) => void): void {
@@ -83,7 +85,7 @@ export class AriRouter {
         return;
       case 'RecordingFinished':
       case 'RecordingFailed':
-        this.recordings?.(ev);
+        this.recordings.find((r) => ev.recording.name.startsWith(r.prefix))?.handle(ev);
         return;
       default:
         this.toChannelOwner(ev);
