@@ -58,8 +58,9 @@ export class CallbackJobs {
       delay: Math.max(0, j.dueAt - this.o.clock.now()),
       attempts: 20,
       backoff: { type: 'exponential', delay: 500 },
-      // Kept a day after it ran, so that asking again for the same due time adds nothing.
-      removeOnComplete: { age: 86_400 },
+      // Gone once it ran: a callback that is over leaves only its record. Asking again for the same
+      // due time after that adds a job that finds the record moved on and does nothing.
+      removeOnComplete: true,
       removeOnFail: { age: 7 * 86_400 },
     });
   }

@@ -180,7 +180,10 @@ test('the customer never answers: the attempts are used up, the callback fails w
   const keys = await t.redis.keys(`${t.prefix}:cb:*`);
   expect(keys.sort()).toEqual([`${t.prefix}:cb:${id}`, `${t.prefix}:cb:all`].sort());
   expect(await t.redis.exists(`${t.prefix}:acd:entry:cb-${id}`)).toBe(0);
-  expect(await t.redis.zcard(`${t.prefix}:bull:callbacks:delayed`)).toBe(0);
+  // No job in BullMQ in any state (its own bookkeeping keys aside).
+  const jobs = await Promise.all(['wait', 'active', 'delayed', 'completed', 'failed', 'prioritized'].map(async (s) => (await t.redis.type(`${t.prefix}:bull:callbacks:${s}`)) === 'none' ? 0 : (await t.redis.type(`${t.prefix}:bull:callbacks:${s}`)) === 'list' ? t.redis.llen(`${t.prefix}:bull:callbacks:${s}`) : t.redis.zcard(`${t.prefix}:bull:callbacks:${s}`)));
+  expect(jobs).toEqual([0, 0, 0, 0, 0, 0]);
+  expect(await t.redis.keys(`${t.prefix}:bull:callbacks:cb-*`)).toEqual([]);
 });
 
 test('a callback keeps its place ahead of a caller who came later, and goes to its preferred agent first', async () => {
@@ -284,15 +287,15 @@ describe('in-queue callback (keep my place)', () => {
 
   test('a queue that asks for the name: the caller records it after the number, and the agent hears it before the customer is dialled', async () => {
     const customer = await customerPhone({ kind: 'answer', afterMs: 100, hangupAfterMs: 1000 });
-    await agentPhone('agent1', { kind: 'answer', afterMs: 100 });
-    await t.service.acd.agentCommand('agent1', 'pause', 'break');
+    await agentPhone('agent2', { kind: 'answer', afterMs: 100 });
+    await t.service.acd.agentCommand('agent2', 'pause', 'break');
     const script = [{ pauseMs: 6500 }, { keys: '1' }, { pauseMs: 2500 }, { keys: '1' }, { pauseMs: 3000 }, { speech: true as const }, { keys: '#' }];
-    ok(await placeCall(target, '5001', callerScenario({ callerNumber: '15550205', codec: 'pcma', script, byeTimeoutMs: 40_000 }), { rtpPort: 9, timeoutS: 60 }));
+    ok(await placeCall(target, '5002', callerScenario({ callerNumber: '15550205', codec: 'pcma', script, byeTimeoutMs: 40_000 }), { rtpPort: 9, timeoutS: 60 }));
     const cb = ((await api('GET', '/api/v1/callbacks')).json.callbacks as Array<{ id: string; nameRecording?: string }>)[0]!;
     expect(cb.nameRecording).toMatch(/^cbname-/);
     // The recording is Asterisk's: it exists as a stored recording.
     expect(await ariGet<{ name: string }>(`/recordings/stored/${cb.nameRecording}`)).toMatchObject({ name: cb.nameRecording });
-    await t.service.acd.agentCommand('agent1', 'ready');
+    await t.service.acd.agentCommand('agent2', 'ready');
     await waitFor('callback connected', async () => (await callbackState(cb.id)) === 'connected', 20_000);
     expect(t.logs.find((l) => l.msg === 'dialling the customer')).toMatchObject({ name: true });
     expect(t.logs.filter((l) => l.msg === 'could not tell the agent who is called back')).toEqual([]);
