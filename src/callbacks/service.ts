@@ -6,6 +6,8 @@
 //
 // Work for one callback runs in its call's queue (`serialize`), as the ARI events of its legs do;
 // the ACD's hooks (offered, agentAnswered, agentLeft…) are called from inside that queue.
+// Longer than most files: requests, due jobs, the ACD's hooks and the customer leg share one set
+// of stored steps (step, apply, toDialling), and splitting them would spread the dial-once rule.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AcdEntry, CallbackHooks } from '../acd';
