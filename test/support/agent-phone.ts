@@ -372,8 +372,23 @@ export class AgentPhone {
     this.mediaPort = mediaPort;
   }
 
-  /** Starts the answering SIPp on a free port, then REGISTERs with Contact at that port; resolves after the 200 OK. */
+  /**
+   * Starts the answering SIPp on a free port, then REGISTERs with Contact at that port; resolves
+   * after the 200 OK. A port found free can be taken by another process before SIPp binds it
+   * (seen once: "Unable to bind main socket ... Address already in use"): then another port.
+   */
   static async start(opts: AgentPhoneOptions): Promise<AgentPhone> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await AgentPhone.startOnce(opts);
+      } catch (err) {
+        const taken = err instanceof Error && /Unable to bind main socket/.test(err.message);
+        if (!taken || opts.port !== undefined || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(opts: AgentPhoneOptions): Promise<AgentPhone> {
     const dir = await mkdtemp(path.join(os.tmpdir(), `sb-agent-${opts.agent}-`));
     const phone = new AgentPhone(opts, dir, opts.port ?? (await freeUdpPort()), await freeMediaPorts());
     try {
