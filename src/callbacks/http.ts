@@ -44,6 +44,13 @@ function translate(err: unknown): HttpError | undefined {
 }
 
 const mine = (p: Principal, cb: Callback): boolean => p.role !== 'agent' || cb.createdBy === `agent:${p.agentId}` || cb.preferredAgent === p.agentId;
+/** An agent token may keep callbacks for its own agent only. */
+function ownAgentOnly(p: Principal, agent: string | null | undefined): void {
+  if (p.role === 'agent' && agent !== undefined && agent !== p.agentId) {
+    throw new HttpError(403, 'forbidden', 'an agent token keeps callbacks for its own agent only', [{ name: 'agent', reason: 'not your agent id' }]);
+  }
+}
+
 const whoIs = (p: Principal): string => (p.role === 'agent' ? `agent:${p.agentId}` : p.role);
 
 export function callbackRoutes(callbacks: CallbackService, clock: Clock) {
@@ -65,7 +72,7 @@ export function callbackRoutes(callbacks: CallbackService, clock: Clock) {
       handler(async (req, res) => {
         const p = principalOf(res);
         const body = parse(CreateBody, req.body, 'body');
-        if (p.role === 'agent' && body.agent !== undefined && body.agent !== p.agentId) throw new HttpError(403, 'forbidden', 'an agent token keeps callbacks for its own agent only', [{ name: 'agent', reason: 'not your agent id' }]);
+        ownAgentOnly(p, body.agent);
         const at = future(body.at, 'at');
         const { callback, created } = await callbacks.request({
           queue: body.queue,
@@ -100,7 +107,7 @@ export function callbackRoutes(callbacks: CallbackService, clock: Clock) {
         const p = principalOf(res);
         const cb = await visible(req, p);
         const body = parse(UpdateBody, req.body, 'body');
-        if (p.role === 'agent' && body.agent !== undefined && body.agent !== p.agentId) throw new HttpError(403, 'forbidden', 'an agent token keeps callbacks for its own agent only', [{ name: 'agent', reason: 'not your agent id' }]);
+        ownAgentOnly(p, body.agent);
         const at = body.at !== undefined ? future(body.at, 'at') : undefined;
         res.json({ callback: await callbacks.update(cb.id, { at, agent: body.agent, note: body.note }) });
       }, translate),
