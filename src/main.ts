@@ -3,9 +3,10 @@
 import type { Server } from 'node:http';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { agentField, agentRoutes, AcdOperations, AcdService, AcdStore, AriAcdTelephony, formatQueueLog, QueueLogFile, queueLogWriter, registerAcdAriHandlers, type AcdTimer } from './acd';
+import { agentField, AcdOperations, AcdService, AcdStore, AriAcdTelephony, formatQueueLog, QueueLogFile, queueLogWriter, registerAcdAriHandlers, type AcdTimer } from './acd';
 import { Admission, AriTelephony, CallController, CallStore, OVERLOAD_GATE_VARIABLE, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
-import { AriCustomerTelephony, CallbackJobs, callbackRoutes, CallbackService, CallbackStore, InQueueOffers, registerCallbackAriHandlers } from './callbacks';
+import { AriCustomerTelephony, CallbackJobs, CallbackService, CallbackStore, InQueueOffers, registerCallbackAriHandlers } from './callbacks';
+import { configVersion } from './config/http';
 import { flowOfNumber, loadRoutingDir, type RoutingConfig } from './config/routing';
 import { EventBus, RedisJournal } from './events';
 import { nextOpenAt, runLookup, scheduleStateAt, VoicemailStore } from './ivr';
@@ -18,11 +19,14 @@ import { HttpTransport } from './platform/ari/http-transport';
 import { systemClock, type Clock } from './platform/clock';
 import type { Env } from './platform/config/env';
 import { ConfigHolder } from './platform/config/holder';
-import { createHttpApp, type Readiness } from './platform/http/app';
-import { ApiTokens } from './platform/http/auth';
+import type { Readiness } from './platform/http/app';
+import { keysFromEnv } from './platform/http/auth';
+import { composeHttp } from './http-api';
 import { createHttpServer, listen } from './platform/http/server';
-import { connectRedis, isRedisUnavailable, storeHealth } from './platform/redis/connection';
+import { connectRedis, storeHealth } from './platform/redis/connection';
 import { LoadGauge } from './platform/load';
+import { WebhookDelivery } from './webhooks';
+import { createStats, settingsFromQueues } from './stats';
 import { Keys } from './platform/redis/keys';
 import { RedisTimers } from './platform/timers/redis-timers';
 
@@ -34,6 +38,8 @@ export interface ServiceOptions {
   ari?: { backoffBaseMs?: number; backoffMaxMs?: number; pingIntervalMs?: number; authRetryMs?: number; connectTimeoutMs?: number };
   /** Period of the ACD's safety sweep (ms). */
   sweepEveryMs?: number;
+  /** Check every JSON answer of the API against its declared schema (tests). */
+  checkResponses?: boolean;
 }
 
 export interface RunningService {
@@ -73,12 +79,21 @@ function callContext(cfg: RoutingConfig): CallContext {
 export async function startService(opts: ServiceOptions): Promise<RunningService> {
   const { env, logger } = opts;
   const clock = opts.clock ?? systemClock;
-  const tokens = ApiTokens.parse(env.SWITCHBOARD_API_TOKENS);
+  keysFromEnv(env.SWITCHBOARD_API_TOKENS); // a bad SWITCHBOARD_API_TOKENS stops the start here, before anything is connected
   const app = env.SWITCHBOARD_ARI_APP;
+  // The running configuration's version and when it was applied (GET /api/v1/config).
+  let applied = { version: '', loadedAt: 0 };
+  const configApplied = async (files: readonly string[]): Promise<void> => {
+    const at = clock.now();
+    const version = await configVersion(files).catch(() => 'unknown'); // a file removed since it was read
+    if (at >= applied.loadedAt) applied = { version, loadedAt: at };
+  };
 
   // Configuration first: a missing or broken file stops the start (ConfigError propagates).
-  const config = new ConfigHolder({ dir: env.SWITCHBOARD_CONFIG_DIR, soundsDir: env.SWITCHBOARD_SOUNDS_DIR, logger, load: loadRoutingDir });
+  // Every swap (API, SIGHUP or the folder watch) updates the running version (GET /api/v1/config).
+  const config = new ConfigHolder({ dir: env.SWITCHBOARD_CONFIG_DIR, soundsDir: env.SWITCHBOARD_SOUNDS_DIR, logger, load: loadRoutingDir, onChange: (cfg) => void configApplied(cfg.files) });
   const routing = await config.load();
+  await configApplied(routing.files);
   logger.info({ files: routing.files, numbers: [...routing.numbers.keys()], queues: [...routing.queues.keys()], agents: [...routing.agents.keys()] }, 'routing configuration loaded');
 
   // ---- platform ----
@@ -107,6 +122,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     agentField(env.SWITCHBOARD_QUEUE_LOG_AGENT, () => config.current.agents),
   );
   events.subscribe('queue_log', writeQueueLog);
+  // Statistics: a projector folds the journal into per-interval counters, exactly once across instances.
+  const stats = createStats({ redis, keys, logger, retentionDays: env.SWITCHBOARD_STATS_RETENTION_DAYS, settings: () => settingsFromQueues(env.SWITCHBOARD_STATS_TIMEZONE, () => config.current.queues) });
+  stats.runner.start();
 
   // ---- the ACD ----
   const acdStore = new AcdStore(redis, keys);
@@ -231,6 +249,11 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     logger,
   });
   let callbackJobsStarted = false;
+
+  // ---- webhooks: each event a hook wants becomes a BullMQ job (delivery never holds up a call) ----
+  const webhooks = new WebhookDelivery({ url: env.SWITCHBOARD_REDIS_URL, prefix: keys.bullPrefix(), hooks: () => config.current.webhooks, clock, logger });
+  events.subscribe('webhooks', webhooks.subscriber);
+  webhooks.start();
   agentEnded = (callId) => controller.handle({ type: 'AgentHungUp', callId, at: clock.now() });
 
   // ---- ARI: each feature's events, and the link ----
@@ -325,6 +348,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       await events.publish({ type: 'config.refused', problems: r.error.message.split('\n'), at: clock.now() });
       return { ok: false, detail: r.error.message };
     }
+    await configApplied(r.config.files); // also done by onChange, without waiting: the answer must carry the new version
     logger.info({ files: r.config.files }, 'routing configuration reloaded');
     await events.publish({ type: 'config.reloaded', files: r.config.files, at: clock.now() });
     if (link.ready) await acd.refreshEndpoints();
@@ -332,26 +356,27 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   };
   if (env.SWITCHBOARD_WATCH_CONFIG === 'true') config.watch();
 
-  const http = createHttpApp({
-    readiness,
+  const { app: http, eventStream } = composeHttp({
+    env,
+    config,
+    applied: () => applied,
+    redis,
+    keys,
+    clock,
     logger,
-    // Redis away: the API answers 503 with Retry-After (the reason names no URL: clients read it).
-    unavailable: (err) => (isRedisUnavailable(err) || redis.status !== 'ready' ? 'the state store is unreachable; retry shortly' : undefined),
-    tokens: tokens.size > 0 ? tokens : undefined,
+    events,
+    acd,
+    acdStore,
+    calls,
+    callbacks,
+    voicemails,
+    rest,
+    stats,
+    link,
+    readiness,
     reloadConfig,
-    routes: [
-      agentRoutes({
-        command: (id, command, reason) => acd.agentCommand(id, command, reason),
-        exists: (id) => config.current.agents.has(id),
-        list: async () => {
-          const states = new Map((await acdStore.allAgents()).map((a) => [a.d.id, a.d]));
-          return [...config.current.agents.values()].map((p) => ({ id: p.id, name: p.name, state: states.get(p.id) }));
-        },
-      }),
-      callbackRoutes(callbacks, clock),
-    ],
+    checkResponses: opts.checkResponses,
   });
-  if (tokens.size === 0) logger.warn('SWITCHBOARD_API_TOKENS is empty: the /api routes are disabled');
   const server: Server = createHttpServer(http, { logger });
   const stopAll = async (): Promise<void> => {
     clearInterval(sweeper);
@@ -363,6 +388,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     await timers.stop();
     await controller.idle();
     await events.drained();
+    await webhooks.stop();
+    await eventStream.stop();
+    await stats.runner.stop();
     await transport.stop();
   };
   let httpPort: number;

@@ -61,6 +61,7 @@ export class Switchboard {
       SWITCHBOARD_HTTP_PORT: String(this.p.httpPort),
       SWITCHBOARD_CONFIG_DIR: this.routingDir,
       SWITCHBOARD_API_TOKENS: `admin:${TOKEN}`,
+      SWITCHBOARD_API_RATE_PER_MINUTE: '0', // the set-up logs hundreds of agents in at once
       SWITCHBOARD_WATCH_CONFIG: 'false',
       SWITCHBOARD_LOG_LEVEL: this.logLevel,
     });
@@ -80,15 +81,15 @@ export class Switchboard {
     const ids = Array.from({ length: agentCount }, (_, i) => `agent${i + 1}`);
     for (let i = 0; i < ids.length; i += 10) {
       await Promise.all(ids.slice(i, i + 10).map(async (id) => {
-        await this.api('POST', `/api/agents/${id}/login`);
-        await this.api('POST', `/api/agents/${id}/ready`);
+        await this.api('POST', `/api/v1/agents/${id}/login`);
+        await this.api('POST', `/api/v1/agents/${id}/ready`);
       }));
     }
     await waitFor(
       `all ${agentCount} agents available and reachable`,
       async () => {
-        const { agents } = (await this.api('GET', '/api/agents')) as { agents: Array<{ state?: { status: string; reachable?: boolean } }> };
-        return agents.filter((a) => a.state?.status === 'available' && a.state.reachable !== false).length === agentCount;
+        const { agents } = (await this.api('GET', '/api/v1/agents')) as { agents: Array<{ status: string; reachable: boolean }> };
+        return agents.filter((a) => a.status === 'available' && a.reachable).length === agentCount;
       },
       30_000,
       200,
@@ -97,8 +98,8 @@ export class Switchboard {
 
   /** Agents paused now: after a step, the ones the system paused (the benchmark pauses none). */
   async agentsPaused(): Promise<number> {
-    const { agents } = (await this.api('GET', '/api/agents')) as { agents: Array<{ state?: { status: string } }> };
-    return agents.filter((a) => a.state?.status === 'paused').length;
+    const { agents } = (await this.api('GET', '/api/v1/agents')) as { agents: Array<{ status: string }> };
+    return agents.filter((a) => a.status === 'paused').length;
   }
 
   /** Polls /readyz once a second until stopped. */

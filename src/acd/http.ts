@@ -1,53 +1,145 @@
-// The ACD's HTTP routes: agents' status (login, logout, ready, pause) and the agent list.
-import type { Router } from 'express';
+// The ACD's HTTP routes: the live views of queues and agents, and agents' status (login, logout,
+// ready, pause). What a key sees is its scope (scope.ts): a supervisor's teams, an agent itself.
 import { z } from 'zod';
-import { handler } from '../platform/http/app';
-import { HttpError, mayActFor, principalOf } from '../platform/http/auth';
+import type { Api } from '../platform/http/api';
+import { problem } from '../platform/http/problem';
+import type { Principal } from '../platform/http/auth';
 import { TransitionRefused } from './domain/agent';
-import type { AgentState } from './domain/model';
+import { AGENT_STATUSES, agentView, queueViews, type AgentView } from './domain/views';
+import type { AgentProfile, AgentState, QueueConfig, QueueEntry } from './domain/model';
+import { inScope, type AgentScope } from './scope';
 import { PauseReasonRefused } from './service/acd-service';
 
 export type AgentCommand = 'login' | 'logout' | 'pause' | 'ready';
 const COMMANDS: readonly AgentCommand[] = ['login', 'logout', 'pause', 'ready'];
 
+export interface AcdSnapshot {
+  agents: readonly AgentProfile[];
+  states: ReadonlyMap<string, AgentState>;
+  queues: readonly QueueConfig[];
+  waiting: ReadonlyArray<Pick<QueueEntry, 'queue' | 'queuedAt'>>;
+}
+
 export interface AgentApi {
   command(agentId: string, command: AgentCommand, reason?: string): Promise<AgentState>;
-  list(): Promise<Array<{ id: string; name: string; state: AgentState | undefined }>>;
+  snapshot(): Promise<AcdSnapshot>;
   exists(agentId: string): boolean;
+  scope(p: Principal): AgentScope;
+  /** Service level (0–1, the queue's headline formula) today and in the current 15-minute interval; null without calls. */
+  serviceLevel(queue: string): Promise<{ today: number | null; interval: number | null }>;
+  now(): number;
 }
 
-const AgentCommandBody = z.strictObject({ reason: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/).optional() }).optional();
+const Status = z.enum(AGENT_STATUSES as [string, ...string[]]);
+export const AgentViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    status: Status,
+    reason: z.string().optional().describe('Pause reason code (paused only)'),
+    since: z.number().int().optional().describe('When the agent entered this status (epoch ms)'),
+    timeInStateSeconds: z.number().int().nonnegative(),
+    callId: z.string().optional().describe('The call offered to or handled by the agent'),
+    reachable: z.boolean().describe('Phone registered and not busy outside Switchboard'),
+    queues: z.array(z.string()).describe('Queues the agent serves'),
+    callsTaken: z.number().int().nonnegative(),
+  })
+  .meta({ id: 'Agent' });
+const ratio = z.number().min(0).max(1).nullable();
+export const QueueViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    waiting: z.number().int().nonnegative(),
+    longestWaitSeconds: z.number().int().nonnegative(),
+    overThreshold: z.number().int().nonnegative().describe("Waiting callers past the queue's service-level threshold"),
+    serviceLevel: z.object({
+      thresholdSeconds: z.number(),
+      target: z.number().describe('0–1'),
+      today: ratio.describe('Headline service level today (docs/statistics.md)'),
+      interval: ratio.describe('… in the current 15-minute interval'),
+    }),
+    agents: z.record(Status, z.number().int().nonnegative()).describe('Agents serving the queue, by status'),
+  })
+  .meta({ id: 'Queue' });
+
+const AgentParams = z.object({ id: z.string().max(64) });
+const CommandBody = z.strictObject({ reason: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a pause reason code').optional().describe('pause: the reason code') }).optional();
+const AGENT_PROBLEMS = [404, 409, 422] as const;
 
 /** The ACD's refusals, as HTTP answers. */
-function translate(err: unknown): HttpError | undefined {
-  if (err instanceof TransitionRefused) return new HttpError(409, 'conflict', err.message);
-  if (err instanceof PauseReasonRefused) return new HttpError(400, 'bad_request', err.message);
-  return undefined;
+function refusal(err: unknown): never {
+  if (err instanceof TransitionRefused) throw problem(409, err.message);
+  if (err instanceof PauseReasonRefused) throw problem(422, err.message, [{ name: 'reason', reason: err.message }]);
+  throw err;
 }
 
-export function agentRoutes(agents: AgentApi) {
-  return (api: Router): void => {
-    api.get(
-      '/agents',
-      handler(async (_req, res) => {
-        const p = principalOf(res);
-        const all = await agents.list();
-        res.json({ agents: all.filter((a) => p.role !== 'agent' || a.id === p.agentId) });
-      }),
+export function agentRoutes(acd: AgentApi) {
+  const views = async (p: Principal): Promise<{ agents: AgentView[]; snap: AcdSnapshot; scope: AgentScope }> => {
+    const snap = await acd.snapshot();
+    const now = acd.now();
+    const scope = acd.scope(p);
+    return { agents: snap.agents.map((a) => agentView(a, snap.states.get(a.id), snap.queues, now)), snap, scope };
+  };
+  /** 404 for an agent out of scope too: a key does not learn which other agents exist. */
+  const visibleAgent = (p: Principal, id: string): void => {
+    if (!inScope(acd.scope(p), id) || !acd.exists(id)) throw problem(404, `no agent "${id}"`);
+  };
+
+  return (api: Api): void => {
+    api.route(
+      { method: 'get', path: '/agents', operationId: 'listAgents', summary: 'Agents: state, reason, time in state, current call, queues', tag: 'agents', roles: ['admin', 'supervisor', 'agent'], answers: { 200: { description: 'The agents the key may see', schema: z.object({ agents: z.array(AgentViewSchema) }) } } },
+      async ({ principal }) => {
+        const { agents, scope } = await views(principal);
+        return { status: 200, body: { agents: agents.filter((a) => inScope(scope, a.id)) } };
+      },
     );
-    api.post(
-      '/agents/:id/:command',
-      handler(async (req, res) => {
-        const id = String(req.params.id);
-        const command = String(req.params.command) as AgentCommand;
-        // Role first: an agent token must not learn which other agent ids exist.
-        if (!mayActFor(principalOf(res), id)) throw new HttpError(403, 'forbidden', 'an agent token acts only for its own agent');
-        if (!COMMANDS.includes(command)) throw new HttpError(404, 'not_found', `no agent command "${command}" (login, logout, pause, ready)`);
-        if (!agents.exists(id)) throw new HttpError(404, 'not_found', `no agent "${id}"`);
-        const body = AgentCommandBody.safeParse(req.body && Object.keys(req.body as object).length > 0 ? req.body : undefined);
-        if (!body.success) throw new HttpError(400, 'bad_request', `body: ${body.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-        res.json({ agent: await agents.command(id, command, body.data?.reason) });
-      }, translate),
+    api.route(
+      { method: 'get', path: '/agents/{id}', operationId: 'getAgent', summary: 'One agent', tag: 'agents', roles: ['admin', 'supervisor', 'agent'], params: AgentParams, answers: { 200: { description: 'The agent', schema: z.object({ agent: AgentViewSchema }) } }, problems: [404] },
+      async ({ principal, params }) => {
+        visibleAgent(principal, params.id);
+        const { agents } = await views(principal);
+        const agent = agents.find((a) => a.id === params.id);
+        if (!agent) throw problem(404, `no agent "${params.id}"`);
+        return { status: 200, body: { agent } };
+      },
+    );
+    for (const command of COMMANDS) {
+      api.route(
+        {
+          method: 'post',
+          path: `/agents/{id}/${command}`,
+          operationId: `agent${command[0]!.toUpperCase()}${command.slice(1)}`,
+          summary: { login: 'Log the agent in', logout: 'Log the agent out', pause: 'Pause the agent (with a reason code)', ready: 'Make the agent ready for calls' }[command],
+          tag: 'agents',
+          roles: ['admin', 'supervisor', 'agent'],
+          params: AgentParams,
+          body: CommandBody,
+          answers: { 200: { description: "The agent's new state", schema: z.object({ agent: AgentViewSchema }) } },
+          problems: AGENT_PROBLEMS,
+        },
+        async ({ principal, params, body }) => {
+          // Scope first: an agent key must not learn which other agent ids exist.
+          if (principal.role === 'agent' && principal.agentId !== params.id) throw problem(403, 'an agent key acts only for its own agent');
+          if (!inScope(acd.scope(principal), params.id)) throw problem(403, `agent "${params.id}" is not in the teams this key supervises`);
+          if (!acd.exists(params.id)) throw problem(404, `no agent "${params.id}"`);
+          const state = await acd.command(params.id, command, body?.reason).catch(refusal);
+          const snap = await acd.snapshot();
+          const profile = snap.agents.find((a) => a.id === params.id);
+          if (!profile) throw problem(404, `no agent "${params.id}"`);
+          return { status: 200, body: { agent: agentView(profile, state, snap.queues, acd.now()) } };
+        },
+      );
+    }
+    api.route(
+      { method: 'get', path: '/queues', operationId: 'listQueues', summary: 'Queues: waiting, longest wait, agents by state, service level today and in the current interval', tag: 'queues', roles: ['admin', 'supervisor', 'agent'], answers: { 200: { description: 'The queues the key may see (a supervisor: those their teams serve; an agent: their own)', schema: z.object({ queues: z.array(QueueViewSchema) }) } } },
+      async ({ principal }) => {
+        const { agents, snap, scope } = await views(principal);
+        const seen = scope === 'all' ? undefined : new Set(agents.filter((a) => scope.has(a.id)).flatMap((a) => a.queues));
+        const queues = queueViews(snap.queues, agents, snap.waiting, acd.now()).filter((q) => !seen || seen.has(q.id));
+        const withSl = await Promise.all(queues.map(async (q) => ({ ...q, serviceLevel: { ...q.serviceLevel, ...(await acd.serviceLevel(q.id)) } })));
+        return { status: 200, body: { queues: withSl } };
+      },
     );
   };
 }

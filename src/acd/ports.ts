@@ -152,6 +152,8 @@ export type AcdTimer =
   | { kind: 'step'; callId: string }
   | { kind: 'max-wait'; callId: string }
   | { kind: 'announce'; callId: string }
+  /** The queue's service-level threshold passes for a waiting call. */
+  | { kind: 'sla'; callId: string }
   /** An IVR flow's deadline (input timeouts); handled by the call flow, not the ACD. */
   | { kind: 'ivr'; callId: string; timerId: string }
   /** Time to check whether a waiting caller should be offered a callback. */

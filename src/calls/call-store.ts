@@ -32,6 +32,14 @@ export class CallStore {
     await tx.exec();
   }
 
+  /** Every call in progress on this application (one read of the set, one of the documents). */
+  async active(): Promise<CallState[]> {
+    const ids = await this.activeIds();
+    if (ids.length === 0) return [];
+    const docs = await this.redis.mget(...ids.map((id) => this.keys.call(id)));
+    return docs.filter((d): d is string => d !== null).map((d) => JSON.parse(d) as CallState);
+  }
+
   async activeIds(): Promise<string[]> {
     return this.redis.smembers(this.keys.activeCalls(this.app));
   }

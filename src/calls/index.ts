@@ -10,3 +10,4 @@ export type { CallContext, CallState } from './domain/call';
 export { numberFlow, numberFlowId, type GreetingRoute } from './domain/number-flow';
 export { reconcile } from './reconcile';
 export { numbersSection, type NumberRouteConfig } from './config';
+export { callRoutes, callViews, type CallsApi, type CallView, type QueuedCall } from './http';

@@ -6,7 +6,7 @@ export async function callApi(method: string, apiPath: string, body?: unknown): 
   const port = process.env.SWITCHBOARD_HTTP_PORT ?? '8080';
   const token = process.env.SWITCHBOARD_API_TOKEN;
   if (!token) {
-    process.stderr.write('switchboard: set SWITCHBOARD_API_TOKEN to a token from SWITCHBOARD_API_TOKENS\n');
+    process.stderr.write('switchboard: set SWITCHBOARD_API_TOKEN to an API key (docs/api.md)\n');
     return 2;
   }
   const url = `http://127.0.0.1:${port}${apiPath}`;
@@ -21,10 +21,10 @@ export async function callApi(method: string, apiPath: string, body?: unknown): 
     process.stderr.write(`switchboard: cannot reach the service at ${url}: ${(err as Error).message}\n`);
     return 1;
   }
-  // The /api routes answer errors in an envelope, the /api/v1 ones as problem details.
-  const answer = (await res.json().catch(() => ({}))) as { error?: { message: string }; detail?: string };
+  // Errors are problem details (docs/api.md).
+  const answer = (await res.json().catch(() => ({}))) as { detail?: string };
   if (!res.ok) {
-    process.stderr.write(`switchboard: ${res.status}: ${answer.error?.message ?? answer.detail ?? 'request failed'}\n`);
+    process.stderr.write(`switchboard: ${res.status}: ${answer.detail ?? 'request failed'}\n`);
     return 1;
   }
   process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// switchboard <command>: start | validate | agent | callback | stack | demo
+// switchboard <command>: start | validate | agent | callback | apikey | openapi | stack | demo
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,6 +12,9 @@ import { startDemoCrm } from './demo-crm';
 import { runStack, stackEnv } from './stack';
 import { callApi } from './api-client';
 import { CALLBACK_USAGE, cmdCallback } from './callbacks';
+import { STATS_USAGE, cmdStats } from './stats';
+import { APIKEY_USAGE, cmdApiKey } from './apikeys';
+import { openApiText } from '../api';
 
 const USAGE = `usage: switchboard <command>
 
@@ -21,7 +24,8 @@ const USAGE = `usage: switchboard <command>
                              change an agent's status through the running service's API
                              (SWITCHBOARD_API_TOKEN, SWITCHBOARD_HTTP_PORT)
   agents                     list agents and their states
-${CALLBACK_USAGE}  stack <cmd> [profile]      provision and run Asterisk + Redis: install | up | down | status | env | logs
+${CALLBACK_USAGE}${APIKEY_USAGE}${STATS_USAGE}  openapi                    print the API's OpenAPI 3.1 document (as in docs/openapi.json)
+  stack <cmd> [profile]      provision and run Asterisk + Redis: install | up | down | status | env | logs
   demo                       the whole demo in the foreground; Ctrl-C stops everything
   demo up | demo down        the same, detached / stopped
 `;
@@ -58,12 +62,12 @@ async function cmdStart(): Promise<number> {
 
 async function cmdAgent(args: string[]): Promise<number> {
   const [command, id, reason] = args;
-  if (command === undefined) return callApi('GET', '/api/agents');
+  if (command === undefined) return callApi('GET', '/api/v1/agents');
   if (!id || !['login', 'logout', 'ready', 'pause'].includes(command)) {
     process.stderr.write(USAGE);
     return 2;
   }
-  return callApi('POST', `/api/agents/${encodeURIComponent(id)}/${command}`, reason ? { reason } : {});
+  return callApi('POST', `/api/v1/agents/${encodeURIComponent(id)}/${command}`, reason ? { reason } : {});
 }
 
 function waitForSignal(): Promise<void> {
@@ -89,8 +93,6 @@ async function cmdValidate(dir: string | undefined): Promise<number> {
   }
 }
 
-/** The demo's API tokens: documented in the README, for a demo on loopback only. */
-export const DEMO_API_TOKENS = 'admin:demo-admin-token-0001,supervisor:demo-supervisor-token-01';
 
 function demoEnv(stack: Record<string, string>): NodeJS.ProcessEnv {
   return {
@@ -98,7 +100,6 @@ function demoEnv(stack: Record<string, string>): NodeJS.ProcessEnv {
     ...stack,
     SWITCHBOARD_CONFIG_DIR: path.join(PACKAGE_ROOT, 'config', 'demo'),
     SWITCHBOARD_QUEUE_LOG: path.join(stateDir('demo'), 'queue_log'),
-    SWITCHBOARD_API_TOKENS: process.env.SWITCHBOARD_API_TOKENS ?? DEMO_API_TOKENS,
   };
 }
 
@@ -234,6 +235,13 @@ async function main(argv: string[]): Promise<number> {
       return cmdAgent([]);
     case 'callback':
       return cmdCallback(rest, USAGE);
+    case 'stats':
+      return cmdStats(rest, USAGE);
+    case 'apikey':
+      return cmdApiKey(rest, APIKEY_USAGE);
+    case 'openapi':
+      process.stdout.write(openApiText());
+      return 0;
     case 'demo':
       return cmdDemo(rest[0]);
     case 'demo-crm':

@@ -2,11 +2,14 @@
 // each feature owns: the ACD's catalogs, pause reasons, agents and queues; the call flow's numbers;
 // the IVR's schedules, caller lists, lookups, destinations and flows; then the sounds check over
 // every prompt they name. Every problem names the file, line, column and field path.
-import { acdSection, type PauseReason } from '../acd';
+import { acdSection, type PauseReason, type Team } from '../acd';
 import { numberFlow, numberFlowId, numbersSection, type NumberRouteConfig } from '../calls';
 import { ivrSection } from '../ivr';
 import { folderLoader } from '../platform/config/loader';
+import type { ApiKeyEntry } from '../platform/http/auth';
+import { apiKeysSection } from '../platform/http/keys-section';
 import { soundsSection } from '../platform/config/sounds';
+import { webhooksSection, type Webhook } from '../webhooks';
 import type { AgentProfile, QueueConfig } from '../acd/domain';
 import type { Destination, Flow, Lookup, Schedule } from '../ivr/domain';
 
@@ -30,6 +33,11 @@ export interface RoutingConfig {
   /** List name → caller numbers as they arrive. */
   callerLists: ReadonlyMap<string, ReadonlySet<string>>;
   schedules: ReadonlyMap<string, Schedule>;
+  teams: ReadonlyMap<string, Team>;
+  /** API keys of the routing files (hashed). */
+  apiKeys: readonly ApiKeyEntry[];
+  /** Where events are POSTed (src/webhooks, docs/webhooks.md). */
+  webhooks: ReadonlyMap<string, Webhook>;
   files: string[];
 }
 
@@ -39,10 +47,12 @@ export interface LoadOptions {
    * (flow prompts: in the folder of each language the call may have there, or in "en").
    */
   soundsDir?: string;
+  /** Where the webhooks' secretEnv variables are looked up (default process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 // The sections, in the order of a file's keys (and of the JSON Schema).
-const routing = folderLoader([acdSection, numbersSection, ivrSection, soundsSection], {
+const routing = folderLoader([acdSection, numbersSection, ivrSection, apiKeysSection, webhooksSection, soundsSection], {
   title: 'Switchboard routing file',
   description: 'One file of a Switchboard routing folder (all *.yaml files are merged).',
 });
@@ -61,6 +71,8 @@ export function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<
     const acd = await run(acdSection, undefined);
     const ivr = await run(ivrSection, { languages: acd.languages });
     const calls = await run(numbersSection, { languages: acd.languages });
+    const apiKeys = await run(apiKeysSection, { agents: new Set(acd.agents.keys()), teams: new Set(acd.teams.keys()) });
+    const hooks = await run(webhooksSection, { env: options.env ?? process.env });
     await run(soundsSection, { uses: [...acd.sounds, ...ivr.sounds, ...calls.sounds], soundsDir: options.soundsDir });
     const flows = new Map(ivr.flows);
     for (const [number, route] of calls.numbers) if (!route.flow) flows.set(numberFlowId(number), numberFlow(number, route));
@@ -76,6 +88,9 @@ export function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<
       destinations: ivr.destinations,
       callerLists: ivr.callerLists,
       schedules: ivr.schedules,
+      teams: acd.teams,
+      apiKeys,
+      webhooks: hooks.webhooks,
       files: [...files],
     };
   });

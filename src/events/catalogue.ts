@@ -79,6 +79,12 @@ export const QueueRefused = ev('queue.refused', 'The caller was refused at the d
   reason: z.enum(['full', 'no-agents']),
   position: position.describe('Position it would have had'),
 });
+export const QueueSlaBreached = ev('queue.sla-breached', "A waiting caller's wait in this queue passed the queue's service-level threshold (still unanswered)", {
+  callId,
+  queue,
+  waitS,
+  thresholdS: seconds.describe("The queue's service-level threshold (seconds)"),
+});
 export const QueueOffered = ev('queue.offered', "An agent's phone is rung for the call", { callId, queue, agentId, legId: z.string(), offer: z.number().int().positive().describe('1 for the first offer of this call') });
 export const QueueRingNoAnswer = ev('queue.ring-no-answer', 'The agent did not take the call (no answer, busy, rejected, unreachable)', {
   callId,
@@ -199,6 +205,7 @@ export const EVENT_SCHEMAS = [
   VoicemailStored,
   QueueEntered,
   QueueRefused,
+  QueueSlaBreached,
   QueueOffered,
   QueueRingNoAnswer,
   QueueRingCanceled,

@@ -28,10 +28,26 @@ export class VoicemailStore {
       .exec();
   }
 
-  async list(limit = 100): Promise<Array<VoicemailRecord & { file: string }>> {
-    const ids = await this.redis.zrevrange(this.keys.voicemails(), 0, limit - 1);
+  async list(limit = 100, offset = 0): Promise<Array<VoicemailRecord & { file: string }>> {
+    const ids = await this.redis.zrevrange(this.keys.voicemails(), offset, offset + limit - 1);
     if (ids.length === 0) return [];
     const docs = await this.redis.mget(...ids.map((id) => this.keys.voicemail(id)));
     return docs.filter((d): d is string => d !== null).map((d) => JSON.parse(d) as VoicemailRecord & { file: string });
   }
+}
+
+export interface StoredVoicemail extends VoicemailRecord {
+  file: string;
+}
+
+/** One voicemail's metadata, or undefined. */
+export async function getVoicemail(redis: Redis, keys: Keys, id: string): Promise<StoredVoicemail | undefined> {
+  const raw = await redis.get(keys.voicemail(id));
+  return raw ? (JSON.parse(raw) as StoredVoicemail) : undefined;
+}
+
+/** Forgets a voicemail's metadata (the caller deletes the audio); false when it was not there. */
+export async function forgetVoicemail(redis: Redis, keys: Keys, id: string): Promise<boolean> {
+  const [[, removed] = [null, 0]] = ((await redis.multi().del(keys.voicemail(id)).zrem(keys.voicemails(), id).exec()) ?? []) as Array<[Error | null, number]>;
+  return removed === 1;
 }

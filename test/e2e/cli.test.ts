@@ -87,7 +87,7 @@ test('Redis unreachable at start: one line naming the URL, not ready, and it kee
   }
 });
 
-test('healthz answers and an unknown route gets the error envelope', async () => {
+test('healthz answers and an unknown route gets a problem-details 404', async () => {
   const r = run(['start'], { ...base });
   const port = await httpPort(r).catch(() => 0);
   try {
@@ -95,7 +95,7 @@ test('healthz answers and an unknown route gets the error envelope', async () =>
     expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toEqual({ status: 'ok' });
     const res = await fetch(`http://127.0.0.1:${port}/nope`);
     expect(res.status).toBe(404);
-    expect(await res.json()).toEqual({ error: { code: 'not_found', message: 'no such route' } });
+    expect(await res.json()).toEqual({ type: 'urn:switchboard:problem:not_found', title: 'Not Found', status: 404, code: 'not_found', detail: 'no such route' });
   } finally {
     expect(await stop(r)).toBe(0);
   }

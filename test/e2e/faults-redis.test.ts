@@ -48,8 +48,8 @@ test('Redis stopped: new calls get the apology within seconds, the API answers 5
   await waitFor('not ready', () => t.service.readiness().checks.redis?.ok === false, 10_000);
 
   // The API says the service is unavailable, not that it failed.
-  const api = await fetch(`http://127.0.0.1:${t.service.httpPort}/api/agents`, { headers: { Authorization: `Bearer ${TOKEN}` } });
-  expect([api.status, api.headers.get('retry-after'), ((await api.json()) as { error: { code: string } }).error.code]).toEqual([503, '2', 'unavailable']);
+  const api = await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1/agents`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+  expect([api.status, api.headers.get('retry-after'), ((await api.json()) as { code: string }).code]).toEqual([503, '2', 'unavailable']);
 
   // A call arriving now rings, then hears the apology (the dialplan's) and is hung up.
   const ear = await RtpSink.open();

@@ -46,7 +46,7 @@ export async function startTestService(over: Record<string, string> = {}, opts: 
     },
   });
   const env = parseEnv({ ...testServiceEnv(prefix, 'greeting'), SWITCHBOARD_LOG_LEVEL: 'debug', ...over });
-  const service = await startService({ env, logger: createLogger(env.SWITCHBOARD_LOG_LEVEL, sink, { maskCallerNumbers: env.SWITCHBOARD_LOG_CALLER_NUMBERS === 'masked' }), ari: { backoffBaseMs: 100, backoffMaxMs: 1000, pingIntervalMs: 1000, ...opts.ari } });
+  const service = await startService({ env, logger: createLogger(env.SWITCHBOARD_LOG_LEVEL, sink, { maskCallerNumbers: env.SWITCHBOARD_LOG_CALLER_NUMBERS === 'masked' }), checkResponses: true, ari: { backoffBaseMs: 100, backoffMaxMs: 1000, pingIntervalMs: 1000, ...opts.ari } });
   const redis = new Redis(redisUrl());
   return {
     service,

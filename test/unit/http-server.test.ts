@@ -1,26 +1,19 @@
-// The http.Server around the app: Node's own answers (parser errors, timeouts) use the JSON error
-// envelope, and slow clients are cut off after seconds, not minutes. Raw sockets make the bad input
+// The http.Server around the app: Node's own answers (parser errors, timeouts) are problem-details
+// bodies like the API's, and slow clients are cut off after seconds, not minutes. Raw sockets make the bad input
 // fetch cannot produce; every wait is for an event, bounded by a deadline.
 import type { Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
-import { ApiTokens } from '../../src/platform/http/auth';
-import { agentRoutes, type AgentApi } from '../../src/acd/http';
+import { ApiKeys } from '../../src/platform/http/auth';
+import { agentRoutes } from '../../src/acd/http';
 import { createHttpApp } from '../../src/platform/http/app';
 import { createHttpServer, HTTP_SERVER_DEFAULTS, listen } from '../../src/platform/http/server';
-import { newAgentState } from '../../src/acd/domain/agent';
+import { fakeAcd, profile } from '../support/http-fakes';
 
 const TOKEN = 'admin-token-0123456789';
-const calls: string[] = [];
-const agents: AgentApi = {
-  exists: (id) => id === 'agent1',
-  list: async () => [{ id: 'agent1', name: 'Ana', state: undefined }],
-  command: async (id, command) => {
-    calls.push(`${id} ${command}`);
-    return newAgentState(id, 0);
-  },
-};
-const app = createHttpApp({ readiness: () => ({ ready: true, checks: {} }), tokens: ApiTokens.parse(`admin:${TOKEN}`), routes: [agentRoutes(agents)] });
+const agents = fakeAcd({ agents: [profile('agent1', 'Ana', {})], queues: [] });
+const calls = agents.commands;
+const app = createHttpApp({ readiness: () => ({ ready: true, checks: {} }), keys: ApiKeys.parse(`admin:${TOKEN}`), routes: [agentRoutes(agents)] });
 // Small timeouts so the 408s come within a test's patience.
 const FAST = { headersTimeoutMs: 300, requestTimeoutMs: 800, checkIntervalMs: 100 };
 
@@ -66,10 +59,10 @@ function exchange(data: string, deadlineMs: number): Promise<Exchange> {
   });
 }
 
-/** The answer is the JSON error envelope with this status and code, a correct Content-Length, and Connection: close. */
-function expectEnvelope(r: Exchange, status: number, code: string): void {
-  expect({ status: r.status, body: r.body ? (JSON.parse(r.body) as unknown) : r.body }).toEqual({ status, body: { error: { code, message: expect.any(String) } } });
-  expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
+/** The answer is a problem-details body with this status and code, a correct Content-Length, and Connection: close. */
+function expectProblem(r: Exchange, status: number, code: string): void {
+  expect({ status: r.status, body: r.body ? (JSON.parse(r.body) as unknown) : r.body }).toEqual({ status, body: { type: `urn:switchboard:problem:${code}`, title: expect.any(String), status, code, detail: expect.any(String) } });
+  expect(r.headers['content-type']).toBe('application/problem+json');
   expect(r.headers['content-length']).toBe(String(Buffer.byteLength(r.body)));
   expect(r.headers.connection).toBe('close');
 }
@@ -85,29 +78,29 @@ test('the factory defaults: headers 10 s, whole request 30 s, checked every seco
 test('ordinary requests pass through to the app', async () => {
   const ok = await fetch(`http://127.0.0.1:${port}/healthz`);
   expect({ status: ok.status, body: await ok.json() }).toEqual({ status: 200, body: { status: 'ok' } });
-  const denied = await fetch(`http://127.0.0.1:${port}/api/agents`);
-  expect({ status: denied.status, body: await denied.json() }).toEqual({ status: 401, body: { error: { code: 'unauthenticated', message: 'a valid bearer token is required' } } });
+  const denied = await fetch(`http://127.0.0.1:${port}/api/v1/agents`);
+  expect({ status: denied.status, body: await denied.json() }).toMatchObject({ status: 401, body: { code: 'unauthenticated', detail: 'a valid bearer token is required' } });
 });
 
-test('a malformed request line is a 400 envelope', async () => {
-  expectEnvelope(await exchange('NOT AN HTTP REQUEST\r\n\r\n', 2_000), 400, 'bad_request');
-  expectEnvelope(await exchange('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Name: y\r\n\r\n', 2_000), 400, 'bad_request');
+test('a malformed request line is a 400 problem', async () => {
+  expectProblem(await exchange('NOT AN HTTP REQUEST\r\n\r\n', 2_000), 400, 'bad_request');
+  expectProblem(await exchange('GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header Name: y\r\n\r\n', 2_000), 400, 'bad_request');
 });
 
-test('headers larger than Node accepts are a 431 envelope', async () => {
-  expectEnvelope(await exchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 2_000), 431, 'headers_too_large');
+test('headers larger than Node accepts are a 431 problem', async () => {
+  expectProblem(await exchange(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 2_000), 431, 'headers_too_large');
 });
 
-test('unfinished headers are a 408 envelope after the headers timeout, not ~80 s later', async () => {
+test('unfinished headers are a 408 problem after the headers timeout, not ~80 s later', async () => {
   const r = await exchange('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ', 2_000);
-  expectEnvelope(r, 408, 'request_timeout');
+  expectProblem(r, 408, 'request_timeout');
   expect(r.elapsedMs).toBeGreaterThanOrEqual(FAST.headersTimeoutMs - 50);
 });
 
-test('an authenticated request whose body never finishes is a 408 envelope after the request timeout, not ~320 s later', async () => {
-  const head = `POST /api/agents/agent1/pause HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
+test('an authenticated request whose body never finishes is a 408 problem after the request timeout, not ~320 s later', async () => {
+  const head = `POST /api/v1/agents/agent1/pause HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`;
   const r = await exchange(`${head}{"reason":"lu`, 3_000);
-  expectEnvelope(r, 408, 'request_timeout');
+  expectProblem(r, 408, 'request_timeout');
   expect(r.elapsedMs).toBeGreaterThanOrEqual(FAST.requestTimeoutMs - 50);
   expect(calls).toEqual([]);
 });
@@ -137,12 +130,12 @@ describe('clientError handling on a socket', () => {
     expect({ written: s.written, destroyed: s.destroyed }).toEqual({ written: [], destroyed: true });
   });
 
-  test('a request not yet answered gets the envelope, then the socket is destroyed', () => {
+  test('a request not yet answered gets the problem body, then the socket is destroyed', () => {
     const s = new FakeSocket();
     s._httpMessage = { headersSent: false };
     raise('ERR_HTTP_REQUEST_TIMEOUT', s);
     expect(s.destroyed).toBe(true);
-    expect(s.written.join('')).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*\r\n\r\n\{"error":\{"code":"request_timeout","message":"[^"]+"\}\}$/);
+    expect(s.written.join('')).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*\r\n\r\n\{"type":"urn:switchboard:problem:request_timeout",.*"code":"request_timeout"\}$/);
   });
 });
 

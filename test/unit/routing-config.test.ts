@@ -152,7 +152,7 @@ describe('routing files: ACD', () => {
       strategy: 'longest-idle',
       ringTimeoutS: 15,
       wrapUpS: 0,
-      serviceLevel: { thresholdS: 20, targetPct: 80 },
+      serviceLevel: { thresholdS: 20, targetPct: 80, shortAbandonS: 5, formula: 'sl1' },
       whenNoAgents: { kind: 'hangup' },
       musicClass: 'default',
       announcements: { position: false, estimatedWait: false, positionOnlyWhenImproved: false, firstAfterS: 15, everyS: 30 },
@@ -389,7 +389,7 @@ describe('routing file JSON Schema', () => {
 
   it('describes the format', () => {
     const schema = JSON.parse(routingFileJsonSchemaText()) as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'numbers', 'schedules', 'callerLists', 'lookups', 'destinations', 'flows']);
+    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'teams', 'numbers', 'schedules', 'callerLists', 'lookups', 'destinations', 'flows', 'apiKeys', 'webhooks']);
     expect(schema.additionalProperties).toBe(false);
   });
 });

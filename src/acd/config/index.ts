@@ -7,7 +7,13 @@ import type { AgentProfile, QueueConfig } from '../domain/model';
 import { buildQueues } from './queues';
 import { ACD_KEYS, type AcdFile } from './schema';
 
-export { AgentSchema, AnnouncementsSchema, PauseReasonSchema, QueueExitSchema, QueueSchema, QueueStepSchema, STRATEGIES } from './schema';
+export { AgentSchema, AnnouncementsSchema, PauseReasonSchema, QueueExitSchema, QueueSchema, QueueStepSchema, STRATEGIES, TeamSchema } from './schema';
+
+export interface Team {
+  id: string;
+  name: string;
+  agents: readonly string[];
+}
 
 export interface PauseReason {
   label: string;
@@ -22,6 +28,7 @@ export interface AcdConfig {
   pauseReasons: ReadonlyMap<string, PauseReason>;
   agents: ReadonlyMap<string, AgentProfile>;
   queues: ReadonlyMap<string, QueueConfig>;
+  teams: ReadonlyMap<string, Team>;
   /** The prompts the queues name, for the sounds check. */
   sounds: SoundUse[];
 }
@@ -40,7 +47,8 @@ export const acdSection: Section<typeof ACD_KEYS, void, AcdConfig> = {
     const agents = buildAgents(files, check, skills, languages);
     const sounds: SoundUse[] = [];
     const queues = buildQueues(files, { check, skills, languages, sounds });
-    return { skills, languages, pauseReasons, agents, queues, sounds };
+    const teams = buildTeams(files, check, agents);
+    return { skills, languages, pauseReasons, agents, queues, teams, sounds };
   },
 };
 
@@ -77,4 +85,22 @@ function buildAgents(files: readonly AcdFile[], check: Checker, skills: Readonly
     }
   }
   return agents;
+}
+
+/** Teams whose agents all exist (an unknown agent is reported where it is named). */
+function buildTeams(files: readonly AcdFile[], check: Checker, agents: ReadonlyMap<string, AgentProfile>): Map<string, Team> {
+  const teams = new Map<string, Team>();
+  for (const { src, data } of files) {
+    for (const [id, t] of Object.entries(data.teams ?? {})) {
+      let ok = true;
+      t.agents.forEach((agent, i) => {
+        if (!agents.has(agent)) {
+          check.at(src, ['teams', id, 'agents', i], `no agent "${agent}"`);
+          ok = false;
+        }
+      });
+      if (ok) teams.set(id, { id, name: t.name ?? id, agents: [...new Set(t.agents)] });
+    }
+  }
+  return teams;
 }

@@ -91,7 +91,7 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
     ...(rankSkill !== undefined ? { rankSkill } : {}),
     ringTimeoutS: q.ringTimeout,
     wrapUpS: q.wrapUp,
-    serviceLevel: { thresholdS: q.serviceLevel.threshold, targetPct: q.serviceLevel.target },
+    serviceLevel: { thresholdS: q.serviceLevel.threshold, targetPct: q.serviceLevel.target, shortAbandonS: q.serviceLevel.shortAbandon, formula: q.serviceLevel.formula },
     ...(q.maxWaiting && maxWaiting ? { maxWaiting: { count: q.maxWaiting.count, exit: maxWaiting } } : {}),
     ...(q.maxWait && maxWait ? { maxWait: { seconds: q.maxWait.seconds, exit: maxWait } } : {}),
     ...(whenNoAgents ? { whenNoAgents } : {}),

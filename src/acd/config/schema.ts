@@ -57,8 +57,10 @@ export const QueueSchema = z.strictObject({
     .strictObject({
       threshold: positiveSeconds('threshold').default(20).describe('Answered within this many seconds counts as in service level'),
       target: z.number().gt(0, 'target must be a percentage above 0').max(100, 'target must be a percentage up to 100').default(80).describe('Percent'),
+      shortAbandon: nonNegativeSeconds('shortAbandon').default(5).describe('Callers who hang up within fewer seconds are short abandons (statistics)'),
+      formula: z.enum(['sl1', 'sl2', 'sl3']).default('sl1').describe('The service level the statistics headline: sl1 answered within / answered; sl2 (answered + abandoned within) / (answered + abandoned); sl3 answered within / (offered - short abandons)'),
     })
-    .default({ threshold: 20, target: 80 }),
+    .default({ threshold: 20, target: 80, shortAbandon: 5, formula: 'sl1' }),
   maxWaiting: z
     .strictObject({ count: positiveInt('count').describe('Callers waiting at most'), exit: QueueExitSchema })
     .optional()
@@ -90,6 +92,11 @@ export const AgentSchema = z.strictObject({
 
 export const PauseReasonSchema = z.strictObject({ label: z.string().min(1) });
 
+export const TeamSchema = z.strictObject({
+  name: z.string().min(1).optional().describe('Display name (default: the team id)'),
+  agents: z.array(identifier).min(1, 'a team has at least one agent').describe('The agents of the team (an agent may be in several teams)'),
+});
+
 export type ParsedQueue = z.output<typeof QueueSchema>;
 export type ParsedExit = z.output<typeof QueueExitSchema>;
 
@@ -100,6 +107,7 @@ export const ACD_KEYS = {
   pauseReasons: entriesKey(identifier, PauseReasonSchema, { noun: 'pause reason', description: 'Pause reason code → label ("no-answer" is built in)' }),
   agents: entriesKey(identifier, AgentSchema, { noun: 'agent' }),
   queues: entriesKey(identifier, QueueSchema, { noun: 'queue' }),
+  teams: entriesKey(identifier, TeamSchema, { noun: 'team', description: 'Teams of agents; supervisors\' API keys name the teams they supervise' }),
 };
 
 export type AcdFile = SectionFile<typeof ACD_KEYS>;

@@ -58,7 +58,14 @@ export interface QueueConfig {
   readonly rankSkill?: string;
   readonly ringTimeoutS: number;
   readonly wrapUpS: number;
-  readonly serviceLevel: { readonly thresholdS: number; readonly targetPct: number };
+  readonly serviceLevel: {
+    readonly thresholdS: number;
+    readonly targetPct: number;
+    /** Statistics: a caller who hangs up within fewer seconds is a short abandon (5 when absent). */
+    readonly shortAbandonS?: number;
+    /** Statistics: the headline service-level formula (sl1 when absent; docs/statistics.md). */
+    readonly formula?: 'sl1' | 'sl2' | 'sl3';
+  };
   readonly maxWaiting?: { readonly count: number; readonly exit: QueueExit };
   readonly maxWait?: { readonly seconds: number; readonly exit: QueueExit };
   /** When no logged-in agent could ever take the call (app_queue joinempty/leavewhenempty). */

@@ -121,6 +121,8 @@ export class AcdService {
         return this.waiting.maxWaitDue(t.callId);
       case 'announce':
         return this.waiting.announce(t.callId);
+      case 'sla':
+        return this.waiting.slaDue(t.callId);
       case 'callback-offer':
         return this.callbackCalls.offerDue(t.callId);
       case 'ivr':

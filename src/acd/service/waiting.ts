@@ -126,8 +126,11 @@ export class Waiting {
     const step = keptUntil !== undefined && (nextStep === undefined || keptUntil < nextStep) ? keptUntil : nextStep;
     if (step !== undefined) await timers.set(`step:${entry.callId}`, step, { kind: 'step', callId: entry.callId });
     else if ('overflowTo' in currentStep(queue, entry, now)) await timers.set(`step:${entry.callId}`, now, { kind: 'step', callId: entry.callId });
-    // A callback has nobody on the line: no maximum wait, no announcements.
+    // A callback has nobody on the line: no maximum wait, no announcements, no service level.
     if (entry.callback) return;
+    // Armed again with the same due time after a failed offer or a restart (harmless), never once it passed: the breach is told once.
+    const slaAt = entry.queuedAt + queue.serviceLevel.thresholdS * 1000;
+    if (slaAt > now) await timers.set(`sla:${entry.callId}`, slaAt, { kind: 'sla', callId: entry.callId });
     if (queue.maxWait) await timers.set(`max-wait:${entry.callId}`, entry.queuedAt + queue.maxWait.seconds * 1000, { kind: 'max-wait', callId: entry.callId });
     const a = queue.announcements;
     if (a.position || a.estimatedWait || a.periodicPrompt) {
@@ -142,7 +145,7 @@ export class Waiting {
 
   async cancelTimers(callId: string): Promise<void> {
     // Together: they leave in one write to Redis.
-    await Promise.all(['step', 'max-wait', 'announce', 'ring', 'cb-offer', 'cb-dialogue'].map((t) => this.c.deps.timers.cancel(`${t}:${callId}`)));
+    await Promise.all(['step', 'max-wait', 'announce', 'ring', 'cb-offer', 'cb-dialogue', 'sla'].map((t) => this.c.deps.timers.cancel(`${t}:${callId}`)));
   }
 
   /** The requirement step changed: offer the call again (an overflow is handled inside), then arm the next step. */
@@ -161,6 +164,15 @@ export class Waiting {
       const next = kept !== undefined && (stepAt === undefined || kept < stepAt) ? kept : stepAt;
       if (next !== undefined) await this.c.deps.timers.set(`step:${callId}`, next, { kind: 'step', callId });
     }
+  }
+
+  /** The service-level threshold passed and nobody has answered yet (waiting, or an agent still ringing): an event, and the metric counts it. */
+  async slaDue(callId: string): Promise<void> {
+    const entry = await this.c.store.getEntry(callId);
+    const queue = entry && this.c.config().queues.get(entry.d.queue);
+    if (!entry || !queue || entry.d.state === 'connected' || entry.d.callback) return;
+    const at = this.c.now();
+    await this.c.deps.events.publish({ type: 'queue.sla-breached', callId, queue: entry.d.queue, waitS: seconds(at - entry.d.queuedAt), thresholdS: queue.serviceLevel.thresholdS, at });
   }
 
   /** The caller waited the queue's maximum: out of the queue, to its exit. */

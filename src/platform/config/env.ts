@@ -3,6 +3,15 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+function isTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const EnvSchema = z.object({
   SWITCHBOARD_ARI_URL: z.url().default('http://127.0.0.1:8088'),
   SWITCHBOARD_ARI_USER: z.string().min(1).default('switchboard'),
@@ -26,10 +35,18 @@ export const EnvSchema = z.object({
   SWITCHBOARD_QUEUE_LOG_AGENT: z.string().regex(/^(id|endpoint|[^|\s]*\{id\}[^|\s]*)$/, 'id, endpoint, or a template containing {id} (no "|" or spaces)').default('id'),
   /** Days the event journal keeps events (older ones are trimmed as new ones arrive). */
   SWITCHBOARD_JOURNAL_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** The IANA time zone of the statistics' dates and 15-minute intervals (docs/statistics.md). */
+  SWITCHBOARD_STATS_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Paris or UTC').default('UTC'),
+  /** Days the statistics keep each day's counters after that day. */
+  SWITCHBOARD_STATS_RETENTION_DAYS: z.coerce.number().int().positive().default(400),
   /** Asterisk's sounds folder: when set, routing files may only name prompts that exist there. */
   SWITCHBOARD_SOUNDS_DIR: z.string().optional(),
-  /** "role:token[:agentId]" items, comma-separated (see docs/api.md). */
+  /** "role:token[:agentId]" items, comma-separated (see docs/api.md); hashed keys go in the routing files' apiKeys. */
   SWITCHBOARD_API_TOKENS: z.string().optional(),
+  /** Requests one API key may make per minute, shared by every instance (0: no limit). */
+  SWITCHBOARD_API_RATE_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Failed authentications one client address may make per minute before it gets 429. */
+  SWITCHBOARD_API_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   /** Admission control (docs/capacity.md): calls in progress in this instance (0: no cap). */
   SWITCHBOARD_MAX_CALLS: z.coerce.number().int().min(0).default(0),
   /** New calls are refused while the event-loop delay p99 of the last half second is above this. */

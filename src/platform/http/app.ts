@@ -1,9 +1,16 @@
 // The HTTP face of the service. /healthz and /readyz are unauthenticated probes that reveal no
-// call data; every /api route requires a bearer token and checks its role.
-import { STATUS_CODES } from 'node:http';
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+// call data, and /openapi.json describes the API; everything else needs an API key: the routes
+// under /api/v1 (declared with their schemas, api.ts) and /metrics. The paths of the first
+// release (/api/agents…, /api/config/reload) answer 308 to their /api/v1 place for one release.
+// Every error is answered with RFC 9457 problem details (problem.ts).
+import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import { authenticate, HttpError, principalOf, type ApiTokens } from './auth';
+import { RouteTable, type RouteModule } from './api';
+import { authenticate, principalOf, type ApiKeys, type Role } from './auth';
+import { openApiDocument } from './openapi';
+import { HttpError, problem, problemDetails, PROBLEM_CONTENT_TYPE } from './problem';
+import type { RateLimits } from './rate-limit';
+import { requestLog } from './request-log';
 
 export { HttpError };
 
@@ -19,59 +26,28 @@ export interface Readiness {
   load?: object;
 }
 
-/** A feature's routes, mounted on the authenticated /api router (each checks its roles). */
-export type RouteModule = (api: Router) => void;
-
 export interface HttpDeps {
   readiness: () => Readiness;
-  tokens?: ApiTokens;
+  keys?: ApiKeys;
   routes?: RouteModule[];
-  reloadConfig?: () => Promise<{ ok: boolean; detail: string }>;
-  /** Every 5xx is logged here once (error, method, path; never headers, bodies or tokens). */
+  /** Shared limits (Redis); without them nothing is limited (unit tests of other concerns). */
+  limits?: RateLimits;
+  /** Prometheus text for GET /metrics (supervisor and admin keys). */
+  metrics?: { contentType: string; render(): Promise<string> };
+  /** Every request is logged here once; every 5xx with its error. Never headers, bodies or tokens. */
   logger?: Logger;
   /** Returns a reason when the error means a dependency is away (e.g. Redis unreachable): answered 503 with Retry-After. */
   unavailable?: (err: unknown) => string | undefined;
+  /** Check every JSON answer against its declared schema (tests). */
+  checkResponses?: boolean;
+  /** The version in the OpenAPI document. */
+  version?: string;
 }
 
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 2;
-
-// Codes for the statuses this API answers; any other status gets its standard reason phrase in snake_case.
-const CODES: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthenticated',
-  403: 'forbidden',
-  404: 'not_found',
-  408: 'request_timeout',
-  409: 'conflict',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  422: 'unprocessable',
-  431: 'headers_too_large',
-  500: 'internal',
-  503: 'unavailable',
-};
-
-export function errorCode(status: number): string {
-  return CODES[status] ?? (STATUS_CODES[status] ?? 'error').toLowerCase().replace(/[^a-z0-9]+/g, '_');
-}
-
-/** The one error envelope, shared with the server's own answers (server.ts). */
-export function errorEnvelope(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
-}
-
-/** RFC 9457 problem details: the standard members, our code, and the fields refused. */
-export function problemDetails(e: HttpError): { type: string; title: string; status: number; detail: string; code: string; invalid?: ReadonlyArray<{ name: string; reason: string }> } {
-  return {
-    type: `urn:switchboard:problem:${e.code}`, // listed in docs/api.md
-    title: STATUS_CODES[e.status] ?? 'Error',
-    status: e.status,
-    detail: e.message,
-    code: e.code,
-    ...(e.invalid && e.invalid.length > 0 ? { invalid: e.invalid } : {}),
-  };
-}
+/** Largest request body accepted. */
+export const BODY_LIMIT = '16kb';
 
 // body-parser and express/router errors carry a 4xx status; anything else without one is ours to answer as 500.
 function clientErrorOf(err: unknown): HttpError | undefined {
@@ -84,29 +60,35 @@ function clientErrorOf(err: unknown): HttpError | undefined {
   else if (e.type === 'entity.too.large') message = `body is larger than the ${String(e.limit)}-byte limit`;
   else if (err instanceof URIError) message = 'the path has malformed percent-encoding';
   else if (e.expose === true && typeof e.message === 'string') message = e.message; // written for clients by http-errors
-  else message = STATUS_CODES[status] ?? 'request refused';
-  return new HttpError(status, errorCode(status), message);
+  else message = 'request refused';
+  return problem(status, message);
 }
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-/** An async route handler whose failures reach the error envelope; `translate` maps a feature's own errors to HTTP ones. */
-export const handler =
-  (h: Handler, translate?: (err: unknown) => HttpError | undefined) =>
-  (req: Request, res: Response, next: NextFunction): void => {
-    h(req, res).catch((err: unknown) => next(translate?.(err) ?? err));
-  };
 
 function toHttpError(err: unknown, unavailable: HttpDeps['unavailable']): HttpError {
   if (err instanceof HttpError) return err;
   const client = clientErrorOf(err); // before the predicate, so a broad one cannot turn a client's mistake into a 503
   if (client) return client;
   const reason = unavailable?.(err);
-  return reason !== undefined ? new HttpError(503, 'unavailable', reason) : new HttpError(500, 'internal', 'internal error');
+  return reason !== undefined ? new HttpError(503, 'unavailable', reason, undefined, { 'Retry-After': String(RETRY_AFTER_SECONDS) }) : new HttpError(500, 'internal', 'internal error');
 }
+
+/** A request that carries a body must say it is JSON. */
+function jsonBodiesOnly(req: Request, _res: Response, next: NextFunction): void {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) return next(problem(415, 'a request body must be JSON (Content-Type: application/json)'));
+  next();
+}
+
+const onlyRoles =
+  (roles: readonly Role[]) =>
+  (_req: Request, res: Response, next: NextFunction): void =>
+    next(roles.includes(principalOf(res).role) ? undefined : problem(403, `this route is for ${roles.join(' and ')} keys`));
 
 export function createHttpApp(deps: HttpDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  app.set('query parser', 'simple'); // no nested objects from a[b]=c: every query value is a string or a list of strings
+  if (deps.logger) app.use(requestLog(deps.logger));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -115,27 +97,42 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.status(r.ready ? 200 : 503).json(r);
   });
 
-  if (deps.tokens) {
-    const api = express.Router();
-    api.use(authenticate(deps.tokens));
-    api.use(express.json({ limit: '16kb' }));
-    for (const mount of deps.routes ?? []) mount(api);
-    if (deps.reloadConfig) {
-      const reload = deps.reloadConfig;
-      api.post(
-        '/config/reload',
-        handler(async (_req, res) => {
-          if (principalOf(res).role !== 'admin') throw new HttpError(403, 'forbidden', 'only admin tokens reload the configuration');
-          const r = await reload();
-          res.status(r.ok ? 200 : 422).json(r);
-        }),
-      );
+  const table = new RouteTable();
+  for (const declare of deps.routes ?? []) declare(table);
+  const document = openApiDocument(table, { version: deps.version ?? '1' });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+
+  if (deps.keys) {
+    const keys = deps.keys;
+    const guard = [...(deps.limits ? [deps.limits.blockGuessers] : []), authenticate(keys, deps.limits?.failed), ...(deps.limits ? [deps.limits.perKeyLimit] : [])];
+    // The first release's paths: 308 keeps the method and body, so a client that follows redirects keeps working.
+    app.use('/api', (req, res, next) => {
+      if (req.path === '/v1' || req.path.startsWith('/v1/')) return next();
+      res.status(308).set({ Location: `/api/v1${req.url}`, Deprecation: 'true' }).end();
+    });
+    const v1 = express.Router();
+    v1.use(...guard, jsonBodiesOnly, express.json({ limit: BODY_LIMIT, strict: false }));
+    table.mount(v1, { checkResponses: deps.checkResponses, logger: deps.logger });
+    v1.use((req, _res, next) => {
+      const allowed = table.methodsOf(req.path);
+      if (allowed.length === 0) return next(problem(404, 'no such route'));
+      const allow = allowed.map((m) => m.toUpperCase()).join(', ');
+      next(new HttpError(405, 'method_not_allowed', `${req.method} is not allowed here (${allow})`, undefined, { Allow: allow }));
+    });
+    app.use('/api/v1', v1);
+
+    if (deps.metrics) {
+      const metrics = deps.metrics;
+      app.get('/metrics', ...guard, onlyRoles(['admin', 'supervisor']), (_req, res, next) => {
+        metrics.render().then((text) => void res.type(metrics.contentType).send(text), next);
+      });
     }
-    app.use('/api', api);
   }
 
-  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such route')));
-  // One error envelope for every failure.
+  app.use((_req, _res, next) => next(problem(404, 'no such route')));
+  // One error shape for every failure.
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const e = toHttpError(err, deps.unavailable);
     if (e.status >= 500) {
@@ -145,14 +142,12 @@ export function createHttpApp(deps: HttpDeps): express.Express {
       else deps.logger?.error(log, 'HTTP request failed');
     }
     if (res.headersSent) {
-      // Too late for an envelope; cut the response short so the client sees it failed.
+      // Too late for a problem body; cut the response short so the client sees it failed.
       req.socket.destroy();
       return;
     }
-    if (e.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
-    // The /api/v1 routes answer RFC 9457 problem details; the older /api routes keep their envelope.
-    if (req.originalUrl.startsWith('/api/v1/')) res.status(e.status).type('application/problem+json').send(JSON.stringify(problemDetails(e)));
-    else res.status(e.status).json(errorEnvelope(e.code, e.message));
+    if (e.headers) res.set(e.headers);
+    res.status(e.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemDetails(e)));
   });
   return app;
 }

@@ -1,71 +1,101 @@
-// Bearer-token authentication with roles. Tokens come from SWITCHBOARD_API_TOKENS, e.g.
-// "admin:<token>,supervisor:<token>,agent:<token>:agent1". An agent token acts only for its agent.
-import { timingSafeEqual } from 'node:crypto';
+// API keys with roles. Keys are kept only as SHA-256 digests: in the routing files (`apiKeys:`,
+// keys-section.ts) they are written hashed, and the older SWITCHBOARD_API_TOKENS form
+// ("role:token[:agentId]", still accepted for tests and quick starts) is hashed when it is read.
+// A presented token is hashed and compared with every digest in constant time, so neither the
+// comparison nor the order of keys tells anything; the key's id (never the token) names the
+// caller in logs and rate limits.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
+import { HttpError } from './problem';
+
+export { HttpError };
 
 export type Role = 'admin' | 'supervisor' | 'agent';
+export const ROLES: readonly Role[] = ['admin', 'supervisor', 'agent'];
+
 export interface Principal {
+  /** The key's id: `apiKeys` entry name, or env-<n> for SWITCHBOARD_API_TOKENS items. */
+  keyId: string;
   role: Role;
+  /** agent: the one agent this key acts for. */
   agentId?: string;
+  /** supervisor: the teams supervised; absent = every team. */
+  teams?: readonly string[];
 }
 
-interface TokenEntry extends Principal {
-  token: Buffer;
+export interface ApiKeyEntry extends Principal {
+  /** SHA-256 of the token. */
+  sha256: Buffer;
 }
+
+export const sha256 = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 const EntrySchema = z.tuple([z.enum(['admin', 'supervisor', 'agent']), z.string().min(16, 'tokens must be at least 16 characters')]).rest(z.string());
 
-export class ApiTokens {
-  private constructor(private readonly entries: TokenEntry[]) {}
+/** Parses SWITCHBOARD_API_TOKENS: "role:token[:agentId]" items separated by commas; throws with the position of a bad item. */
+export function keysFromEnv(spec: string | undefined): ApiKeyEntry[] {
+  return (spec ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item, i) => {
+      const parts = EntrySchema.safeParse(item.split(':'));
+      if (!parts.success) throw new Error(`SWITCHBOARD_API_TOKENS item ${i + 1}: expected role:token[:agentId] with role admin, supervisor or agent (${parts.error.issues[0]?.message})`);
+      const [role, token, agentId] = parts.data;
+      if (role === 'agent' && !agentId) throw new Error(`SWITCHBOARD_API_TOKENS item ${i + 1}: an agent token names its agent (agent:<token>:<agentId>)`);
+      return { keyId: `env-${i + 1}`, role, sha256: sha256(token), ...(role === 'agent' ? { agentId } : {}) };
+    });
+}
 
-  /** Parses "role:token[:agentId]" items separated by commas; throws with the position of a bad item. */
-  static parse(spec: string | undefined): ApiTokens {
-    const entries: TokenEntry[] = [];
-    (spec ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)
-      .forEach((item, i) => {
-        const parts = EntrySchema.safeParse(item.split(':'));
-        if (!parts.success) throw new Error(`SWITCHBOARD_API_TOKENS item ${i + 1}: expected role:token[:agentId] with role admin, supervisor or agent (${parts.error.issues[0]?.message})`);
-        const [role, token, agentId] = parts.data;
-        if (role === 'agent' && !agentId) throw new Error(`SWITCHBOARD_API_TOKENS item ${i + 1}: an agent token names its agent (agent:<token>:<agentId>)`);
-        entries.push({ role, token: Buffer.from(token), agentId: role === 'agent' ? agentId : undefined });
-      });
-    return new ApiTokens(entries);
+/** The keys in force: the environment's and the running routing configuration's (read on every request, so a reload applies at once). */
+export class ApiKeys {
+  constructor(
+    private readonly fixed: readonly ApiKeyEntry[],
+    private readonly configured: () => readonly ApiKeyEntry[] = () => [],
+  ) {}
+
+  /** Parses SWITCHBOARD_API_TOKENS alone (tests, tools). */
+  static parse(spec: string | undefined): ApiKeys {
+    return new ApiKeys(keysFromEnv(spec));
   }
 
   get size(): number {
-    return this.entries.length;
+    return this.fixed.length + this.configured().length;
   }
 
   find(token: string): Principal | undefined {
-    const given = Buffer.from(token);
-    for (const e of this.entries) if (e.token.length === given.length && timingSafeEqual(e.token, given)) return { role: e.role, agentId: e.agentId };
-    return undefined;
+    const given = sha256(token);
+    let found: ApiKeyEntry | undefined;
+    // No early exit: every digest is compared.
+    for (const e of [...this.fixed, ...this.configured()]) if (timingSafeEqual(e.sha256, given) && !found) found = e;
+    if (!found) return undefined;
+    const { sha256: _digest, ...principal } = found;
+    return principal;
   }
 }
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** The request's fields that were refused, and why (problem details' `invalid`). */
-    readonly invalid?: ReadonlyArray<{ name: string; reason: string }>,
-  ) {
-    super(message);
-  }
+/** The bearer token of a request, if it has one. */
+export function bearerOf(req: Request): string | undefined {
+  const m = /^Bearer ([\x21-\x7e]+)$/.exec(req.get('authorization') ?? '');
+  return m?.[1];
 }
 
-export function authenticate(tokens: ApiTokens) {
+/** Authenticates every request of the router it is mounted on; refusals go through `refused` first (rate limits of failures). */
+export function authenticate(keys: ApiKeys, refused?: (req: Request) => Promise<void>) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    const m = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
-    const principal = m?.[1] ? tokens.find(m[1]) : undefined;
-    if (!principal) return next(new HttpError(401, 'unauthenticated', 'a valid bearer token is required'));
-    res.locals.principal = principal;
-    next();
+    const token = bearerOf(req);
+    const principal = token ? keys.find(token) : undefined;
+    if (principal) {
+      res.locals.principal = principal;
+      return next();
+    }
+    const fail = new HttpError(401, 'unauthenticated', 'a valid bearer token is required', undefined, { 'WWW-Authenticate': 'Bearer realm="switchboard"' });
+    if (!refused) return next(fail);
+    refused(req).then(
+      () => next(fail),
+      (err: unknown) => next(err),
+    );
   };
 }
 
@@ -73,7 +103,7 @@ export function principalOf(res: Response): Principal {
   return res.locals.principal as Principal;
 }
 
-/** Admins and supervisors act for anyone; an agent only for itself. */
+/** Admins and supervisors act for anyone they see; an agent only for itself. */
 export function mayActFor(p: Principal, agentId: string): boolean {
   return p.role !== 'agent' || p.agentId === agentId;
 }

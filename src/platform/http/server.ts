@@ -1,12 +1,12 @@
 // The http.Server around the express app. Node's own defaults hold a connection with unfinished
 // headers ~80 s and an unfinished body ~320 s (timeouts are only checked every 30 s), and its parser
 // errors (bad request line, headers too large) answer with empty bodies. Here the timeouts are short,
-// checked every second, and every answer Node makes itself uses the API's JSON error envelope.
+// checked every second, and every answer Node makes itself is a problem-details body like the API's.
 import { createServer, STATUS_CODES, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { errorCode, errorEnvelope } from './app';
+import { problem, problemDetails, PROBLEM_CONTENT_TYPE } from './problem';
 
 export interface HttpServerOptions {
   /** Time allowed to receive the request headers (Node: headersTimeout). */
@@ -45,10 +45,10 @@ const CLIENT_ERROR_MESSAGE: Record<number, string> = {
 /** The raw HTTP/1.1 answer for a client error the parser (or a timeout) raised before express saw the request. */
 export function clientErrorResponse(errCode: string | undefined): string {
   const status = (errCode && CLIENT_ERROR_STATUS[errCode]) || 400;
-  const body = JSON.stringify(errorEnvelope(errorCode(status), CLIENT_ERROR_MESSAGE[status] ?? 'bad request'));
+  const body = JSON.stringify(problemDetails(problem(status, CLIENT_ERROR_MESSAGE[status] ?? 'bad request')));
   return (
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
-    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Type: ${PROBLEM_CONTENT_TYPE}\r\n` +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
     'Connection: close\r\n\r\n' +
     body

@@ -87,4 +87,25 @@ export class Keys {
   voicemails(): string {
     return `${this.prefix}:voicemails`;
   }
+  // ---- statistics (src/stats/store.ts). Counters carry the generation a rebuild bumps. ----
+  /** HASH {gen, id (last journal id applied), n (events applied in this generation), state (projector JSON)}. */
+  statsCursor(): string {
+    return `${this.prefix}:stats:cursor`;
+  }
+  /** HASH of one day's counters of a queue or agent: fields `<slot>:<metric>`. */
+  statsDay(gen: number, scope: 'queue' | 'agent', date: string, id: string): string {
+    return `${this.statsGeneration(gen)}${scope}:${date}:${id}`;
+  }
+  /** SET of the queue or agent ids that have counters on a date. */
+  statsIndex(gen: number, scope: 'queue' | 'agent', date: string): string {
+    return `${this.statsGeneration(gen)}idx:${scope}:${date}`;
+  }
+  /** Start of every key of one generation's counters and indexes. */
+  statsGeneration(gen: number): string {
+    return `${this.prefix}:stats:g${gen}:`;
+  }
+  /** SCAN pattern of every generation's counters and indexes. */
+  statsCountersPattern(): string {
+    return `${this.prefix}:stats:g*`;
+  }
 }

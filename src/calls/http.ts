@@ -1,0 +1,96 @@
+// GET /api/v1/calls: the calls in progress, with where each is (IVR, waiting, ringing an agent,
+// connected), its queue and agent, and how long it has waited. Callbacks waiting in line are
+// listed too (kind "callback"). A supervisor sees the calls of their teams' agents and queues;
+// an agent only the call they are on.
+import { z } from 'zod';
+import type { Api } from '../platform/http/api';
+import type { Principal } from '../platform/http/auth';
+import type { CallState } from './domain/call';
+
+/** What the ACD knows of a call (its queue entry). */
+export interface QueuedCall {
+  callId: string;
+  queue: string;
+  state: 'waiting' | 'offered' | 'connected';
+  agentId?: string;
+  queuedAt: number;
+  enqueuedAt: number;
+  priority: number;
+  callerId: string;
+  callback?: { id: string; number: string };
+}
+
+export interface CallsApi {
+  active(): Promise<CallState[]>;
+  queued(): Promise<QueuedCall[]>;
+  /** Which calls the key may see. */
+  visibility(p: Principal): Promise<(call: { queue?: string; agentId?: string }) => boolean>;
+  now(): number;
+}
+
+const CallViewSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['call', 'callback']),
+    number: z.string().optional().describe('Number dialled (calls)'),
+    callerId: z.string().describe("Caller's number (callbacks: the number to call back)"),
+    state: z.enum(['ivr', 'waiting', 'ringing', 'connected']),
+    flow: z.string().optional().describe('The flow the call is in'),
+    step: z.string().optional().describe('… and its step'),
+    queue: z.string().optional(),
+    agent: z.string().optional(),
+    priority: z.number().int().optional(),
+    arrivedAt: z.number().int().optional().describe('When the call arrived (epoch ms)'),
+    waitSeconds: z.number().int().nonnegative().optional().describe('Seconds in the current queue so far'),
+  })
+  .meta({ id: 'Call' });
+export type CallView = z.infer<typeof CallViewSchema>;
+
+const secondsSince = (now: number, t: number): number => Math.max(0, Math.floor((now - t) / 1000));
+
+export function callViews(active: readonly CallState[], queued: readonly QueuedCall[], now: number): CallView[] {
+  const byId = new Map(queued.map((q) => [q.callId, q]));
+  const views: CallView[] = active
+    .filter((c) => c.phase !== 'ended')
+    .map((c) => {
+      const q = byId.get(c.callId);
+      byId.delete(c.callId);
+      return {
+        id: c.callId,
+        kind: 'call' as const,
+        number: c.number,
+        callerId: c.callerId,
+        state: q ? ({ waiting: 'waiting', offered: 'ringing', connected: 'connected' } as const)[q.state] : ('ivr' as const),
+        ...(c.ivr ? { flow: c.ivr.flowId, step: c.ivr.stepId } : {}),
+        ...(q ? { queue: q.queue, priority: q.priority, waitSeconds: secondsSince(now, q.queuedAt), ...(q.agentId ? { agent: q.agentId } : {}) } : {}),
+        arrivedAt: c.arrivedAt,
+      };
+    });
+  for (const q of byId.values()) {
+    if (!q.callback) continue; // an entry whose call document is gone is being cleaned up
+    views.push({
+      id: q.callId,
+      kind: 'callback',
+      callerId: q.callback.number,
+      state: ({ waiting: 'waiting', offered: 'ringing', connected: 'connected' } as const)[q.state],
+      queue: q.queue,
+      priority: q.priority,
+      waitSeconds: secondsSince(now, q.queuedAt),
+      ...(q.agentId ? { agent: q.agentId } : {}),
+    });
+  }
+  return views.sort((a, b) => (a.arrivedAt ?? 0) - (b.arrivedAt ?? 0) || a.id.localeCompare(b.id));
+}
+
+export function callRoutes(calls: CallsApi) {
+  return (api: Api): void => {
+    api.route(
+      { method: 'get', path: '/calls', operationId: 'listCalls', summary: 'Calls in progress: where each is, its queue, agent and wait so far', tag: 'calls', roles: ['admin', 'supervisor', 'agent'], answers: { 200: { description: 'The calls the key may see', schema: z.object({ calls: z.array(CallViewSchema) }) } } },
+      async ({ principal }) => {
+        const [active, queued, visible] = await Promise.all([calls.active(), calls.queued(), calls.visibility(principal)]);
+        const all = callViews(active, queued, calls.now());
+        return { status: 200, body: { calls: all.filter((c) => visible({ queue: c.queue, agentId: c.agent })) } };
+      },
+    );
+  };
+}
