@@ -24,7 +24,7 @@ import { ApiKeys, keysFromEnv, type Principal } from './platform/http/auth';
 import { RateLimits } from './platform/http/rate-limit';
 import { isRedisUnavailable } from './platform/redis/connection';
 import type { Keys } from './platform/redis/keys';
-import type { Stats, StatsScope } from './stats';
+import { settingsFromQueues, type Stats, type StatsScope } from './stats';
 import { createEventStream, type EventStream } from './stream';
 
 export interface HttpComposition {
@@ -83,6 +83,8 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
       ariConnected: () => link.check().ok,
       redisPing: () => redis.ping(),
     },
+    // The statistics' own rule (waitS < the queue's shortAbandon), so both count the same short abandons.
+    shortAbandonS: (queue) => settingsFromQueues(env.SWITCHBOARD_STATS_TIMEZONE, () => config.current.queues).queue(queue).shortAbandonS,
   });
   events.subscribe('metrics', metrics.subscriber);
   // ---- the event stream: one journal reader per process, fanned out to SSE clients ----

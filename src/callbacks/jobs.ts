@@ -3,10 +3,10 @@
 // run twice (a worker that stalls past its lock hands it to another): the handler is idempotent
 // (service.ts: the record's state decides, and the ACD refuses a second entry).
 import { Queue, Worker } from 'bullmq';
-import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../platform/clock';
+import { BullConnections } from '../platform/redis/bull-connections';
 
 export interface DueJob {
   callbackId: string;
@@ -36,20 +36,15 @@ export const dueJobId = (j: DueJob): string => `cb-${j.callbackId}-due-${j.attem
 export class CallbackJobs {
   private readonly queue: Queue;
   private worker?: Worker;
-  private readonly connections: Redis[] = [];
+  private readonly connections: BullConnections;
 
   constructor(private readonly o: CallbackJobsOptions) {
+    this.connections = new BullConnections(o.url);
     // The producer fails fast while Redis is away (the API answers 503); the worker waits for it.
-    this.queue = new Queue(CALLBACK_QUEUE, { connection: this.connect({ enableOfflineQueue: false }), prefix: o.prefix });
+    this.queue = new Queue(CALLBACK_QUEUE, { connection: this.connections.connect({ enableOfflineQueue: false }), prefix: o.prefix });
     this.queue.on('error', (err) => o.logger.warn({ err }, 'callback job queue: Redis error'));
   }
 
-  private connect(extra: { enableOfflineQueue?: boolean; maxRetriesPerRequest?: null }): Redis {
-    const r = new Redis(this.o.url, { retryStrategy: (times) => Math.min(200 * times, 5000), ...extra });
-    r.on('error', () => undefined); // reported by the queue and worker
-    this.connections.push(r);
-    return r;
-  }
 
   /** The callback joins its queue at `dueAt` (at once when that is past). */
   async schedule(j: DueJob): Promise<void> {
@@ -73,7 +68,7 @@ export class CallbackJobs {
   start(handle: (j: DueJob) => Promise<void>): void {
     const log = this.o.logger.child({ component: 'callback-jobs' });
     this.worker = new Worker(CALLBACK_QUEUE, async (job) => handle(DueJobSchema.parse(job.data)), {
-      connection: this.connect({ maxRetriesPerRequest: null }),
+      connection: this.connections.connect({ maxRetriesPerRequest: null }),
       prefix: this.o.prefix,
       concurrency: 8,
       lockDuration: this.o.lockMs ?? 30_000,
@@ -96,7 +91,7 @@ export class CallbackJobs {
       this.o.logger.warn({ deadlineMs }, 'callback jobs still running at shutdown are handed back to the next worker');
     }
     await within(this.queue.close(), 1000);
-    for (const c of this.connections) c.disconnect();
+    this.connections.closeAll();
   }
 }
 

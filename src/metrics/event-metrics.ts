@@ -65,8 +65,16 @@ export class EventMetrics {
     for (const reason of REFUSED_REASONS) this.refused.inc({ reason }, 0);
   }
 
-  /** For EventBus.subscribe: never throws (a bad event is dropped by the bus's guard anyway). */
+  /**
+   * For EventBus.subscribe: never throws (a bad event is dropped by the bus's guard anyway), and
+   * returns nothing: the bus tracks a returned value as a promise, and prom-client's inc() returns
+   * an object (its types say void), which the bus logged as a failed subscriber at every event.
+   */
   readonly subscriber = (event: SwitchboardEvent): void => {
+    this.count(event);
+  };
+
+  private count(event: SwitchboardEvent): void {
     switch (event.type) {
       case 'call.arrived':
         return this.arrived.inc();
@@ -108,7 +116,7 @@ export class EventMetrics {
       default:
         return; // not counted
     }
-  };
+  }
 
   /** Creates every series of these queues at zero (once per queue; later calls are no-ops). */
   knowQueues(queues: Iterable<string>): void {

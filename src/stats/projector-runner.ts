@@ -10,6 +10,7 @@
 // loop pauses before trying again; ioredis reconnects by itself.
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { unlessStopped } from '../platform/redis/abortable';
 import type { Keys } from '../platform/redis/keys';
 import { CounterBook, projectAll, type JournalEntry, type StatsSettings } from './domain';
 import type { StatsStore } from './store';
@@ -136,7 +137,7 @@ export class ProjectorRunner {
       try {
         if ((await this.exclusive(() => this.step())) !== 0) continue;
         if (signal.aborted) break;
-        await blocker.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', this.d.keys.journal(), this.seen);
+        await unlessStopped(blocker.xread('COUNT', 1, 'BLOCK', this.blockMs, 'STREAMS', this.d.keys.journal(), this.seen), signal);
       } catch (err) {
         if (signal.aborted) break;
         this.d.logger.error({ err }, 'statistics projector failed; trying again');

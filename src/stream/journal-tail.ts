@@ -9,6 +9,7 @@
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import type { SwitchboardEvent } from '../events';
+import { STOPPED, unlessStopped } from '../platform/redis/abortable';
 import type { Keys } from '../platform/redis/keys';
 import { eventFrame } from './domain';
 
@@ -65,6 +66,8 @@ interface Run {
   /** The last journal id read; the next read starts after it. */
   lastId: string;
   stopping: boolean;
+  /** Aborted by halt(): ends a blocked read even while its connection is between reconnections. */
+  stop: AbortController;
   conn?: Redis;
   /** Resolves once lastId is known (rejects if Redis could not tell). */
   ready: Promise<void>;
@@ -130,12 +133,13 @@ export class JournalTail {
     if (!run) return;
     this.run = undefined;
     run.stopping = true;
-    run.conn?.disconnect(); // rejects the blocked XREAD at once
+    run.stop.abort();
+    run.conn?.disconnect();
     await run.done;
   }
 
   private start(): Run {
-    const run = { lastId: '0-0', stopping: false } as Run;
+    const run = { lastId: '0-0', stopping: false, stop: new AbortController() } as Run;
     // Where the journal ends now, asked on the shared connection: it fails fast when Redis is away,
     // so the first client gets an error instead of a stream that says nothing.
     run.ready = this.redis.xrevrange(this.keys.journal(), '+', '-', 'COUNT', 1).then((rows) => {
@@ -161,8 +165,8 @@ export class JournalTail {
       await this.connected(conn);
       while (!run.stopping) {
         try {
-          const reply = await conn.xread('COUNT', this.count, 'BLOCK', this.blockMs, 'STREAMS', this.keys.journal(), run.lastId);
-          if (run.stopping) break;
+          const reply = await unlessStopped(conn.xread('COUNT', this.count, 'BLOCK', this.blockMs, 'STREAMS', this.keys.journal(), run.lastId), run.stop.signal);
+          if (reply === STOPPED || run.stopping) break;
           if (down) this.logger.info({ lastId: run.lastId }, 'journal tail reading again');
           down = false;
           const rows = reply?.[0]?.[1] ?? [];

@@ -4,21 +4,12 @@
 import { z } from 'zod';
 import { didYouMean } from '../acd/domain';
 import { EVENT_TYPES } from '../events';
-import { identifier, positiveInt, positiveSeconds } from '../platform/config/fields';
+import { identifier, isHttpUrl, positiveInt, positiveSeconds } from '../platform/config/fields';
 import { entriesKey, type Section } from '../platform/config/loader';
 import { EVENT_PATTERN, typesMatching, type Webhook } from './domain';
 
 /** A secret shorter than this is refused: an HMAC is only as strong as its key. */
 export const MIN_SECRET_LENGTH = 16;
-
-const isHttpUrl = (u: string): boolean => {
-  try {
-    const url = new URL(u);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-};
 
 const hasCredentials = (u: string): boolean => {
   try {

@@ -5,11 +5,11 @@
 // holds a worker slot until the hook's timeout. Delivery is at least once (a job whose worker
 // stalls runs again), in no guaranteed order: receivers dedupe by Switchboard-Event-Id.
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Subscriber } from '../events';
 import type { Clock } from '../platform/clock';
+import { BullConnections } from '../platform/redis/bull-connections';
 import { deliveryBody, hooksFor, type Webhook } from './domain';
 import { deliveryHeaders } from './signature';
 
@@ -61,24 +61,19 @@ export class DeliveryFailed extends Error {
 export class WebhookDelivery {
   private readonly queue: Queue;
   private worker?: Worker;
-  private readonly connections: Redis[] = [];
+  private readonly connections: BullConnections;
   private readonly log: Logger;
   private readonly env: Readonly<Record<string, string | undefined>>;
 
   constructor(private readonly o: WebhookDeliveryOptions) {
+    this.connections = new BullConnections(o.url);
     this.log = o.logger.child({ component: 'webhooks' });
     this.env = o.env ?? process.env;
     // Fails fast while Redis is away (the add is logged and dropped) rather than queueing in memory.
-    this.queue = new Queue(WEBHOOK_QUEUE, { connection: this.connect({ enableOfflineQueue: false }), prefix: o.prefix });
+    this.queue = new Queue(WEBHOOK_QUEUE, { connection: this.connections.connect({ enableOfflineQueue: false }), prefix: o.prefix });
     this.queue.on('error', (err) => this.log.warn({ err }, 'webhook queue: Redis error'));
   }
 
-  private connect(extra: { enableOfflineQueue?: boolean; maxRetriesPerRequest?: null }): Redis {
-    const r = new Redis(this.o.url, { retryStrategy: (times) => Math.min(200 * times, 5000), ...extra });
-    r.on('error', () => undefined); // reported by the queue and worker
-    this.connections.push(r);
-    return r;
-  }
 
   /**
    * The EventBus subscriber (`events.subscribe('webhooks', delivery.subscriber)`). Matching is a
@@ -126,7 +121,7 @@ export class WebhookDelivery {
   start(): void {
     if (this.worker) return;
     this.worker = new Worker(WEBHOOK_QUEUE, (job) => this.deliver(job), {
-      connection: this.connect({ maxRetriesPerRequest: null }),
+      connection: this.connections.connect({ maxRetriesPerRequest: null }),
       prefix: this.o.prefix,
       concurrency: this.o.concurrency ?? 8,
       lockDuration: this.o.lockMs ?? 60_000,
@@ -194,7 +189,7 @@ export class WebhookDelivery {
       this.log.warn({ deadlineMs }, 'webhook deliveries still in flight at shutdown are handed back to the next worker');
     }
     await within(this.queue.close(), 1000);
-    for (const c of this.connections) c.disconnect();
+    this.connections.closeAll();
   }
 }
 

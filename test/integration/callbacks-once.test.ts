@@ -2,12 +2,7 @@
 // run again after its worker died holding it), the agent's answer, or Redis restarting (AOF)
 // between the request and the dial. Real Redis and BullMQ; the ACD on in-memory ports
 // (test/support/acd-harness.ts); the customer's dials counted by a fake trunk.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import Redis from 'ioredis';
 import pino from 'pino';
 import { CallbackJobs, type DueJob } from '../../src/callbacks/jobs';
@@ -19,6 +14,7 @@ import { systemClock } from '../../src/platform/clock';
 import { Keys } from '../../src/platform/redis/keys';
 import { acdHarness, agent, queue } from '../support/acd-harness';
 import { waitFor } from '../support/net';
+import { OwnRedis } from '../support/own-redis';
 import { redisUrl } from '../support/stack';
 
 jest.setTimeout(60_000);
@@ -178,64 +174,3 @@ test('Redis restarted (AOF) between the request and its time: the callback still
     await redis.stop();
   }
 });
-
-/** A Redis of the test's own, with an append-only file fsynced on every write, that can be crashed and restarted on the same port and data. */
-class OwnRedis {
-  private child?: ChildProcess;
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}/0`;
-  }
-
-  static async start(): Promise<OwnRedis> {
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'sb-cb-redis-'));
-    const r = new OwnRedis(await freeTcpPort(), dir);
-    await r.restart();
-    return r;
-  }
-
-  async restart(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'];
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
-    this.child = child;
-    await waitFor(`redis on ${this.port}`, async () => {
-      const c = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      try {
-        await c.connect();
-        return (await c.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        c.disconnect();
-      }
-    });
-  }
-
-  async crash(): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    const gone = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await gone;
-  }
-
-  async stop(): Promise<void> {
-    await this.crash();
-    await rm(this.dir, { recursive: true, force: true });
-  }
-}
-
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}

@@ -5,7 +5,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type * as Esp from 'eventsource-parser';
 import Redis from 'ioredis';
 import pino from 'pino';
 import type { SwitchboardEvent } from '../../src/events';
@@ -14,16 +13,8 @@ import { Keys } from '../../src/platform/redis/keys';
 import { createEventStream, StreamRequestError, streamRequestOf, type EventStream, type EventStreamDeps } from '../../src/stream';
 import { redisUrl } from '../support/stack';
 
-// eventsource-parser is ESM only and jest runs CommonJS: load it with Node's own require (Node 20.19+ loads ESM with it).
-function loadParser(): typeof Esp {
-  type NodeModule = { filename: string; paths: string[]; require(id: string): unknown };
-  const { Module } = require('node:module') as { Module: { new (id: string): NodeModule; _nodeModulePaths(dir: string): string[] } };
-  const m = new Module(__filename);
-  m.filename = __filename;
-  m.paths = Module._nodeModulePaths(__dirname);
-  return m.require('eventsource-parser') as typeof Esp;
-}
-const { createParser } = loadParser();
+import type * as Esp from 'eventsource-parser';
+import { createParser } from '../support/sse-client';
 
 const logger = pino({ level: 'silent' });
 let redis: Redis;

@@ -11,6 +11,7 @@ import { Keys } from '../../src/platform/redis/keys';
 import { createStats, type Stats } from '../../src/stats';
 import { agentFigures, CounterBook, initialState, projectAll, queueFigures, slotLabel, sumSlots } from '../../src/stats/domain';
 import { paris, scenario, SETTINGS } from '../support/stats-scenario';
+import { OwnRedis } from '../support/own-redis';
 import { redisUrl } from '../support/stack';
 
 jest.setTimeout(60_000);
@@ -201,5 +202,40 @@ describe('statistics projector on Redis', () => {
     expect(await stats.queries.current('sales', paris('10:05:00'))).toMatchObject({ date: '2026-01-15', intervalStart: '10:00', formula: 'sl1', today: 0.5, interval: 0.5, offeredToday: 8, answeredToday: 2 });
     expect(await stats.queries.current('sales', paris('10:20:00'))).toMatchObject({ intervalStart: '10:15', interval: null });
     expect(await stats.queries.queues({ date: '2026-01-15', interval: false, ids: new Set(['support']) })).toHaveLength(1);
+  });
+});
+
+describe('statistics projector across a Redis crash (append-only file, fsync always)', () => {
+  let own: OwnRedis;
+  afterAll(async () => {
+    await own?.stop();
+  });
+
+  it('Redis killed with SIGKILL and restarted mid-stream: every event counted once, the runner carries on by itself', async () => {
+    own = await OwnRedis.start();
+    const keys = new Keys(`t-stats-crash-${randomUUID().slice(0, 8)}`);
+    const events = scenario();
+    const half = Math.floor(events.length / 2);
+    const writer = new Redis(own.url, { maxRetriesPerRequest: 20 });
+    const journal = new RedisJournal(writer, keys, clock, RETENTION_DAYS);
+    const redis = new Redis(own.url, { maxRetriesPerRequest: 20 });
+    const stats = createStats({ redis, keys, logger: silent, retentionDays: RETENTION_DAYS, settings: () => SETTINGS, runner: { batchSize: 4, blockMs: 200, errorPauseMs: 50 } });
+    stats.runner.start();
+    try {
+      for (const e of events.slice(0, half)) await journal.append(e);
+      await stats.runner.caughtUp();
+      await own.crash();
+      await own.restart();
+      for (const e of events.slice(half)) await journal.append(e);
+      await stats.runner.caughtUp();
+      const inJournal = (await journal.read('-', 10_000)).map((r) => r.event);
+      expect(inJournal).toHaveLength(events.length);
+      expect(await actual(stats)).toEqual(expected(inJournal));
+      expect((await stats.store.cursor()).n).toBe(events.length);
+    } finally {
+      await stats.runner.stop();
+      redis.disconnect();
+      writer.disconnect();
+    }
   });
 });

@@ -5,21 +5,13 @@ import { agentScope } from '../../src/acd/scope';
 import type { Team } from '../../src/acd/config';
 import type { AgentProfile, AgentState, QueueConfig } from '../../src/acd/domain/model';
 import { compileRequirement } from '../../src/acd/domain/expression';
+import { agentProfile, queueConfig as baseQueue } from './acd-fixtures';
 
-export const profile = (id: string, name: string, skills: Record<string, number>): AgentProfile => ({ id, name, endpoint: `PJSIP/${id}`, skills, languages: ['en'], autoLogin: false });
+export const profile = (id: string, name: string, skills: Record<string, number>): AgentProfile => agentProfile(id, skills, { name });
 
-export const queueConfig = (id: string, requires: string): QueueConfig => ({
-  id,
-  name: id,
-  steps: [{ afterS: 0, requirement: compileRequirement(requires, { skills: new Set(['sales', 'billing', 'internet']) }) }],
-  strategy: 'longest-idle',
-  ringTimeoutS: 15,
-  wrapUpS: 0,
-  serviceLevel: { thresholdS: 20, targetPct: 80 },
-  musicClass: 'default',
-  announcements: { position: false, estimatedWait: false, positionOnlyWhenImproved: false, firstAfterS: 15, everyS: 30 },
-  maxMissedOffers: 3,
-} as QueueConfig);
+/** A queue whose requirement is `requires` (over the skills sales, billing, internet). */
+export const queueConfig = (id: string, requires: string): QueueConfig =>
+  baseQueue(id, { steps: [{ afterS: 0, requirement: compileRequirement(requires, { skills: new Set(['sales', 'billing', 'internet']) }) }] });
 
 export interface FakeAcd extends AgentApi {
   states: Map<string, AgentState>;

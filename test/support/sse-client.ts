@@ -10,7 +10,8 @@ function loadParser(): typeof Esp {
   m.paths = Module._nodeModulePaths(__dirname);
   return m.require('eventsource-parser') as typeof Esp;
 }
-const { createParser } = loadParser();
+/** eventsource-parser's createParser, loaded for CommonJS tests. */
+export const { createParser } = loadParser();
 
 export interface SseMessage {
   id?: string;

@@ -162,6 +162,11 @@ describe('Metrics: counters and histograms from events', () => {
     expect(histogram(fams, 'switchboard_queue_wait_seconds', { queue: 'quiet', outcome: 'answered' })).toMatchObject({ count: 0, sum: 0 });
   });
 
+  it('returns nothing to the event bus (which would take a returned value for a promise and log a failed subscriber)', () => {
+    const m = metrics({}, { shortAbandonS: () => 5 });
+    expect(SCRIPT.map((e) => m.subscriber(ev(e)))).toEqual(SCRIPT.map(() => undefined));
+  });
+
   it('has no short-abandon counter without a threshold function', async () => {
     expect((await scrape(metrics())).families.has('switchboard_calls_abandoned_short_total')).toBe(false);
   });

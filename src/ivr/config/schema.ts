@@ -2,7 +2,7 @@
 // destinations and flows (also published as JSON Schema: src/config/json-schema.ts,
 // schema/routing.schema.json).
 import { z } from 'zod';
-import { attributeName, identifier, languageCode, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
+import { attributeName, identifier, isHttpUrl, languageCode, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
 import { entriesKey, type SectionFile } from '../../platform/config/loader';
 import { isPlainObject } from '../../platform/config/yaml-positions';
 
@@ -52,15 +52,6 @@ const callerNumber = z
   .regex(/^\+?[0-9]{1,32}$/, 'must be a caller number: digits, optionally after "+"');
 
 export const CallerListSchema = z.array(callerNumber).describe('Caller numbers as they arrive (digits, optional +)');
-
-const isHttpUrl = (u: string): boolean => {
-  try {
-    const url = new URL(u);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-};
 
 export const DestinationSchema = z.strictObject({
   endpoint: z

@@ -27,3 +27,13 @@ export const exactlyOne = (keys: readonly string[]) => (o: Record<string, unknow
 export function notInCatalog(noun: string, name: string, catalog: ReadonlySet<string>): string {
   return `unknown ${noun} "${name}"${catalog.size ? ` (known: ${[...catalog].join(', ')})` : ` (the ${noun}s list is empty)`}`;
 }
+
+/** An http:// or https:// URL with a host (lookups, webhooks). */
+export const isHttpUrl = (u: string): boolean => {
+  try {
+    const url = new URL(u);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+};
