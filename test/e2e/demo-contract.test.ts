@@ -98,3 +98,36 @@ test('5003 billing: after 20 s with no agent free the callback offer; 1 and 1: t
   // The customer's leg: to the number called back, from the queue's number.
   expect(customer.trace()).toMatch(/INVITE sip:15550710@127\.0\.0\.1:\d+ SIP\/2\.0[\s\S]*From: [^\n]*<sip:5003@/);
 });
+
+test("the API: the demo's keys (stored hashed) with their roles, the live views, the OpenAPI document, metrics, and the voicemail left above", async () => {
+  const base = `http://127.0.0.1:${t.service.httpPort}`;
+  const api = (p: string, token: string, init: RequestInit = {}) => fetch(`${base}${p}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...init.headers } });
+  const ADMIN = 'demo-admin-token-0001';
+  const SUPER = 'demo-supervisor-token-01';
+  // The supervisor supervises every team; only the admin reloads the configuration.
+  const agents = (await (await api('/api/v1/agents', SUPER)).json()) as { agents: Array<{ id: string }> };
+  expect(agents.agents.map((a) => a.id)).toEqual(['agent1', 'agent2', 'agent3', 'agent4']);
+  expect((await api('/api/v1/config/reload', SUPER, { method: 'POST' })).status).toBe(403);
+  expect((await api('/api/v1/config/reload', ADMIN, { method: 'POST' })).status).toBe(200);
+  const queues = (await (await api('/api/v1/queues', SUPER)).json()) as { queues: Array<{ id: string; serviceLevel: { thresholdSeconds: number; target: number } }> };
+  expect(queues.queues.map((q) => [q.id, q.serviceLevel.thresholdSeconds, q.serviceLevel.target])).toEqual([
+    ['sales', 20, 0.8],
+    ['support', 20, 0.8],
+    ['billing', 20, 0.8],
+  ]);
+  expect((await api('/api/v1/calls', SUPER)).status).toBe(200);
+  expect((await api(`/api/v1/stats/queues?date=${new Date().toISOString().slice(0, 10)}`, SUPER)).status).toBe(200);
+  // The first release's path still works for a client that follows redirects.
+  expect((await api('/api/agents', SUPER)).status).toBe(200);
+  expect(Object.keys(((await (await fetch(`${base}/openapi.json`)).json()) as { paths: object }).paths)).toContain('/api/v1/queues');
+  const metrics = await api('/metrics', SUPER);
+  expect([metrics.status, (await metrics.text()).includes('switchboard_queue_waiting_calls{queue="sales"}')]).toEqual([200, true]);
+  // The voicemail of the 5099 test: listed, its audio downloadable, then deleted.
+  const list = (await (await api('/api/v1/voicemails', SUPER)).json()) as { voicemails: Array<{ id: string; callerId: string }> };
+  const vm = list.voicemails.find((v) => v.callerId === '15550802');
+  expect(vm).toBeDefined();
+  const audio = await api(`/api/v1/voicemails/${vm!.id}/audio`, SUPER);
+  expect([audio.status, audio.headers.get('content-type'), Buffer.from(await audio.arrayBuffer()).subarray(0, 4).toString()]).toEqual([200, 'audio/wav', 'RIFF']);
+  expect((await api(`/api/v1/voicemails/${vm!.id}`, SUPER, { method: 'DELETE' })).status).toBe(204);
+  expect((await api(`/api/v1/voicemails/${vm!.id}/audio`, SUPER)).status).toBe(404);
+});
