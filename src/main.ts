@@ -1,15 +1,18 @@
-// Composition only: the platform (Redis, ARI, timers, HTTP, configuration), the event seam, and
-// each feature (the call flow with the IVR, the ACD) wired to them. No business rules here.
+// Composition only: the platform (Redis, ARI, timers, configuration), the event seam, and each
+// feature (the call flow with the IVR, the ACD, callbacks, statistics, webhooks) wired to them; the
+// HTTP face is composed in http-api.ts. No business rules here. A little over 400 lines: the
+// ports each feature needs are wired inline, where a reader sees what connects to what.
 import type { Server } from 'node:http';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { agentField, AcdOperations, AcdService, AcdStore, AriAcdTelephony, formatQueueLog, QueueLogFile, queueLogWriter, registerAcdAriHandlers, type AcdTimer } from './acd';
-import { Admission, AriTelephony, CallController, CallStore, OVERLOAD_GATE_VARIABLE, reconcile, registerCallAriHandlers, type CallContext, type IvrPorts } from './calls';
+import { Admission, AriTelephony, CallController, CallStore, OVERLOAD_GATE_VARIABLE, reconcile, registerCallAriHandlers, type IvrPorts } from './calls';
 import { AriCustomerTelephony, CallbackJobs, CallbackService, CallbackStore, InQueueOffers, registerCallbackAriHandlers } from './callbacks';
 import { configVersion } from './config/http';
-import { flowOfNumber, loadRoutingDir, type RoutingConfig } from './config/routing';
+import { callContext } from './config/call-context';
+import { loadRoutingDir } from './config/routing';
 import { EventBus, RedisJournal } from './events';
-import { nextOpenAt, runLookup, scheduleStateAt, VoicemailStore } from './ivr';
+import { nextOpenAt, runLookup, VoicemailStore } from './ivr';
 import { channelKind } from './kernel/ids';
 import { AriLink } from './platform/ari/link';
 import { AriRest } from './platform/ari/rest';
@@ -55,25 +58,6 @@ export interface RunningService {
   /** Waits until every ARI event received so far has been handled. */
   idle(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** What a call needs from the configuration running now. */
-function callContext(cfg: RoutingConfig): CallContext {
-  return {
-    flows: cfg.flows,
-    lookups: cfg.lookups,
-    destinations: cfg.destinations,
-    callerLists: cfg.callerLists,
-    // A schedule the flow names but the configuration lost (a reload) counts as closed.
-    scheduleState: (id, at) => {
-      const sch = cfg.schedules.get(id);
-      return sch ? scheduleStateAt(sch, at).state : 'closed';
-    },
-    route: (number) => {
-      const r = cfg.numbers.get(number);
-      return r && { flow: flowOfNumber(number, r), language: r.language };
-    },
-  };
 }
 
 export async function startService(opts: ServiceOptions): Promise<RunningService> {

@@ -2,7 +2,8 @@
 // Switchboard gives exactly the figures computed by hand below, per 15-minute interval and per
 // day, in JSON and in CSV; `switchboard stats rebuild` recounts the same figures from the
 // journal; a restart of Switchboard changes nothing; GET /metrics parses as Prometheus text and
-// its counters agree with the day's figures.
+// its counters agree with the day's figures. (Longer than most files: one scenario, written out
+// with the hand count of every figure next to the call that makes it.)
 //
 // Queues: test/fixtures/stats. sales: threshold 3 s, short abandon < 3 s, headline sl2, agents
 // rung 7 s, a caller still waiting after 12 s overflows to backup. backup: headline sl3, callbacks
