@@ -6,7 +6,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../platform/clock';
-import { BullConnections } from '../platform/redis/bull-connections';
+import { BullConnections, within } from '../platform/redis/bull-connections';
 
 export interface DueJob {
   callbackId: string;
@@ -92,16 +92,5 @@ export class CallbackJobs {
     }
     await within(this.queue.close(), 1000);
     this.connections.closeAll();
-  }
-}
-
-/** Waits for `p` at most `ms`; a rejection counts as done. */
-async function within(p: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  try {
-    return await Promise.race([p.then(() => 'done' as const, () => 'done' as const), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

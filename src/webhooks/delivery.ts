@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Subscriber } from '../events';
 import type { Clock } from '../platform/clock';
-import { BullConnections } from '../platform/redis/bull-connections';
+import { BullConnections, within } from '../platform/redis/bull-connections';
 import { deliveryBody, hooksFor, type Webhook } from './domain';
 import { deliveryHeaders } from './signature';
 
@@ -211,15 +211,4 @@ function requestError(err: unknown, timeoutS: number): string {
   if (typeof cause.code === 'string') return cause.code;
   if (typeof cause.message === 'string') return cause.message;
   return typeof e.message === 'string' ? e.message : String(err);
-}
-
-/** Waits for `p` at most `ms`; a rejection counts as done. */
-async function within(p: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
-  try {
-    return await Promise.race([p.then(() => 'done' as const, () => 'done' as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

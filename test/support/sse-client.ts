@@ -1,17 +1,8 @@
-// A Server-Sent Events client for tests: fetch + eventsource-parser, every message kept in order.
-import type * as Esp from 'eventsource-parser';
+// A Server-Sent Events client for tests: fetch + eventsource-parser (3.x: CommonJS and Node 18+,
+// where 4.x is ESM only and asks for Node 22), every message kept in order.
+import { createParser } from 'eventsource-parser';
 
-// eventsource-parser is ESM only and jest runs CommonJS: load it with Node's own require (Node 20.19+ loads ESM with it).
-function loadParser(): typeof Esp {
-  type NodeModule = { filename: string; paths: string[]; require(id: string): unknown };
-  const { Module } = require('node:module') as { Module: { new (id: string): NodeModule; _nodeModulePaths(dir: string): string[] } };
-  const m = new Module(__filename);
-  m.filename = __filename;
-  m.paths = Module._nodeModulePaths(__dirname);
-  return m.require('eventsource-parser') as typeof Esp;
-}
-/** eventsource-parser's createParser, loaded for CommonJS tests. */
-export const { createParser } = loadParser();
+export { createParser };
 
 export interface SseMessage {
   id?: string;

@@ -20,3 +20,14 @@ export class BullConnections {
     for (const c of this.open) c.disconnect();
   }
 }
+
+/** Waits for `p` at most `ms` (a worker or queue closing at shutdown); a rejection counts as done. */
+export async function within(p: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    return await Promise.race([p.then(() => 'done' as const, () => 'done' as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
