@@ -14,6 +14,7 @@ import type { Principal } from './platform/http/auth';
 import type { SwitchboardEvent } from './events';
 import { eventStreamRoutes, type EventStream } from './stream';
 import { statsRoutes, type StatsQueries, type StatsScope } from './stats';
+import { dispositionRoutes, type DispositionApi } from './dispositions';
 
 export interface ApiPorts {
   agents: AgentApi;
@@ -23,6 +24,7 @@ export interface ApiPorts {
   voicemails: VoicemailApi;
   events: { stream: EventStream; visibleTo: (p: Principal) => (e: SwitchboardEvent) => boolean };
   stats: { queries: StatsQueries; scopeOf: (p: Principal) => StatsScope };
+  dispositions: DispositionApi;
   clock: Clock;
 }
 
@@ -30,6 +32,7 @@ export function apiRoutes(p: ApiPorts): RouteModule[] {
   return [
     agentRoutes(p.agents),
     callRoutes(p.calls),
+    dispositionRoutes(p.dispositions),
     callbackRoutes(p.callbacks, p.clock),
     statsRoutes(p.stats.queries, p.stats.scopeOf),
     eventStreamRoutes(p.events.stream, p.events.visibleTo),
@@ -60,6 +63,7 @@ export function openApiText(): string {
     voicemails: unused('voicemails'),
     events: { stream: unused('events'), visibleTo: () => () => true },
     stats: { queries: unused('stats'), scopeOf: () => ({ queues: 'all', agents: 'all' }) },
+    dispositions: unused('dispositions'),
     clock: unused('clock'),
   };
   for (const declare of apiRoutes(ports)) declare(table);

@@ -8,7 +8,8 @@ import { agentScope, inScope, type AcdService, type AcdStore } from './acd';
 import { queuesServed } from './acd/domain';
 import { apiRoutes, API_VERSION } from './api';
 import type { CallStore } from './calls';
-import type { CallbackService } from './callbacks';
+import { CallbackRefused, type CallbackService } from './callbacks';
+import type { DispositionStore } from './dispositions';
 import { configVersion } from './config/http';
 import { ConfigError, formatProblem, loadRoutingDir, type RoutingConfig } from './config/routing';
 import type { EventBus, SwitchboardEvent } from './events';
@@ -44,6 +45,7 @@ export interface HttpComposition {
   voicemails: VoicemailStore;
   rest: AriRest;
   stats: Stats;
+  dispositions: DispositionStore;
   link: AriLink;
   readiness: () => Readiness;
   reloadConfig: () => Promise<{ ok: boolean; detail: string }>;
@@ -51,7 +53,7 @@ export interface HttpComposition {
 }
 
 export function composeHttp(d: HttpComposition): { app: Express; eventStream: EventStream } {
-  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied } = d;
+  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions } = d;
   /** What a key may see: all, or some agents and the queues they serve (an agent key: itself and no queue). */
   const keyScope = (p: Principal): StatsScope => {
     const cfg = config.current;
@@ -144,6 +146,28 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
       },
       callbacks,
       events: { stream: eventStream, visibleTo: eventsVisibleTo },
+      dispositions: {
+        store: dispositions,
+        agentState: async (id) => (await acdStore.getAgent(id))?.d,
+        seesAgent: (p) => {
+          const scope = agentScope(p, config.current.teams);
+          return (id) => inScope(scope, id);
+        },
+        codes: () => config.current.dispositions,
+        callerNumber: async (callId) => (await calls.get(callId))?.callerId,
+        followUp: async (o) => {
+          try {
+            const { callback } = await callbacks.request({ queue: o.queue, number: o.number, at: o.at, agent: o.agent, note: o.note, origin: 'scheduled', createdBy: o.createdBy });
+            return { ok: true, id: callback.id };
+          } catch (err) {
+            if (err instanceof CallbackRefused) return { ok: false, field: err.field ?? 'at', why: err.message };
+            throw err;
+          }
+        },
+        cancelFollowUp: async (id, by) => void (await callbacks.cancel(id, by).catch(() => undefined)),
+        publish: (e) => events.publish(e),
+        now: () => clock.now(),
+      },
       stats: {
         queries: stats.queries,
         scopeOf: keyScope,

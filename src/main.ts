@@ -30,6 +30,7 @@ import { connectRedis, storeHealth } from './platform/redis/connection';
 import { LoadGauge } from './platform/load';
 import { WebhookDelivery } from './webhooks';
 import { createStats, settingsFromQueues } from './stats';
+import { DispositionStore } from './dispositions';
 import { Keys } from './platform/redis/keys';
 import { RedisTimers } from './platform/timers/redis-timers';
 
@@ -109,6 +110,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Statistics: a projector folds the journal into per-interval counters, exactly once across instances.
   const stats = createStats({ redis, keys, logger, retentionDays: env.SWITCHBOARD_STATS_RETENTION_DAYS, settings: () => settingsFromQueues(env.SWITCHBOARD_STATS_TIMEZONE, () => config.current.queues) });
   stats.runner.start();
+  // A connected call's queue and agent, kept for its disposition at wrap-up.
+  const dispositions = new DispositionStore(redis, keys);
+  events.subscribe('dispositions', (e) => (e.type === 'queue.connected' ? dispositions.connected(e.callId, e.queue, e.agentId) : undefined));
 
   // ---- the ACD ----
   const acdStore = new AcdStore(redis, keys);
@@ -356,6 +360,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     voicemails,
     rest,
     stats,
+    dispositions,
     link,
     readiness,
     reloadConfig,

@@ -5,5 +5,5 @@ export { AriCustomerTelephony } from './ari-telephony';
 export { callbackRoutes } from './http';
 export { InQueueOffers } from './in-queue';
 export { CallbackJobs } from './jobs';
-export { CallbackService } from './service';
+export { CallbackRefused, CallbackService } from './service';
 export { CallbackStore } from './store';

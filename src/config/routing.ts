@@ -34,6 +34,8 @@ export interface RoutingConfig {
   callerLists: ReadonlyMap<string, ReadonlySet<string>>;
   schedules: ReadonlyMap<string, Schedule>;
   teams: ReadonlyMap<string, Team>;
+  /** Disposition code → label (agents choose one at wrap-up). */
+  dispositions: ReadonlyMap<string, { label: string }>;
   /** API keys of the routing files (hashed). */
   apiKeys: readonly ApiKeyEntry[];
   /** Where events are POSTed (src/webhooks, docs/webhooks.md). */
@@ -89,6 +91,7 @@ export function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<
       callerLists: ivr.callerLists,
       schedules: ivr.schedules,
       teams: acd.teams,
+      dispositions: acd.dispositions,
       apiKeys,
       webhooks: hooks.webhooks,
       files: [...files],

@@ -129,6 +129,14 @@ export const QueueCompleted = ev('queue.completed', 'A connected call ended', {
   talkS: seconds,
   origPosition: position,
 });
+export const CallDisposition = ev('call.disposition', "The outcome of a handled call, recorded at wrap-up by its agent or a supervisor (the notes stay out of the journal)", {
+  callId,
+  queue,
+  agentId,
+  resolved: z.boolean().describe('The customer\'s matter was resolved on this contact'),
+  reason: z.string().describe("A disposition code from the routing files' dispositions"),
+  by: z.string().describe('"agent:<id>", or the role that recorded it'),
+});
 export const SurveyStarted = ev('survey.started', "The agent hung up first and the caller went on to the queue's survey flow (its answers are that flow's ivr.collected events)", {
   callId,
   queue,
@@ -214,6 +222,7 @@ export const EVENT_SCHEMAS = [
   QueueAbandoned,
   QueueExited,
   QueueCompleted,
+  CallDisposition,
   SurveyStarted,
   AgentLoggedIn,
   AgentLoggedOut,

@@ -20,6 +20,7 @@ export const EVENT_SHAPES_MATCH: { readonly [T in StatsEventType]: Fits<T> } = {
   'agent.state-changed': true,
   'agent.wrap-up-started': true,
   'agent.wrap-up-ended': true,
+  'call.disposition': true,
   'callback.requested': true,
   'callback.connected': true,
   'callback.failed': true,

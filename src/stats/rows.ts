@@ -45,6 +45,9 @@ export const QueueStatsRowSchema = z
     ahtSeconds: maybe('Average handle time = (talkSeconds + wrapUpSeconds) / handled (seconds)'),
     surveyResponses: count('Numeric answers collected in the post-call survey of this queue\'s calls'),
     surveyScoreAvg: maybe('Sum of the survey answers / surveyResponses'),
+    dispositions: count('Calls given a disposition at wrap-up (call.disposition)'),
+    resolved: count('… of them marked resolved'),
+    fcrDisposition: share('First-contact resolution by disposition: resolved / dispositions'),
     serviceLevel: share("The service level by the queue's serviceLevel.formula (sl1, sl2 or sl3)"),
     sl1: share('answeredWithinThreshold / answered (app_queue ServicelevelPerf, there × 100)'),
     sl2: share('(answeredWithinThreshold + abandonedWithinThreshold) / (answered + abandoned) (app_queue ServicelevelPerf2, there × 100)'),
@@ -74,6 +77,9 @@ export const AgentStatsRowSchema = z
     callsPerHour: maybe('answered / staffed hours'),
     surveyResponses: count("Numeric survey answers after the agent's calls"),
     surveyScoreAvg: maybe('Sum of the survey answers / surveyResponses'),
+    dispositions: count('Calls given a disposition at wrap-up (call.disposition)'),
+    resolved: count('… of them marked resolved'),
+    fcrDisposition: share('First-contact resolution by disposition: resolved / dispositions'),
   })
   .describe('Figures of one agent for one 15-minute interval or one day');
 

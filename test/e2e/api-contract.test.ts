@@ -69,6 +69,8 @@ function example(op: Op): { url: string; body?: unknown } {
     agentReady: { params: { id: 'agent2' } },
     listQueues: {},
     listCalls: {},
+    recordDisposition: { params: { id: 'no-such-call' }, body: { resolved: true, reason: 'sale' } },
+    getDisposition: { params: { id: 'no-such-call' } },
     createCallback: { body: { number: '15550199', queue: 'support', at: future, note: 'contract' } },
     listCallbacks: { query: '?queue=support' },
     getCallback: { params: { id: callbackId } },

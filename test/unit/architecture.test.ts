@@ -20,7 +20,7 @@ const all = files(SRC);
 const rel = (f: string) => path.relative(SRC, f).split(path.sep).join('/');
 /** Top folder of a file under src/ (a feature, platform, events, cli), or '' for src/main.ts. */
 const top = (relPath: string) => (relPath.includes('/') ? relPath.slice(0, relPath.indexOf('/')) : '');
-const FEATURES = new Set(['calls', 'ivr', 'acd', 'callbacks', 'stats', 'webhooks', 'metrics', 'stream']);
+const FEATURES = new Set(['calls', 'ivr', 'acd', 'callbacks', 'stats', 'webhooks', 'metrics', 'stream', 'dispositions']);
 
 /** Relative imports of a file, resolved to paths under src/ ("acd/domain/model.ts", "acd/index.ts"). */
 function imports(file: string): Array<{ spec: string; target?: string }> {

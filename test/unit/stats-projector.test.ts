@@ -53,6 +53,9 @@ describe('statistics projector: queue figures', () => {
       ahtSeconds: 583.5, // (1122 + 45) / 2
       surveyResponses: 2, // 4 and 5 (not the sensitive one, the other flow's, nor the one after the survey ended)
       surveyScoreAvg: 4.5,
+      dispositions: 2, // c1 by a1, c2 by a supervisor for a2
+      resolved: 1, // c1
+      fcrDisposition: 0.5,
       serviceLevel: 0.5, // sl1
       sl1: 0.5, // 1 / 2
       sl2: 0.5, // (1 + 1) / (2 + 2)
@@ -108,6 +111,9 @@ describe('statistics projector: agent figures', () => {
       callsPerHour: 4, // 1 call in a quarter of an hour
       surveyResponses: 2,
       surveyScoreAvg: 4.5,
+      dispositions: 1, // c1, resolved
+      resolved: 1,
+      fcrDisposition: 1,
     });
     // The day: available 120 + 15 + 570 + 300 = 1005; paused 600 + 54 × 900 = 49200; staffed 50520.
     expect(agentFigures(sumSlots(a1.slots.values()))).toMatchObject({
@@ -127,8 +133,8 @@ describe('statistics projector: agent figures', () => {
 
   it('a2: offers, a miss, the call and its wrap-up, without any status time (no status change seen)', () => {
     const a2 = day(book, 'agent', 'a2');
-    expect(agentFigures(sumSlots(a2.slots.values()))).toMatchObject({ offered: 2, missed: 1, answered: 1, handled: 1, talkSeconds: 840, wrapUpSeconds: 15, ahtSeconds: 855, staffedSeconds: 0, occupancy: null, callsPerHour: null, surveyResponses: 0, surveyScoreAvg: null });
-    expect(slot(a2, '10:15')).toEqual({ wrapUpMs: 15_000 });
+    expect(agentFigures(sumSlots(a2.slots.values()))).toMatchObject({ offered: 2, missed: 1, answered: 1, handled: 1, talkSeconds: 840, wrapUpSeconds: 15, ahtSeconds: 855, staffedSeconds: 0, occupancy: null, callsPerHour: null, surveyResponses: 0, surveyScoreAvg: null, dispositions: 1, resolved: 0, fcrDisposition: 0 });
+    expect(slot(a2, '10:15')).toEqual({ wrapUpMs: 15_000, dispositions: 1 });
   });
 });
 

@@ -29,6 +29,8 @@ export interface AcdConfig {
   agents: ReadonlyMap<string, AgentProfile>;
   queues: ReadonlyMap<string, QueueConfig>;
   teams: ReadonlyMap<string, Team>;
+  /** Disposition code → label. */
+  dispositions: ReadonlyMap<string, { label: string }>;
   /** The prompts the queues name, for the sounds check. */
   sounds: SoundUse[];
 }
@@ -48,7 +50,9 @@ export const acdSection: Section<typeof ACD_KEYS, void, AcdConfig> = {
     const sounds: SoundUse[] = [];
     const queues = buildQueues(files, { check, skills, languages, sounds });
     const teams = buildTeams(files, check, agents);
-    return { skills, languages, pauseReasons, agents, queues, teams, sounds };
+    const dispositions = new Map<string, { label: string }>();
+    for (const { data } of files) for (const [code, d] of Object.entries(data.dispositions ?? {})) dispositions.set(code, { label: d.label });
+    return { skills, languages, pauseReasons, agents, queues, teams, dispositions, sounds };
   },
 };
 

@@ -92,6 +92,8 @@ export const AgentSchema = z.strictObject({
 
 export const PauseReasonSchema = z.strictObject({ label: z.string().min(1) });
 
+export const DispositionSchema = z.strictObject({ label: z.string().min(1).describe('What the agent sees') });
+
 export const TeamSchema = z.strictObject({
   name: z.string().min(1).optional().describe('Display name (default: the team id)'),
   agents: z.array(identifier).min(1, 'a team has at least one agent').describe('The agents of the team (an agent may be in several teams)'),
@@ -107,6 +109,7 @@ export const ACD_KEYS = {
   pauseReasons: entriesKey(identifier, PauseReasonSchema, { noun: 'pause reason', description: 'Pause reason code → label ("no-answer" is built in)' }),
   agents: entriesKey(identifier, AgentSchema, { noun: 'agent' }),
   queues: entriesKey(identifier, QueueSchema, { noun: 'queue' }),
+  dispositions: entriesKey(identifier, DispositionSchema, { noun: 'disposition', description: 'Disposition codes agents choose from at wrap-up, with a label' }),
   teams: entriesKey(identifier, TeamSchema, { noun: 'team', description: 'Teams of agents; supervisors\' API keys name the teams they supervise' }),
 };
 

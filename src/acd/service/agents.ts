@@ -71,7 +71,11 @@ export class Agents {
       await events.publish({ type: 'agent.unpaused', agentId, queues, reason: before.pauseReason ?? '', at });
     if (after.status === 'paused' && (before.status !== 'paused' || before.pauseReason !== after.pauseReason)) await events.publish({ type: 'agent.paused', agentId, queues, reason: after.pauseReason ?? '', at });
     if (after.status === 'wrap-up' && before.status !== 'wrap-up') await events.publish({ type: 'agent.wrap-up-started', agentId, callId: after.callId ?? '', untilAt: after.wrapUpUntil ?? at, at });
-    if (before.status === 'wrap-up' && after.status !== 'wrap-up') await events.publish({ type: 'agent.wrap-up-ended', agentId, callId: before.callId ?? '', at });
+    if (before.status === 'wrap-up' && after.status !== 'wrap-up') {
+      await events.publish({ type: 'agent.wrap-up-ended', agentId, callId: before.callId ?? '', at });
+      // Ended early (ready, pause, logout): its deadline would only fire to find nothing to do.
+      await this.c.deps.timers.cancel(`wrap:${agentId}`);
+    }
     if (before.reachable !== after.reachable) await events.publish({ type: 'agent.reachability', agentId, reachable: after.reachable, at });
     if (before.status !== after.status || before.pauseReason !== after.pauseReason) {
       await events.publish({ type: 'agent.state-changed', agentId, from: before.status, to: after.status, reason: after.pauseReason, callId: after.callId ?? before.callId, at });

@@ -108,4 +108,13 @@ export class Keys {
   statsCountersPattern(): string {
     return `${this.prefix}:stats:g*`;
   }
+  // ---- dispositions (src/dispositions/store.ts) ----
+  /** A connected call's queue and agent, for its disposition. */
+  dispositionCall(callId: string): string {
+    return `${this.prefix}:disp:call:${callId}`;
+  }
+  /** A call's disposition. */
+  disposition(callId: string): string {
+    return `${this.prefix}:disp:${callId}`;
+  }
 }

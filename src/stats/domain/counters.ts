@@ -28,6 +28,9 @@ export const QUEUE_SUMS = [
   'wrapUpMs',
   'surveyResponses',
   'surveyScoreSum',
+  /** Calls given a disposition, and those marked resolved. */
+  'dispositions',
+  'resolved',
 ] as const;
 export const QUEUE_MAXIMA = ['waitAnsweredMaxS', 'waitAbandonedMaxS'] as const;
 
@@ -45,6 +48,8 @@ export const AGENT_SUMS = [
   'pausedMs',
   'surveyResponses',
   'surveyScoreSum',
+  'dispositions',
+  'resolved',
 ] as const;
 export const AGENT_MAXIMA = [] as const;
 

@@ -23,6 +23,7 @@ export type CallEndedShape = E<'call.ended', { callId: string }>;
 export type AgentStateChangedShape = E<'agent.state-changed', { agentId: string; from: string; to: string }>;
 export type AgentWrapUpStartedShape = E<'agent.wrap-up-started', { agentId: string; callId: string }>;
 export type AgentWrapUpEndedShape = E<'agent.wrap-up-ended', { agentId: string; callId: string }>;
+export type CallDispositionShape = E<'call.disposition', { callId: string; queue: string; agentId: string; resolved: boolean }>;
 export type CallbackRequestedShape = E<'callback.requested', { queue: string }>;
 export type CallbackConnectedShape = E<'callback.connected', { queue: string }>;
 export type CallbackFailedShape = E<'callback.failed', { queue: string }>;
@@ -43,6 +44,7 @@ export type StatsEvent =
   | AgentStateChangedShape
   | AgentWrapUpStartedShape
   | AgentWrapUpEndedShape
+  | CallDispositionShape
   | CallbackRequestedShape
   | CallbackConnectedShape
   | CallbackFailedShape;

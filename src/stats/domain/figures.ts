@@ -32,6 +32,9 @@ export interface QueueFigures {
   ahtSeconds: number | null;
   surveyResponses: number;
   surveyScoreAvg: number | null;
+  dispositions: number;
+  resolved: number;
+  fcrDisposition: number | null;
   serviceLevel: number | null;
   sl1: number | null;
   sl2: number | null;
@@ -56,6 +59,9 @@ export interface AgentFigures {
   callsPerHour: number | null;
   surveyResponses: number;
   surveyScoreAvg: number | null;
+  dispositions: number;
+  resolved: number;
+  fcrDisposition: number | null;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -112,6 +118,9 @@ export function queueFigures(c: Counters, formula: SlFormula): QueueFigures {
     ahtSeconds: ratio(talkS + secondsOfMs(wrapUpMs), handled),
     surveyResponses: n('surveyResponses'),
     surveyScoreAvg: ratio(n('surveyScoreSum'), n('surveyResponses')),
+    dispositions: n('dispositions'),
+    resolved: n('resolved'),
+    fcrDisposition: share(n('resolved'), n('dispositions')),
     serviceLevel: sl[formula],
     ...sl,
   };
@@ -142,5 +151,8 @@ export function agentFigures(c: Counters): AgentFigures {
     callsPerHour: ratio(n('answered') * 3_600_000, staffedMs),
     surveyResponses: n('surveyResponses'),
     surveyScoreAvg: ratio(n('surveyScoreSum'), n('surveyResponses')),
+    dispositions: n('dispositions'),
+    resolved: n('resolved'),
+    fcrDisposition: share(n('resolved'), n('dispositions')),
   };
 }

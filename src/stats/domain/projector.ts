@@ -215,6 +215,15 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
       if (ev.to === 'logged-out' && !cur?.w) return next(setAgent(ev.agentId, undefined));
       return next(setAgent(ev.agentId, { ...cur, s: ev.to, t: e.at }));
     }
+    case 'call.disposition': {
+      const ev = e as Ev.CallDispositionShape;
+      if (!str(ev.queue) || !str(ev.agentId)) return next(s);
+      for (const [scope, id] of [['queue', ev.queue], ['agent', ev.agentId]] as const) {
+        put(scope, id, 'dispositions', 1);
+        if (ev.resolved === true) put(scope, id, 'resolved', 1);
+      }
+      return next(s);
+    }
     case 'callback.requested':
     case 'callback.connected':
     case 'callback.failed': {

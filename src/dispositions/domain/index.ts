@@ -1,0 +1,1 @@
+export { refuseDisposition, type DispositionRefusal, type DispositionTarget, type Recorder } from './decide';
