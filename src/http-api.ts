@@ -166,6 +166,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         },
         cancelFollowUp: async (id, by) => void (await callbacks.cancel(id, by).catch(() => undefined)),
         publish: (e) => events.publish(e),
+        recorded: (agentId, callId) => acd.dispositionRecorded(agentId, callId),
         now: () => clock.now(),
       },
       stats: {

@@ -137,6 +137,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
     agentEnded: (callId) => void agentEnded(callId),
+    dispositionPending: async (callId) => {
+      const call = await dispositions.call(callId);
+      return call !== undefined && config.current.queues.get(call.queue)?.requireDisposition === true && (await dispositions.get(callId)) === undefined;
+    },
     callbacks: {
       offered: (callId, agentId) => callbacks.offered(callId, agentId),
       offerMissed: (callId) => callbacks.offerMissed(callId),

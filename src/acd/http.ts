@@ -8,7 +8,7 @@ import { TransitionRefused } from './domain/agent';
 import { AGENT_STATUSES, agentView, queueViews, type AgentView } from './domain/views';
 import type { AgentProfile, AgentState, QueueConfig, QueueEntry } from './domain/model';
 import { inScope, type AgentScope } from './scope';
-import { PauseReasonRefused } from './service/acd-service';
+import { DispositionPending, PauseReasonRefused } from './service/acd-service';
 
 export type AgentCommand = 'login' | 'logout' | 'pause' | 'ready';
 const COMMANDS: readonly AgentCommand[] = ['login', 'logout', 'pause', 'ready'];
@@ -69,7 +69,7 @@ const AGENT_PROBLEMS = [404, 409, 422] as const;
 
 /** The ACD's refusals, as HTTP answers. */
 function refusal(err: unknown): never {
-  if (err instanceof TransitionRefused) throw problem(409, err.message);
+  if (err instanceof TransitionRefused || err instanceof DispositionPending) throw problem(409, err.message);
   if (err instanceof PauseReasonRefused) throw problem(422, err.message, [{ name: 'reason', reason: err.message }]);
   throw err;
 }

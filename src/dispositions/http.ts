@@ -23,6 +23,8 @@ export interface DispositionApi {
   followUp(o: { queue: string; number: string; at: number; agent: string; note?: string; createdBy: string }): Promise<{ ok: true; id: string } | { ok: false; field: string; why: string }>;
   cancelFollowUp(id: string, by: string): Promise<void>;
   publish(e: NewEvent): Promise<void>;
+  /** The agent may leave a wrap-up that waited for this disposition. */
+  recorded(agentId: string, callId: string): Promise<void>;
   now(): number;
 }
 
@@ -97,6 +99,7 @@ export function dispositionRoutes(d: DispositionApi) {
           throw problem(409, `call "${callId}" already has a disposition`);
         }
         await d.publish({ type: 'call.disposition', callId, queue, agentId, resolved: body.resolved, reason: body.reason, by, at: saved.at });
+        await d.recorded(agentId, callId);
         return { status: 201, headers: { Location: `/api/v1/calls/${encodeURIComponent(callId)}/disposition` }, body: { disposition: saved } };
       },
     );

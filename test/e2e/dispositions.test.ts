@@ -1,8 +1,8 @@
-// Dispositions with a real call: after agent1 takes a call and hangs up, during wrap-up its agent
-// key records the outcome (resolved, a code, notes, a follow-up callback). Another agent's key is
-// refused, a second disposition is refused, the journal carries the outcome but not the notes,
-// the follow-up is a callback kept for agent1 to the caller's number, and the statistics count
-// first-contact resolution from it.
+// Dispositions with a real call: after agent1 takes a call and hangs up, during wrap-up (which the
+// queue does not let it leave before) its agent key records the outcome: resolved, a code, notes,
+// a follow-up callback. Another agent's key is refused, a second disposition is refused, the
+// journal carries the outcome but not the notes, the follow-up is a callback kept for agent1 to
+// the caller's number, and the statistics count first-contact resolution from it.
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
@@ -47,6 +47,9 @@ test('recorded at wrap-up by the call\'s agent, once; kept out of the journal\'s
   const at = new Date(Date.now() + 3_600_000).toISOString();
   const good = { resolved: true, reason: 'sale', notes: 'wants the premium plan explained again', followUp: { at } };
 
+  // The queue requires a disposition: no leaving wrap-up without one.
+  const early = await api('POST', '/agents/agent1/ready', AGENT1);
+  expect([early.status, early.body.detail]).toEqual([409, `agent agent1: record the disposition of call ${callId} before leaving wrap-up`]);
   expect((await api('POST', `/calls/${callId}/disposition`, AGENT4, good)).status).toBe(403);
   const unknown = await api('POST', `/calls/${callId}/disposition`, AGENT1, { ...good, reason: 'nope' });
   expect([unknown.status, (unknown.body.invalid as Array<{ name: string }>)[0]?.name]).toEqual([422, 'reason']);

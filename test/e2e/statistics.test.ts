@@ -85,6 +85,9 @@ const EXPECTED_QUEUES = {
     handled: 2, // A, B ended
     surveyResponses: 0,
     surveyScoreAvg: null,
+    dispositions: 0, // none recorded in this scenario (test/e2e/dispositions.test.ts has them)
+    resolved: 0,
+    fcrDisposition: null,
     sl1: 0.5, // 1 within / 2 answered
     sl2: 0.4, // (1 + 1 within) / (2 answered + 3 abandoned)
     sl3: 0.2, // 1 within / (6 offered - 1 short)
@@ -109,6 +112,9 @@ const EXPECTED_QUEUES = {
     handled: 2,
     surveyResponses: 0,
     surveyScoreAvg: null,
+    dispositions: 0, // none recorded in this scenario (test/e2e/dispositions.test.ts has them)
+    resolved: 0,
+    fcrDisposition: null,
     avgWaitAbandonedSeconds: null, // nobody abandoned
     maxWaitAbandonedSeconds: null,
     sl1: 1, // 2 / 2

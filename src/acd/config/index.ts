@@ -52,6 +52,9 @@ export const acdSection: Section<typeof ACD_KEYS, void, AcdConfig> = {
     const teams = buildTeams(files, check, agents);
     const dispositions = new Map<string, { label: string }>();
     for (const { data } of files) for (const [code, d] of Object.entries(data.dispositions ?? {})) dispositions.set(code, { label: d.label });
+    if (dispositions.size === 0) {
+      for (const { src, data } of files) for (const [id, q] of Object.entries(data.queues ?? {})) if (q.requireDisposition) check.at(src, ['queues', id, 'requireDisposition'], 'requires dispositions, but no disposition codes are defined (dispositions:)');
+    }
     return { skills, languages, pauseReasons, agents, queues, teams, dispositions, sounds };
   },
 };

@@ -106,6 +106,7 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
     },
     maxMissedOffers: q.maxMissedOffers,
     ...(q.survey !== undefined ? { survey: q.survey } : {}),
+    ...(q.requireDisposition ? { requireDisposition: true } : {}),
     ...(q.callback ? { callback: toCallbackSettings(q.callback) } : {}),
   };
 }

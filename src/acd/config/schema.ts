@@ -74,6 +74,7 @@ export const QueueSchema = z.strictObject({
   announcements: AnnouncementsSchema.optional().describe('Periodic announcements to waiting callers (off when absent)'),
   maxMissedOffers: positiveInt('maxMissedOffers').default(3).describe('Missed offers in a row before an agent is paused (no-answer)'),
   survey: z.string().optional().describe('A flow the caller enters when the agent hangs up first (post-call survey)'),
+  requireDisposition: z.boolean().default(false).describe("Agents record each call's disposition before they leave wrap-up (POST /api/v1/calls/{id}/disposition)"),
   callback: CallbackSettingsSchema.optional(),
 });
 

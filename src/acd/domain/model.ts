@@ -75,6 +75,8 @@ export interface QueueConfig {
   readonly maxMissedOffers: number;
   /** A flow the caller enters when the agent hangs up first (post-call survey). */
   readonly survey?: string;
+  /** Agents record each call's disposition before they leave wrap-up. */
+  readonly requireDisposition?: boolean;
   /** Callbacks for this queue (src/callbacks). */
   readonly callback?: CallbackSettings;
 }

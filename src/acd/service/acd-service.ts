@@ -14,7 +14,7 @@ import { Matching } from './matching';
 import { Recovery } from './recovery';
 import { Waiting, type Joining } from './waiting';
 
-export { PauseReasonRefused, UnknownAgent, type AcdConfigView, type AcdDeps } from './core';
+export { DispositionPending, PauseReasonRefused, UnknownAgent, type AcdConfigView, type AcdDeps } from './core';
 export type { CallbackJoining } from './callback-calls';
 
 export class AcdService {
@@ -47,6 +47,10 @@ export class AcdService {
   }
   refreshEndpoints(): Promise<void> {
     return this.agents.refreshEndpoints();
+  }
+  /** A call's disposition was recorded: an agent held in wrap-up for it (its wrap-up time is over) is released. */
+  dispositionRecorded(agentId: string, callId: string): Promise<void> {
+    return this.connecting.wrapUpOverdue(agentId, callId);
   }
   /** An endpoint's state as an EndpointStateChange carried it (`undefined`: ask Asterisk). */
   endpointChanged(endpoint: string, state?: EndpointReach): Promise<void> {

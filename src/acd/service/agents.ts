@@ -4,7 +4,7 @@ import { applyAgentEvent, isOfferable, NO_ANSWER_REASON, type AgentEvent } from 
 import { queuesServed } from '../domain/eligibility';
 import type { AgentProfile, AgentState } from '../domain/model';
 import type { EndpointReach } from '../ports';
-import { PauseReasonRefused, type AcdCore } from './core';
+import { DispositionPending, PauseReasonRefused, type AcdCore } from './core';
 
 export type AgentCommand = 'login' | 'logout' | 'pause' | 'ready';
 
@@ -33,6 +33,11 @@ export class Agents {
       const r = reason ?? 'break';
       if (r === NO_ANSWER_REASON) throw new PauseReasonRefused(r, 'reserved');
       if (!this.c.config().pauseReasons.has(r)) throw new PauseReasonRefused(r, 'unknown');
+    }
+    if (command === 'ready' || command === 'pause') {
+      // Logging out stays possible (the agent leaves); becoming ready or pausing is leaving wrap-up.
+      const now = (await this.c.loadAgent(agentId)).d;
+      if (now.status === 'wrap-up' && now.callId && (await this.c.deps.dispositionPending?.(now.callId))) throw new DispositionPending(agentId, now.callId);
     }
     const at = this.c.now();
     const event: AgentEvent = command === 'pause' ? { type: 'pause', reason: reason ?? 'break', at } : { type: command, at };

@@ -278,7 +278,15 @@ export class Connecting {
   }
 
   /** The agent's wrap-up time is over (or its timer was lost and the sweep found it). */
+  /** Ends the agent's wrap-up for `callId` if its time is over (it was held for a disposition). */
+  async wrapUpOverdue(agentId: string, callId: string): Promise<void> {
+    const a = (await this.c.loadAgent(agentId)).d;
+    if (a.status === 'wrap-up' && a.callId === callId && (a.wrapUpUntil ?? 0) <= this.c.now()) await this.wrapUpDue(agentId, callId);
+  }
+
   async wrapUpDue(agentId: string, callId: string): Promise<void> {
+    // The queue wants the call's outcome first: the wrap-up lasts until it is recorded (dispositionRecorded()).
+    if (await this.c.deps.dispositionPending?.(callId)) return;
     const at = this.c.now();
     const res = await this.c.retry('wrap-up end', async () => {
       const cur = await this.c.loadAgent(agentId);

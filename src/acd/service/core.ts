@@ -40,6 +40,8 @@ export interface AcdDeps {
   agentEnded?: (callId: string) => void;
   /** Set when the callbacks feature runs (callback entries are its to dial). */
   callbacks?: CallbackHooks;
+  /** The call's queue requires a disposition and none is recorded yet: its agent stays in wrap-up. */
+  dispositionPending?: (callId: string) => Promise<boolean>;
 }
 
 export interface Parts {
@@ -89,6 +91,16 @@ export class PauseReasonRefused extends Error {
     why: 'unknown' | 'reserved',
   ) {
     super(why === 'unknown' ? `unknown pause reason "${reason}"` : `pause reason "${reason}" is reserved for the automatic pause after missed offers`);
+  }
+}
+
+/** An agent in wrap-up may not become ready or pause before the call's required disposition is recorded. */
+export class DispositionPending extends Error {
+  constructor(
+    readonly agentId: string,
+    readonly callId: string,
+  ) {
+    super(`agent ${agentId}: record the disposition of call ${callId} before leaving wrap-up`);
   }
 }
 
