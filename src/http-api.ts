@@ -142,6 +142,11 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
           return [...all.values()];
         },
         visibility: async (p) => visibility(p),
+        queueOf: async (callId) => (await acdStore.getEntry(callId))?.d.queue,
+        setPriority: async (callId, priority, by) => {
+          const e = await acd.setPriority(callId, priority, by);
+          return { queue: e.queue, priority: e.priority };
+        },
         now: () => clock.now(),
       },
       callbacks,

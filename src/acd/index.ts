@@ -4,7 +4,7 @@ export { agentRoutes, type AgentApi, type AgentCommand, type AcdSnapshot } from 
 export { agentScope, inScope, type AgentScope } from './scope';
 export type { AcdEntry, AcdStorePort, AcdTimer, CallbackHooks } from './ports';
 export { agentField, formatQueueLog, QueueLogFile, queueLogWriter, type QueueLogLine } from './queue-log';
-export { AcdService, DispositionPending, PauseReasonRefused, type AcdConfigView } from './service/acd-service';
+export { AcdService, DispositionPending, PauseReasonRefused, WaitingCallRefused, type AcdConfigView } from './service/acd-service';
 export { AcdOperations } from './store/operations';
 export { AcdStore } from './store/acd-store';
 export { registerAcdAriHandlers } from './ari-handlers';

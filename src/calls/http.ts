@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Api } from '../platform/http/api';
 import type { Principal } from '../platform/http/auth';
+import { problem } from '../platform/http/problem';
 import type { CallState } from './domain/call';
 
 /** What the ACD knows of a call (its queue entry). */
@@ -25,8 +26,24 @@ export interface CallsApi {
   queued(): Promise<QueuedCall[]>;
   /** Which calls the key may see. */
   visibility(p: Principal): Promise<(call: { queue?: string; agentId?: string }) => boolean>;
+  /** The queue a call is in (waiting or not), if it is in one. */
+  queueOf(callId: string): Promise<string | undefined>;
+  /** Changes a waiting call's priority; refuses (not-found, not-waiting) with WaitingCallRefused. */
+  setPriority(callId: string, priority: number, by: string): Promise<{ queue: string; priority: number }>;
   now(): number;
 }
+
+/** The ACD's refusals of a change to a waiting call. */
+export interface WaitingRefusal {
+  why: 'not-found' | 'not-waiting';
+  message: string;
+}
+const isWaitingRefusal = (err: unknown): err is WaitingRefusal =>
+  err instanceof Error && 'why' in err && ((err as { why: unknown }).why === 'not-found' || (err as { why: unknown }).why === 'not-waiting');
+
+const PatchBody = z.strictObject({
+  priority: z.number().int('must be a whole number').min(-1000).max(1000).describe('Higher is served first; the call keeps its place among calls of the same priority'),
+});
 
 const CallViewSchema = z
   .object({
@@ -90,6 +107,32 @@ export function callRoutes(calls: CallsApi) {
         const [active, queued, visible] = await Promise.all([calls.active(), calls.queued(), calls.visibility(principal)]);
         const all = callViews(active, queued, calls.now());
         return { status: 200, body: { calls: all.filter((c) => visible({ queue: c.queue, agentId: c.agent })) } };
+      },
+    );
+    api.route(
+      {
+        method: 'patch',
+        path: '/calls/{id}',
+        operationId: 'updateWaitingCall',
+        summary: "Change a waiting call's priority",
+        tag: 'calls',
+        roles: ['admin', 'supervisor'],
+        params: z.object({ id: z.string().max(128) }),
+        body: PatchBody,
+        answers: { 200: { description: 'The call with its new priority', schema: z.object({ call: z.object({ id: z.string(), queue: z.string(), priority: z.number().int() }) }) } },
+        problems: [404, 409],
+      },
+      async ({ params, body, principal }) => {
+        const queue = await calls.queueOf(params.id);
+        // A call outside the key's queues is not found, as for one that does not exist.
+        if (queue === undefined || !(await calls.visibility(principal))({ queue })) throw problem(404, `no call "${params.id}" in a queue`);
+        try {
+          const r = await calls.setPriority(params.id, body.priority, principal.keyId);
+          return { status: 200, body: { call: { id: params.id, queue: r.queue, priority: r.priority } } };
+        } catch (err) {
+          if (isWaitingRefusal(err)) throw problem(err.why === 'not-found' ? 404 : 409, err.message);
+          throw err;
+        }
       },
     );
   };

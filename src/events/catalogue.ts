@@ -79,6 +79,13 @@ export const QueueRefused = ev('queue.refused', 'The caller was refused at the d
   reason: z.enum(['full', 'no-agents']),
   position: position.describe('Position it would have had'),
 });
+export const QueuePriorityChanged = ev('queue.priority-changed', "A supervisor changed a waiting call's priority (its place among the waiting calls follows)", {
+  callId,
+  queue,
+  from: z.number().int(),
+  to: z.number().int(),
+  by: z.string().describe('The API role (and key) that changed it'),
+});
 export const QueueSlaBreached = ev('queue.sla-breached', "A waiting caller's wait in this queue passed the queue's service-level threshold (still unanswered)", {
   callId,
   queue,
@@ -214,6 +221,7 @@ export const EVENT_SCHEMAS = [
   QueueEntered,
   QueueRefused,
   QueueSlaBreached,
+  QueuePriorityChanged,
   QueueOffered,
   QueueRingNoAnswer,
   QueueRingCanceled,

@@ -69,6 +69,7 @@ function example(op: Op): { url: string; body?: unknown } {
     agentReady: { params: { id: 'agent2' } },
     listQueues: {},
     listCalls: {},
+    updateWaitingCall: { params: { id: 'no-such-call' }, body: { priority: 5 } },
     recordDisposition: { params: { id: 'no-such-call' }, body: { resolved: true, reason: 'sale' } },
     getDisposition: { params: { id: 'no-such-call' } },
     createCallback: { body: { number: '15550199', queue: 'support', at: future, note: 'contract' } },

@@ -1,5 +1,6 @@
 // A queue that requires dispositions: its agents stay in wrap-up until the call's outcome is
-// recorded (the ACD on in-memory ports and a fake clock; the pending check is a port).
+// recorded (the ACD on in-memory ports and a fake clock; the pending check is a port). And a
+// supervisor's change of a waiting call's priority.
 import { DispositionPending } from '../../src/acd/service/acd-service';
 import { acdHarness as setup, agent, queue } from '../support/acd-harness';
 
@@ -47,4 +48,17 @@ it('ready and pause are refused while the disposition is missing; logout is not'
   expect(await t.state('a1')).toMatchObject({ status: 'wrap-up' });
   await t.acd.agentCommand('a1', 'logout');
   expect(await t.state('a1')).toMatchObject({ status: 'logged-out' });
+});
+
+it("a supervisor raises a waiting call's priority: the next free agent takes it before an older call", async () => {
+  const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+  await t.call('c1', 'sales');
+  await t.advance(1000);
+  await t.call('c2', 'sales');
+  expect(await t.acd.setPriority('c2', 5, 'supervisor-key')).toMatchObject({ callId: 'c2', priority: 5 });
+  t.tel.take();
+  await t.online('a1');
+  expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 c2-leg-1']);
+  await expect(t.acd.setPriority('c2', 9, 'supervisor-key')).rejects.toThrow('call "c2" is no longer waiting (an agent is being rung or has it)');
+  await expect(t.acd.setPriority('nope', 9, 'supervisor-key')).rejects.toThrow('no call "nope" in a queue');
 });

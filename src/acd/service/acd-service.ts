@@ -5,7 +5,7 @@
 // agents.ts, waiting.ts, matching.ts, connecting.ts, recovery.ts.
 import type { AgentState } from '../domain/model';
 import type { LegEnd } from '../domain/offer';
-import type { AcdTimer, EndpointReach } from '../ports';
+import type { AcdEntry, AcdTimer, EndpointReach } from '../ports';
 import { Agents, type AgentCommand } from './agents';
 import { CallbackCalls, type CallbackJoining } from './callback-calls';
 import { Connecting } from './connecting';
@@ -14,7 +14,7 @@ import { Matching } from './matching';
 import { Recovery } from './recovery';
 import { Waiting, type Joining } from './waiting';
 
-export { DispositionPending, PauseReasonRefused, UnknownAgent, type AcdConfigView, type AcdDeps } from './core';
+export { DispositionPending, PauseReasonRefused, UnknownAgent, WaitingCallRefused, type AcdConfigView, type AcdDeps } from './core';
 export type { CallbackJoining } from './callback-calls';
 
 export class AcdService {
@@ -47,6 +47,10 @@ export class AcdService {
   }
   refreshEndpoints(): Promise<void> {
     return this.agents.refreshEndpoints();
+  }
+  /** A supervisor changes a waiting call's priority. */
+  setPriority(callId: string, priority: number, by: string): Promise<AcdEntry> {
+    return this.waiting.setPriority(callId, priority, by);
   }
   /** A call's disposition was recorded: an agent held in wrap-up for it (its wrap-up time is over) is released. */
   dispositionRecorded(agentId: string, callId: string): Promise<void> {

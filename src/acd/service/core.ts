@@ -94,6 +94,16 @@ export class PauseReasonRefused extends Error {
   }
 }
 
+/** A change to a waiting call that cannot be made: no such call in a queue, or it is no longer waiting. */
+export class WaitingCallRefused extends Error {
+  constructor(
+    readonly why: 'not-found' | 'not-waiting',
+    readonly callId: string,
+  ) {
+    super(why === 'not-found' ? `no call "${callId}" in a queue` : `call "${callId}" is no longer waiting (an agent is being rung or has it)`);
+  }
+}
+
 /** An agent in wrap-up may not become ready or pause before the call's required disposition is recorded. */
 export class DispositionPending extends Error {
   constructor(

@@ -10,7 +10,7 @@ import { seconds } from '../domain/model';
 import { announcementId, exitPromptId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
 import { OFFER_CHECK_MS } from '../../callbacks/domain';
-import type { AcdCore } from './core';
+import { WaitingCallRefused, type AcdCore } from './core';
 
 /** A call handed to a queue: by the flow, or by another queue's exit (then it keeps its place). */
 export interface Joining {
@@ -173,6 +173,22 @@ export class Waiting {
     if (!entry || !queue || entry.d.state === 'connected' || entry.d.callback) return;
     const at = this.c.now();
     await this.c.deps.events.publish({ type: 'queue.sla-breached', callId, queue: entry.d.queue, waitS: seconds(at - entry.d.queuedAt), thresholdS: queue.serviceLevel.thresholdS, at });
+  }
+
+  /** A supervisor changes a waiting call's priority: its place among the waiting calls of every queue follows. */
+  async setPriority(callId: string, priority: number, by: string): Promise<AcdEntry> {
+    const { before, after } = await this.c.retry('priority change', async () => {
+      const cur = await this.c.store.getEntry(callId);
+      if (!cur) throw new WaitingCallRefused('not-found', callId);
+      if (cur.d.state !== 'waiting') throw new WaitingCallRefused('not-waiting', callId);
+      const next: AcdEntry = { ...cur.d, priority };
+      return { apply: next.priority === cur.d.priority ? undefined : () => this.c.store.updateEntry(cur, next), result: { before: cur.d, after: next } };
+    });
+    if (before.priority !== after.priority) {
+      await this.c.deps.events.publish({ type: 'queue.priority-changed', callId, queue: after.queue, from: before.priority, to: after.priority, by, at: this.c.now() });
+      this.c.callLogs.of(callId).info({ from: before.priority, to: after.priority, by }, 'priority changed');
+    }
+    return after;
   }
 
   /** The caller waited the queue's maximum: out of the queue, to its exit. */
