@@ -63,8 +63,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
     return { agents, queues: new Set([...agents].flatMap((id) => { const a = cfg.agents.get(id); return a ? queuesServed(a, cfg.queues.values()) : []; })) };
   };
   /** Which calls a key may see: its agents', and a supervisor's also those of the queues their teams serve. */
-  const visibility = (p: Principal): ((call: { queue?: string; agentId?: string }) => boolean) => {
-    const scope = keyScope(p);
+  const visibility = (p: Principal, scope = keyScope(p)): ((call: { queue?: string; agentId?: string }) => boolean) => {
     if (scope.agents === 'all') return () => true;
     const { agents, queues } = scope;
     return (c) => inScope(agents, c.agentId) || (c.queue !== undefined && queues !== 'all' && queues.has(c.queue));
@@ -93,8 +92,9 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
   const eventStream = createEventStream({ redis, keys, logger: logger.child({ component: 'event-stream' }) });
   /** Events a key may see: a supervisor's teams' agents and queues (and configuration), an agent its own. */
   const eventsVisibleTo = (p: Principal) => {
-    const calls = visibility(p);
-    if (agentScope(p, config.current.teams) === 'all') return () => true;
+    const scope = keyScope(p);
+    if (scope.agents === 'all') return () => true;
+    const calls = visibility(p, scope);
     return (e: SwitchboardEvent): boolean => {
       const agentId = 'agentId' in e ? e.agentId : undefined;
       const queue = 'queue' in e ? e.queue : undefined;

@@ -68,6 +68,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const app = env.SWITCHBOARD_ARI_APP;
   // The running configuration's version and when it was applied (GET /api/v1/config).
   let applied = { version: '', loadedAt: 0 };
+  /** The version being worked out for the configuration just swapped in (reloadConfig waits for it). */
+  let applying: Promise<void> = Promise.resolve();
   const configApplied = async (files: readonly string[]): Promise<void> => {
     const at = clock.now();
     const version = await configVersion(files).catch(() => 'unknown'); // a file removed since it was read
@@ -76,7 +78,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
 
   // Configuration first: a missing or broken file stops the start (ConfigError propagates).
   // Every swap (API, SIGHUP or the folder watch) updates the running version (GET /api/v1/config).
-  const config = new ConfigHolder({ dir: env.SWITCHBOARD_CONFIG_DIR, soundsDir: env.SWITCHBOARD_SOUNDS_DIR, logger, load: loadRoutingDir, onChange: (cfg) => void configApplied(cfg.files) });
+  const config = new ConfigHolder({ dir: env.SWITCHBOARD_CONFIG_DIR, soundsDir: env.SWITCHBOARD_SOUNDS_DIR, logger, load: loadRoutingDir, onChange: (cfg) => void (applying = configApplied(cfg.files)) });
   const routing = await config.load();
   await configApplied(routing.files);
   logger.info({ files: routing.files, numbers: [...routing.numbers.keys()], queues: [...routing.queues.keys()], agents: [...routing.agents.keys()] }, 'routing configuration loaded');
@@ -138,6 +140,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
     agentEnded: (callId) => void agentEnded(callId),
     dispositionPending: async (callId) => {
+      // Most configurations require no disposition: then a wrap-up's end costs no Redis read.
+      if (![...config.current.queues.values()].some((q) => q.requireDisposition)) return false;
       const call = await dispositions.call(callId);
       return call !== undefined && config.current.queues.get(call.queue)?.requireDisposition === true && (await dispositions.get(callId)) === undefined;
     },
@@ -340,7 +344,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
       await events.publish({ type: 'config.refused', problems: r.error.message.split('\n'), at: clock.now() });
       return { ok: false, detail: r.error.message };
     }
-    await configApplied(r.config.files); // also done by onChange, without waiting: the answer must carry the new version
+    await applying; // onChange started it: the answer must carry the new version
     logger.info({ files: r.config.files }, 'routing configuration reloaded');
     await events.publish({ type: 'config.reloaded', files: r.config.files, at: clock.now() });
     if (link.ready) await acd.refreshEndpoints();
