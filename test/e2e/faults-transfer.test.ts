@@ -38,12 +38,21 @@ async function expectOnlyTheOneCall(completed: string): Promise<void> {
   expect(await agentStatus(t, 'agent2')).toBe('available');
 }
 
-/** A call to 5002 that must still carry media both ways 2.5–4.5 s in (after the refused transfer): the caller's tone comes back from agent2's echoing phone. */
-async function talkThrough(scenario: string): Promise<void> {
+/**
+ * A call to 5002 that must still carry media both ways from `fromMs` to `toMs` after caller and
+ * agent were connected (the refused transfer falls before that window): the caller's tone comes
+ * back from agent2's echoing phone. The window is timed from the connection, not from the call's
+ * start: how long the call waits before agent2 takes it is not what is tested here.
+ */
+async function talkThrough(scenario: string, fromMs: number, toMs: number): Promise<void> {
   await withSpeakingEar(async (ear) => {
-    const started = Date.now();
     ok(await placeCall(target, '5002', scenario, { rtpPort: ear.port, timeoutS: 30 }));
-    expect(ear.tonePacketsBetweenTimes(started + 2500, started + 4500)).toBeGreaterThan(60);
+    const connectedAt = Number((await t.journal()).find((e) => e.type === 'queue.connected')?.at);
+    expect(connectedAt).toBeGreaterThan(0);
+    const tone = ear.tonePacketsBetweenTimes(connectedAt + fromMs, connectedAt + toMs);
+    // On failure, what the ear heard around the call (packets and tone per second from the connection).
+    const heard = [-2, -1, 0, 1, 2, 3, 4, 5].map((s) => `${s}s: ${ear.packetsBetweenTimes(connectedAt + s * 1000, connectedAt + s * 1000 + 1000).packets}/${ear.tonePacketsBetweenTimes(connectedAt + s * 1000, connectedAt + s * 1000 + 1000)}`);
+    expect({ tone: tone > (toMs - fromMs) / 20 / 2, heard }).toEqual({ tone: true, heard });
   });
 }
 
@@ -52,7 +61,7 @@ test("a caller's REFER is refused and the call goes on with the same agent", asy
   phones.push(agent2);
   await waitFor('agent2 available', async () => (await agentStatus(t, 'agent2')) === 'available');
   // 2 s into the call (bridged with agent2 by then) the caller REFERs to 5002: refused with 603.
-  await talkThrough(callerScenario({ callerNumber: '15551001', script: [{ pauseMs: 2000 }], refer: { to: '5002', expect: 603 }, hangupAfterMs: 3000 }));
+  await talkThrough(callerScenario({ callerNumber: '15551001', script: [{ pauseMs: 2000 }], refer: { to: '5002', expect: 603 }, hangupAfterMs: 3000 }), 2000, 4000);
   expect(agent2.invites()).toBe(1);
   await expectOnlyTheOneCall('COMPLETECALLER agent2');
 });
@@ -67,7 +76,8 @@ test("a transfer from the agent's phone is refused and the call goes on", async 
   });
   phones.push(agent2);
   await waitFor('agent2 available', async () => (await agentStatus(t, 'agent2')) === 'available');
-  await talkThrough(callerScenario({ callerNumber: '15551002', hangupAfterMs: 5000 }));
+  // agent2 REFERs 1.5 s after answering; the caller stays 6.5 s after its own answer.
+  await talkThrough(callerScenario({ callerNumber: '15551002', hangupAfterMs: 6500 }), 2000, 4000);
   const refused = parseTrace(agent2.trace()).filter((m) => m.dir === 'in' && m.cseqMethod === 'REFER').map((m) => m.firstLine);
   expect(refused).toEqual([expect.stringMatching(/^SIP\/2.0 603/)]);
   await expectOnlyTheOneCall('COMPLETECALLER agent2');
