@@ -2,7 +2,7 @@
 // document. main.ts hands in the real ports; `openApiText()` builds the document from ports
 // that are never called (declaring a route reads no state), for `switchboard openapi` and the
 // test that keeps docs/openapi.json current.
-import { agentRoutes, type AgentApi } from './acd';
+import { agentRoutes, callControlRoutes, type AgentApi, type CallControlApi } from './acd';
 import { callRoutes, type CallsApi } from './calls';
 import { callbackRoutes, type CallbackService } from './callbacks';
 import { configRoutes, type ConfigApi } from './config/http';
@@ -19,6 +19,7 @@ import { dispositionRoutes, type DispositionApi } from './dispositions';
 export interface ApiPorts {
   agents: AgentApi;
   calls: CallsApi;
+  control: CallControlApi;
   callbacks: CallbackService;
   config: ConfigApi;
   voicemails: VoicemailApi;
@@ -32,6 +33,7 @@ export function apiRoutes(p: ApiPorts): RouteModule[] {
   return [
     agentRoutes(p.agents),
     callRoutes(p.calls),
+    callControlRoutes(p.control),
     dispositionRoutes(p.dispositions),
     callbackRoutes(p.callbacks, p.clock),
     statsRoutes(p.stats.queries, p.stats.scopeOf),
@@ -58,6 +60,7 @@ export function openApiText(): string {
   const ports: ApiPorts = {
     agents: unused('agents'),
     calls: unused('calls'),
+    control: unused('control'),
     callbacks: unused('callbacks'),
     config: unused('config'),
     voicemails: unused('voicemails'),

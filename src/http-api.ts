@@ -149,6 +149,14 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         },
         now: () => clock.now(),
       },
+      control: {
+        hold: (callId, actor, by) => acd.hold(callId, actor, by),
+        resume: (callId, actor, by) => acd.resume(callId, actor, by),
+        actor: (p) => {
+          const scope = agentScope(p, config.current.teams);
+          return { role: p.role, agentId: p.agentId, seesAgent: (id) => inScope(scope, id) };
+        },
+      },
       callbacks,
       events: { stream: eventStream, visibleTo: eventsVisibleTo },
       dispositions: {

@@ -67,6 +67,10 @@ export class AriAcdTelephony implements AcdTelephony {
     await this.rest.addToBridge(bridgeId, channelIds);
   }
 
+  removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    return this.rest.removeFromBridge(bridgeId, channelIds);
+  }
+
   destroyBridge(bridgeId: string): Promise<void> {
     return this.rest.destroyBridgeQuietly(bridgeId);
   }

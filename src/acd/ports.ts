@@ -17,6 +17,10 @@ export interface AcdEntry extends QueueEntry {
   offers: number;
   offeredAt?: number;
   connectedAt?: number;
+  /** On hold since then (connected calls): the caller is out of the bridge, hearing music. */
+  heldAt?: number;
+  /** Time on hold before `heldAt` (ms): counted in handle time, not in talk time. */
+  heldMs?: number;
   /** Agents who missed this call, and when (not offered it again for a ring timeout). */
   missedBy: Record<string, number>;
   /** Position when the call joined (queue_log origposition). */
@@ -129,6 +133,8 @@ export interface AcdTelephony {
   playbackActive(playbackId: string): Promise<boolean>;
   /** Creates the bridge (id chosen by us) and puts the channels in it. */
   bridge(bridgeId: string, channelIds: string[]): Promise<void>;
+  /** Takes the channels out of the bridge (they stay in the application). */
+  removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void>;
   /** The channels in the bridge; undefined when there is no such bridge. */
   bridgeMembers(bridgeId: string): Promise<string[] | undefined>;
   destroyBridge(bridgeId: string): Promise<void>;

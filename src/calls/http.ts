@@ -19,6 +19,8 @@ export interface QueuedCall {
   priority: number;
   callerId: string;
   callback?: { id: string; number: string };
+  /** On hold since then (connected calls). */
+  heldAt?: number;
 }
 
 export interface CallsApi {
@@ -59,6 +61,7 @@ const CallViewSchema = z
     priority: z.number().int().optional(),
     arrivedAt: z.number().int().optional().describe('When the call arrived (epoch ms)'),
     waitSeconds: z.number().int().nonnegative().optional().describe('Seconds in the current queue so far'),
+    onHold: z.boolean().optional().describe('Connected calls: the caller is on hold'),
   })
   .meta({ id: 'Call' });
 export type CallView = z.infer<typeof CallViewSchema>;
@@ -79,7 +82,7 @@ export function callViews(active: readonly CallState[], queued: readonly QueuedC
         callerId: c.callerId,
         state: q ? ({ waiting: 'waiting', offered: 'ringing', connected: 'connected' } as const)[q.state] : ('ivr' as const),
         ...(c.ivr ? { flow: c.ivr.flowId, step: c.ivr.stepId } : {}),
-        ...(q ? { queue: q.queue, priority: q.priority, waitSeconds: secondsSince(now, q.queuedAt), ...(q.agentId ? { agent: q.agentId } : {}) } : {}),
+        ...(q ? { queue: q.queue, priority: q.priority, waitSeconds: secondsSince(now, q.queuedAt), ...(q.agentId ? { agent: q.agentId } : {}), ...(q.state === 'connected' ? { onHold: q.heldAt !== undefined } : {}) } : {}),
         arrivedAt: c.arrivedAt,
       };
     });

@@ -133,9 +133,13 @@ export const QueueCompleted = ev('queue.completed', 'A connected call ended', {
   agentId,
   by: z.enum(['caller', 'agent']),
   holdS: waitS,
-  talkS: seconds,
+  talkS: seconds.describe('From the connection to the end, hold included (as app_queue counts it)'),
+  onHoldS: seconds.optional().describe('Of the talk time, seconds the caller was on hold (absent: none)'),
   origPosition: position,
 });
+const byKey = z.string().describe('Who asked: "agent:<id>", or the API key id of a supervisor or admin');
+export const QueueHeld = ev('queue.held', 'A connected caller was put on hold (out of the bridge, hearing music)', { callId, queue, agentId, by: byKey });
+export const QueueResumed = ev('queue.resumed', 'A caller on hold was taken back into the conversation', { callId, queue, agentId, by: byKey, heldS: seconds.describe('How long this hold lasted') });
 export const CallDisposition = ev('call.disposition', "The outcome of a handled call, recorded at wrap-up by its agent or a supervisor (the notes stay out of the journal)", {
   callId,
   queue,
@@ -230,6 +234,8 @@ export const EVENT_SCHEMAS = [
   QueueAbandoned,
   QueueExited,
   QueueCompleted,
+  QueueHeld,
+  QueueResumed,
   CallDisposition,
   SurveyStarted,
   AgentLoggedIn,

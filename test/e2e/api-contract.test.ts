@@ -70,6 +70,8 @@ function example(op: Op): { url: string; body?: unknown } {
     listQueues: {},
     listCalls: {},
     updateWaitingCall: { params: { id: 'no-such-call' }, body: { priority: 5 } },
+    holdCall: { params: { id: 'no-such-call' } },
+    resumeCall: { params: { id: 'no-such-call' } },
     recordDisposition: { params: { id: 'no-such-call' }, body: { resolved: true, reason: 'sale' } },
     getDisposition: { params: { id: 'no-such-call' } },
     createCallback: { body: { number: '15550199', queue: 'support', at: future, note: 'contract' } },

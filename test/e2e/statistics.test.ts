@@ -441,6 +441,7 @@ test("queues: one row per queue for the interval, the same for the day, with the
       longestWaitSeconds: Math.max(...connected, ...abandoned),
       ...(abandoned.length ? { avgWaitAbandonedSeconds: round2(sum(abandoned) / abandoned.length), maxWaitAbandonedSeconds: Math.max(...abandoned) } : {}),
       talkSeconds: talkS,
+      holdSeconds: 0, // nobody put a call on hold
       wrapUpSeconds: wrapUpMs / 1000,
       ahtSeconds: round2((talkS + wrapUpMs / 1000) / completed.length),
     };

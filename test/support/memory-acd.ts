@@ -134,7 +134,13 @@ export class FakeTelephony implements AcdTelephony {
       this.failBridges--;
       throw new Error('ARI timed out');
     }
-    this.bridged.set(b, chans);
+    this.bridged.set(b, [...new Set([...(this.bridged.get(b) ?? []), ...chans])]);
+  }
+  async removeFromBridge(b: string, chans: string[]) {
+    this.log.push(`unbridge ${b} ${chans.join(',')}`);
+    const members = this.bridged.get(b);
+    if (!members) throw new Error('Bridge not found');
+    this.bridged.set(b, members.filter((c) => !chans.includes(c)));
   }
   async bridgeMembers(b: string) {
     return this.bridged.get(b);

@@ -49,6 +49,7 @@ describe('statistics projector: queue figures', () => {
       maxWaitAbandonedSeconds: 28,
       handled: 2,
       talkSeconds: 1122, // 282 + 840
+      holdSeconds: 0,
       wrapUpSeconds: 45, // a1 30 s after c1, a2 15 s after c2
       ahtSeconds: 583.5, // (1122 + 45) / 2
       surveyResponses: 2, // 4 and 5 (not the sensitive one, the other flow's, nor the one after the survey ended)
@@ -99,6 +100,7 @@ describe('statistics projector: agent figures', () => {
       missed: 0,
       handled: 1,
       talkSeconds: 282,
+      holdSeconds: 0,
       wrapUpSeconds: 30,
       ahtSeconds: 312,
       availableSeconds: 585,
@@ -161,6 +163,16 @@ describe('statistics projector: state', () => {
     for (const event of [{ type: 'queue.connected', at: paris('10:00:00'), queue: 'q' }, { type: 'queue.entered', at: Number.NaN, queue: 'q' }, { type: 'something.else', at: 1 }]) {
       expect(project(s, { id: '1-0', event }, SETTINGS).deltas).toEqual([]);
     }
+  });
+
+  it('hold time is counted apart from talk time, and both in the handle time', () => {
+    const at = paris('12:00:00');
+    const completed = { type: 'queue.completed', callId: 'x', queue: 'sales', agentId: 'a', by: 'caller', holdS: 5, talkS: 100, onHoldS: 30, origPosition: 1, at };
+    const p = project(initialState(), { id: '1-0', event: completed as never }, SETTINGS);
+    const c = sumSlots(new CounterBook().add(p.deltas).get('queue', 'sales', '2026-01-15')!.slots.values());
+    expect(queueFigures(c, 'sl1')).toMatchObject({ handled: 1, talkSeconds: 70, holdSeconds: 30, ahtSeconds: 100 });
+    const a = sumSlots(new CounterBook().add(p.deltas).get('agent', 'a', '2026-01-15')!.slots.values());
+    expect(agentFigures(a)).toMatchObject({ talkSeconds: 70, holdSeconds: 30, ahtSeconds: 100 });
   });
 
   it('a wait equal to the threshold is within it (app_queue: holdtime <= servicelevel)', () => {

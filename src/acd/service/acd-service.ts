@@ -4,10 +4,12 @@
 // agents. This class is the ACD's one entrance; the work is done by its parts, one per role:
 // agents.ts, waiting.ts, matching.ts, connecting.ts, recovery.ts.
 import type { AgentState } from '../domain/model';
+import type { Actor } from '../domain/control';
 import type { LegEnd } from '../domain/offer';
 import type { AcdEntry, AcdTimer, EndpointReach } from '../ports';
 import { Agents, type AgentCommand } from './agents';
 import { CallbackCalls, type CallbackJoining } from './callback-calls';
+import { CallControl } from './call-control';
 import { Connecting } from './connecting';
 import { AcdCore, type AcdDeps } from './core';
 import { Matching } from './matching';
@@ -16,6 +18,7 @@ import { Waiting, type Joining } from './waiting';
 
 export { DispositionPending, PauseReasonRefused, UnknownAgent, WaitingCallRefused, type AcdConfigView, type AcdDeps } from './core';
 export type { CallbackJoining } from './callback-calls';
+export { CallActionRefused } from './call-control';
 
 export class AcdService {
   private readonly agents: Agents;
@@ -24,6 +27,7 @@ export class AcdService {
   private readonly connecting: Connecting;
   private readonly recovery: Recovery;
   private readonly callbackCalls: CallbackCalls;
+  private readonly control: CallControl;
 
   constructor(deps: AcdDeps) {
     const core = new AcdCore(deps);
@@ -33,6 +37,7 @@ export class AcdService {
     this.connecting = new Connecting(core);
     this.recovery = new Recovery(core);
     this.callbackCalls = new CallbackCalls(core);
+    this.control = new CallControl(core);
     core.parts = { agents: this.agents, waiting: this.waiting, matching: this.matching, connecting: this.connecting, recovery: this.recovery, callbackCalls: this.callbackCalls };
   }
 
@@ -85,6 +90,13 @@ export class AcdService {
   }
   legEnded(legId: string, end: LegEnd): Promise<void> {
     return this.connecting.legEnded(legId, end);
+  }
+  /** The caller of a connected call hears music, out of the conversation (call-control.ts). */
+  hold(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.control.hold(callId, actor, by);
+  }
+  resume(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.control.resume(callId, actor, by);
   }
   /** A playback on a caller's channel that the ACD started (an announcement, an exit prompt) ended. */
   playbackFinished(callId: string, playbackId: string): Promise<void> {

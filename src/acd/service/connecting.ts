@@ -3,6 +3,7 @@
 // the caller leaves first (an abandon); a connected call ends and the agent goes to wrap-up.
 import type { Logger } from 'pino';
 import { applyAgentEvent } from '../domain/agent';
+import { heldMsAt } from '../domain/control';
 import { seconds, type AgentState } from '../domain/model';
 import { isAgentsMiss, legEndLabel, type LegEnd } from '../domain/offer';
 import { announcementId, callBridgeId, callIdOf } from '../../kernel/ids';
@@ -258,14 +259,16 @@ export class Connecting {
     const connectedAt = entry.connectedAt ?? at;
     const holdS = seconds(connectedAt - entry.queuedAt);
     const talkS = seconds(at - connectedAt);
-    await this.c.deps.events.publish({ type: 'queue.completed', callId, queue: entry.queue, agentId, by, holdS, talkS, origPosition: entry.joinPosition, at });
+    const onHoldS = seconds(heldMsAt(entry, at));
+    await this.c.deps.events.publish({ type: 'queue.completed', callId, queue: entry.queue, agentId, by, holdS, talkS, ...(onHoldS > 0 ? { onHoldS } : {}), origPosition: entry.joinPosition, at });
     const log = this.c.deps.logger.child({ callId, agentId });
     log.info({ by, talkS, wrapUpS: res.wrapUpS }, 'call completed');
     // A callback's customer has no flow to go on to.
     const survey = by === 'agent' && !entry.callback ? this.c.config().queues.get(entry.queue)?.survey : undefined;
     const tel = this.c.telephony;
     if (survey && this.c.deps.afterCall) {
-      // The caller stays: out of the bridge and on to the survey.
+      // The caller stays: out of the bridge (and off hold) and on to the survey.
+      if (entry.heldAt !== undefined) await tel.stopMoh(entry.channelId).catch(() => undefined);
       await tel.destroyBridge(callBridgeId(callId)).catch(() => undefined);
       await this.c.deps.events.publish({ type: 'survey.started', callId, queue: entry.queue, flow: survey, at });
       await this.c.deps.afterCall({ callId, channelId: entry.channelId, flow: survey }).catch((err: unknown) => log.error({ err }, 'could not start the survey'));

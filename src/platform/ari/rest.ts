@@ -130,6 +130,10 @@ export class AriRest {
     return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}/addChannel`, { channel: channelIds.join(',') });
   }
 
+  removeFromBridge(bridgeId: string, channelIds: string[]): Promise<void> {
+    return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}/removeChannel`, { channel: channelIds.join(',') });
+  }
+
   destroyBridge(bridgeId: string): Promise<void> {
     return this.request('DELETE', `/bridges/${encodeURIComponent(bridgeId)}`);
   }

@@ -24,7 +24,9 @@ export const QUEUE_SUMS = [
   /** Sum of the waits (s) of abandoned calls. */
   'waitAbandonedS',
   'handled',
+  /** Talk time without hold, and hold time, of the calls that ended. */
   'talkS',
+  'holdS',
   'wrapUpMs',
   'surveyResponses',
   'surveyScoreSum',
@@ -40,6 +42,7 @@ export const AGENT_SUMS = [
   'missed',
   'handled',
   'talkS',
+  'holdS',
   'wrapUpMs',
   'availableMs',
   'reservedMs',

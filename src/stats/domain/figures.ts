@@ -28,6 +28,7 @@ export interface QueueFigures {
   maxWaitAbandonedSeconds: number | null;
   handled: number;
   talkSeconds: number;
+  holdSeconds: number;
   wrapUpSeconds: number;
   ahtSeconds: number | null;
   surveyResponses: number;
@@ -47,6 +48,7 @@ export interface AgentFigures {
   missed: number;
   handled: number;
   talkSeconds: number;
+  holdSeconds: number;
   wrapUpSeconds: number;
   ahtSeconds: number | null;
   availableSeconds: number;
@@ -87,6 +89,7 @@ export function queueFigures(c: Counters, formula: SlFormula): QueueFigures {
   const abandoned = n('abandoned');
   const handled = n('handled');
   const talkS = n('talkS');
+  const holdS = n('holdS');
   const wrapUpMs = n('wrapUpMs');
   const sl = serviceLevels(c);
   const maxAnswered = answered > 0 ? n('waitAnsweredMaxS') : null;
@@ -114,8 +117,9 @@ export function queueFigures(c: Counters, formula: SlFormula): QueueFigures {
     maxWaitAbandonedSeconds: maxAbandoned,
     handled,
     talkSeconds: talkS,
+    holdSeconds: holdS,
     wrapUpSeconds: secondsOfMs(wrapUpMs),
-    ahtSeconds: ratio(talkS + secondsOfMs(wrapUpMs), handled),
+    ahtSeconds: ratio(talkS + holdS + secondsOfMs(wrapUpMs), handled),
     surveyResponses: n('surveyResponses'),
     surveyScoreAvg: ratio(n('surveyScoreSum'), n('surveyResponses')),
     dispositions: n('dispositions'),
@@ -130,6 +134,7 @@ export function agentFigures(c: Counters): AgentFigures {
   const n = (k: string): number => c[k] ?? 0;
   const handled = n('handled');
   const talkS = n('talkS');
+  const holdS = n('holdS');
   const wrapUpMs = n('wrapUpMs');
   const busyMs = n('onCallMs') + n('wrapUpStateMs');
   const staffedMs = n('availableMs') + n('reservedMs') + n('onCallMs') + n('wrapUpStateMs') + n('pausedMs');
@@ -139,8 +144,9 @@ export function agentFigures(c: Counters): AgentFigures {
     missed: n('missed'),
     handled,
     talkSeconds: talkS,
+    holdSeconds: holdS,
     wrapUpSeconds: secondsOfMs(wrapUpMs),
-    ahtSeconds: ratio(talkS + secondsOfMs(wrapUpMs), handled),
+    ahtSeconds: ratio(talkS + holdS + secondsOfMs(wrapUpMs), handled),
     availableSeconds: secondsOfMs(n('availableMs')),
     reservedSeconds: secondsOfMs(n('reservedMs')),
     onCallSeconds: secondsOfMs(n('onCallMs')),

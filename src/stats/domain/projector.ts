@@ -152,9 +152,12 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
     case 'queue.completed': {
       const ev = e as Ev.QueueCompletedShape;
       if (!str(ev.queue) || !str(ev.agentId) || !str(ev.callId) || !nat(ev.talkS)) return next(s);
+      // talkS includes time on hold (as app_queue counts it): split so talk + hold is the call.
+      const holdS = nat(ev.onHoldS) ? Math.min(ev.onHoldS, ev.talkS) : 0;
       for (const [scope, id] of [['queue', ev.queue], ['agent', ev.agentId]] as const) {
         put(scope, id, 'handled', 1);
-        put(scope, id, 'talkS', ev.talkS);
+        put(scope, id, 'talkS', ev.talkS - holdS);
+        if (holdS > 0) put(scope, id, 'holdS', holdS);
       }
       const withAgent = setAgent(ev.agentId, { ...s.agents[ev.agentId], q: ev.queue });
       // Only a call the agent hung up on goes on to a survey: keep it until then.

@@ -1,0 +1,43 @@
+// Who may act on a connected call (hold, resume, transfer), and when. Pure: from the call's queue
+// entry as stored and the actor's role and scope. The same refusals answer every action, so an
+// API client sees one vocabulary: 404 for a call the key cannot see or that is not connected to
+// an agent, 403 for an agent key on someone else's call, 409 for the wrong moment.
+
+export type CallAction = 'hold' | 'resume' | 'transfer';
+
+export interface ConnectedCall {
+  state: 'waiting' | 'offered' | 'connected';
+  agentId?: string;
+  heldAt?: number;
+  /** A callback's customer not yet reached: nobody to act on. */
+  callbackPending?: boolean;
+}
+
+export interface Actor {
+  role: 'admin' | 'supervisor' | 'agent';
+  agentId?: string;
+  /** The agent is in the actor's scope (a supervisor's teams; always for admins). */
+  seesAgent: (agentId: string) => boolean;
+}
+
+export interface CallRefusal {
+  status: 403 | 404 | 409;
+  why: string;
+}
+
+/** undefined: the action may go ahead. */
+export function refuseCallAction(callId: string, action: CallAction, call: ConnectedCall | undefined, by: Actor): CallRefusal | undefined {
+  const agentId = call?.agentId;
+  // A call the key may not see is not found, as one that does not exist.
+  if (!call || agentId === undefined || (by.role === 'supervisor' && !by.seesAgent(agentId))) return { status: 404, why: `no call "${callId}" with an agent` };
+  if (by.role === 'agent' && by.agentId !== agentId) return { status: 403, why: 'an agent key acts on its own calls only' };
+  if (call.state !== 'connected' || call.callbackPending) return { status: 409, why: `call "${callId}" is not connected to its agent yet` };
+  if (action === 'hold' && call.heldAt !== undefined) return { status: 409, why: `call "${callId}" is on hold already` };
+  if (action === 'resume' && call.heldAt === undefined) return { status: 409, why: `call "${callId}" is not on hold` };
+  return undefined;
+}
+
+/** Time on hold so far (ms), an open hold counted up to `now`. */
+export function heldMsAt(call: { heldAt?: number; heldMs?: number }, now: number): number {
+  return (call.heldMs ?? 0) + (call.heldAt !== undefined ? Math.max(0, now - call.heldAt) : 0);
+}
