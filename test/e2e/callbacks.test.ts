@@ -5,7 +5,7 @@
 // agent first. Queues: test/fixtures/callbacks (billing: 2 attempts 2 s apart, window 6 s).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { ok, queueLogEvents } from '../support/acd-e2e';
+import { asteriskRtpFor, ok, queueLogEvents } from '../support/acd-e2e';
 import { ariGet, clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { AgentPhone, type Behaviour } from '../support/agent-phone';
 import { waitFor } from '../support/net';
@@ -48,7 +48,7 @@ afterEach(async () => {
 
 async function ear(): Promise<RtpSink> {
   const e = await RtpSink.open();
-  e.speak();
+  e.speak(() => asteriskRtpFor(e.port));
   ears.push(e);
   return e;
 }

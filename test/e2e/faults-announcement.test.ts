@@ -1,7 +1,7 @@
 // An agent who answers while the caller hears a queue announcement gets the caller at once: the
 // announcement gives way, caller and agent are bridged, media flows both ways, and the queue_log
 // says CONNECT. One test per kind of announcement (position, wait estimate, periodic prompt).
-import { agentStatus, ok, queueLogEvents } from '../support/acd-e2e';
+import { agentStatus, asteriskRtpFor, ok, queueLogEvents } from '../support/acd-e2e';
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
 import { AriObserver, type ObservedEvent } from '../support/ari-observer';
@@ -49,7 +49,7 @@ test.each([
     // The wait estimate needs an eligible agent logged in: agent4 (sales 3), logged in without a phone.
     if (number === '5102') await t.service.acd.agentCommand('agent4', 'login');
 
-    ear.speak();
+    ear.speak(() => asteriskRtpFor(ear.port));
     const caller = placeCall(target, number, callerScenario({ callerNumber: '15550601', hangupAfterMs: 9000 }), { rtpPort: ear.port, timeoutS: 60 });
     const started = await observer.waitFor('the announcement starts', (e) => e.type === 'PlaybackStarted' && /-ann-\d+$/.test(String((e.playback as { id: string }).id)));
     const annId = String((started.playback as { id: string }).id);

@@ -1,7 +1,10 @@
 // Stands in for a caller's ear (and mouth): receives the RTP Asterisk sends to the caller and
 // measures it, so a test can check that the caller heard sound, not only that signalling went
-// through. It can also speak: a 1 kHz tone sent back to where Asterisk's RTP comes from, so a
-// phone that echoes it proves media flows both ways through the bridge.
+// through. It can also speak: a 1 kHz tone sent to Asterisk's RTP address for the call, so a
+// phone that echoes it proves media flows both ways through the bridge. Like a real phone it
+// speaks from the start: the address is asked of Asterisk rather than learnt from the first packet
+// received (a caller connected to an echoing agent before any hold music would otherwise wait for
+// the agent, and the agent for the caller).
 import dgram from 'node:dgram';
 
 /** μ-law encoding of a linear sample (G.711). */
@@ -79,11 +82,28 @@ export class RtpSink {
     return this.arrivals.filter((a) => a.at >= fromMs && a.at < toMs && a.peak > 1000 && a.crossings >= 36 && a.crossings <= 44).length;
   }
 
-  /** Sends the 1 kHz tone every 20 ms to where Asterisk's audio comes from, once it has come. */
-  speak(): void {
+  /**
+   * Sends the 1 kHz tone every 20 ms to Asterisk: to the address `findPeer` finds (asked every
+   * 100 ms until it answers), or where Asterisk's audio comes from, whichever is known first.
+   */
+  speak(findPeer?: () => Promise<{ address: string; port: number } | undefined>): void {
     let seq = 0;
     const ssrc = 0x5b0a2d01;
+    let asking = false;
+    let lastAsk = 0;
     this.toneTimer = setInterval(() => {
+      if (!this.remote && findPeer && !asking && Date.now() - lastAsk >= 100) {
+        asking = true;
+        lastAsk = Date.now();
+        void findPeer()
+          .then((peer) => {
+            if (peer) this.remote ??= peer;
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            asking = false;
+          });
+      }
       if (!this.remote) return;
       const header = Buffer.alloc(12);
       header[0] = 0x80;
