@@ -147,6 +147,11 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
           const e = await acd.setPriority(callId, priority, by);
           return { queue: e.queue, priority: e.priority };
         },
+        moveWaiting: async (callId, queue, keepPlace, by) => {
+          const e = await acd.moveWaiting(callId, queue, keepPlace, by);
+          return { queue: e.queue, priority: e.priority };
+        },
+        queueExists: (queue) => config.current.queues.has(queue),
         now: () => clock.now(),
       },
       control: {

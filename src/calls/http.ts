@@ -32,6 +32,9 @@ export interface CallsApi {
   queueOf(callId: string): Promise<string | undefined>;
   /** Changes a waiting call's priority; refuses (not-found, not-waiting) with WaitingCallRefused. */
   setPriority(callId: string, priority: number, by: string): Promise<{ queue: string; priority: number }>;
+  /** Moves a waiting call to another queue; refuses as setPriority does. */
+  moveWaiting(callId: string, queue: string, keepPlace: boolean, by: string): Promise<{ queue: string; priority: number }>;
+  queueExists(queue: string): boolean;
   now(): number;
 }
 
@@ -43,9 +46,14 @@ export interface WaitingRefusal {
 const isWaitingRefusal = (err: unknown): err is WaitingRefusal =>
   err instanceof Error && 'why' in err && ((err as { why: unknown }).why === 'not-found' || (err as { why: unknown }).why === 'not-waiting');
 
-const PatchBody = z.strictObject({
-  priority: z.number().int('must be a whole number').min(-1000).max(1000).describe('Higher is served first; the call keeps its place among calls of the same priority'),
-});
+const PatchBody = z
+  .strictObject({
+    priority: z.number().int('must be a whole number').min(-1000).max(1000).optional().describe('Higher is served first; the call keeps its place among calls of the same priority'),
+    queue: z.string().min(1).max(64).optional().describe('Move the call to this queue: it is offered there at once, with its priority; its wait there starts now'),
+    keepPlace: z.boolean().optional().describe('With queue: keep the original entry time, so the call keeps its place among calls of the same priority (default true); false: it joins behind them'),
+  })
+  .refine((b) => b.priority !== undefined || b.queue !== undefined, { message: 'give priority, queue, or both' })
+  .refine((b) => b.keepPlace === undefined || b.queue !== undefined, { message: 'keepPlace goes with queue', path: ['keepPlace'] });
 
 const CallViewSchema = z
   .object({
@@ -117,21 +125,27 @@ export function callRoutes(calls: CallsApi) {
         method: 'patch',
         path: '/calls/{id}',
         operationId: 'updateWaitingCall',
-        summary: "Change a waiting call's priority",
+        summary: "Change a waiting call's priority, or move it to another queue",
         tag: 'calls',
         roles: ['admin', 'supervisor'],
         params: z.object({ id: z.string().max(128) }),
         body: PatchBody,
-        answers: { 200: { description: 'The call with its new priority', schema: z.object({ call: z.object({ id: z.string(), queue: z.string(), priority: z.number().int() }) }) } },
-        problems: [404, 409],
+        answers: { 200: { description: 'The call with its new priority and queue', schema: z.object({ call: z.object({ id: z.string(), queue: z.string(), priority: z.number().int() }) }) } },
+        problems: [404, 409, 422],
       },
       async ({ params, body, principal }) => {
         const queue = await calls.queueOf(params.id);
+        const visible = await calls.visibility(principal);
         // A call outside the key's queues is not found, as for one that does not exist.
-        if (queue === undefined || !(await calls.visibility(principal))({ queue })) throw problem(404, `no call "${params.id}" in a queue`);
+        if (queue === undefined || !visible({ queue })) throw problem(404, `no call "${params.id}" in a queue`);
+        if (body.queue !== undefined) {
+          if (!calls.queueExists(body.queue)) throw problem(422, `no queue "${body.queue}"`, [{ name: 'queue', reason: 'not a configured queue' }]);
+          if (!visible({ queue: body.queue })) throw problem(403, `queue "${body.queue}" is not among the queues this key supervises`);
+        }
         try {
-          const r = await calls.setPriority(params.id, body.priority, principal.keyId);
-          return { status: 200, body: { call: { id: params.id, queue: r.queue, priority: r.priority } } };
+          let r = body.priority !== undefined ? await calls.setPriority(params.id, body.priority, principal.keyId) : undefined;
+          if (body.queue !== undefined) r = await calls.moveWaiting(params.id, body.queue, body.keepPlace ?? true, principal.keyId);
+          return { status: 200, body: { call: { id: params.id, queue: r!.queue, priority: r!.priority } } };
         } catch (err) {
           if (isWaitingRefusal(err)) throw problem(err.why === 'not-found' ? 404 : 409, err.message);
           throw err;

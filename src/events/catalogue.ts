@@ -122,10 +122,11 @@ export const QueueExited = ev('queue.exited', 'The caller left the queue on a ru
   ...positions,
   waitS,
   reason: z
-    .enum(['timeout', 'overflow', 'withdrawn', 'callback-failed', 'callback'])
-    .describe('timeout: maximum wait; overflow: a requirement step moved it; withdrawn: a callback taken out of line (cancelled, or moved to a later time); callback-failed: an attempt to reach a callback\'s customer failed; callback: the caller asked to be called back (a callback keeps their place)'),
+    .enum(['timeout', 'overflow', 'moved', 'withdrawn', 'callback-failed', 'callback'])
+    .describe('timeout: maximum wait; overflow: a requirement step moved it; moved: a supervisor moved it (PATCH /api/v1/calls/{id}); withdrawn: a callback taken out of line (cancelled, or moved to a later time); callback-failed: an attempt to reach a callback\'s customer failed; callback: the caller asked to be called back (a callback keeps their place)'),
   key: z.string().optional().describe('The key the caller pressed (reason callback)'),
   to: queue.optional().describe('The queue it went on to'),
+  by: z.string().optional().describe('Who moved it (reason moved): the API key id'),
 });
 export const QueueCompleted = ev('queue.completed', 'A connected call ended', {
   callId,

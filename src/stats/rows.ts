@@ -30,6 +30,7 @@ export const QueueStatsRowSchema = z
     timedOut: count('Left the queue after its maximum wait (queue.exited reason timeout)'),
     leftForCallback: count('Left the queue asking for a callback (queue.exited reason callback)'),
     withdrawn: count('Callbacks taken out of the line, cancelled or moved (queue.exited reason withdrawn)'),
+    movedOut: count('Waiting calls a supervisor moved to another queue (queue.exited reason moved); the other queue counts them as offered'),
     callbackAttemptsFailed: count("Callbacks that left the line because an attempt to reach the customer failed (queue.exited reason callback-failed)"),
     callbacksRequested: count('Callbacks requested for this queue (callback.requested)'),
     callbacksConnected: count('Callbacks whose customer was connected with an agent (callback.connected)'),

@@ -62,12 +62,32 @@ const connectedCallId = (number: string) =>
     return arrived !== undefined && journal.some((e) => e.type === 'queue.connected' && e.callId === arrived) ? arrived : undefined;
   });
 
+test('a supervisor moves a waiting call to another queue, where its agent takes it; limits of a team supervisor', async () => {
+  // Nobody serves sales (agent1 has no phone): the caller waits there.
+  const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550302', hangupAfterMs: 8000 }), { rtpPort: 9, timeoutS: 40 });
+  const callId = await waitFor('the caller waiting in sales', async () => (await t.journal()).find((e) => e.type === 'queue.entered' && e.callerId === '15550302')?.callId);
+  const agent2 = await agentPhone('agent2');
+  const patch = (token: string, body: unknown) => api('PATCH', `/calls/${encodeURIComponent(callId)}`, token, body);
+  expect((await patch(FLOOR, { queue: 'support' })).status).toBe(403); // floor supervises sales only
+  expect((await patch(ADMIN, { queue: 'nowhere' })).status).toBe(422);
+  const moved = await patch(ADMIN, { queue: 'support', priority: 2 });
+  expect([moved.status, moved.body.call]).toEqual([200, { id: callId, queue: 'support', priority: 2 }]);
+  await agent2.waitForInvite(1, 10_000);
+  ok(await caller);
+  await waitFor('the call completed', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId));
+  const mine = (await t.journal()).filter((e) => e.callId === callId && e.type.startsWith('queue.')).map((e) => `${e.type} ${String(e.queue)}`);
+  expect(mine).toEqual(['queue.entered sales', 'queue.priority-changed sales', 'queue.exited sales', 'queue.entered support', 'queue.offered support', 'queue.connected support', 'queue.completed support']);
+  expect((await t.journal()).find((e) => e.type === 'queue.exited' && e.callId === callId)).toMatchObject({ reason: 'moved', to: 'support', by: 'env-1' });
+  await waitFor('agent2 free again', async () => (await statusOf('agent2')) === 'available');
+});
+
 test('hold: the caller hears music instead of the agent; resume: the conversation again; the hold counts apart from talk', async () => {
   await agentPhone('agent1');
+  let callId = '';
   await withSpeakingEar(async (ear) => {
     // The caller speaks a tone; agent1's phone echoes it back, so the tone returning means they talk.
     const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550301', hangupAfterMs: 14_000 }), { rtpPort: ear.port, timeoutS: 40 });
-    const callId = await connectedCallId('15550301');
+    callId = await connectedCallId('15550301');
     const talking = Date.now();
     await waitFor('the agent heard', () => ear.tonePacketsBetweenTimes(talking, Date.now()) >= 25);
 
@@ -93,8 +113,8 @@ test('hold: the caller hears music instead of the agent; resume: the conversatio
     await waitFor('the conversation again', () => ear.tonePacketsBetweenTimes(back + 200, Date.now()) >= 25);
     ok(await caller);
   });
-  await waitFor('the call completed', async () => (await t.journal()).some((e) => e.type === 'queue.completed'));
-  const journal = await t.journal();
+  await waitFor('the call completed', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId));
+  const journal = (await t.journal()).filter((e) => e.callId === callId);
   const heldEv = journal.filter((e) => e.type === 'queue.held');
   const resumedEv = journal.filter((e) => e.type === 'queue.resumed');
   expect(heldEv).toEqual([expect.objectContaining({ queue: 'sales', agentId: 'agent1', by: 'agent:agent1' })]);
@@ -105,7 +125,7 @@ test('hold: the caller hears music instead of the agent; resume: the conversatio
   expect(Math.abs(Number(completed.onHoldS) - heldS)).toBeLessThanOrEqual(1);
   expect(Number(completed.talkS)).toBeGreaterThan(Number(completed.onHoldS));
   // Over: nothing more to act on.
-  expect((await act(String(completed.callId), 'resume', ADMIN)).status).toBe(404);
+  expect((await act(callId, 'resume', ADMIN)).status).toBe(404);
   await waitFor('agent1 free again', async () => (await statusOf('agent1')) === 'available');
   await expectNothingLeftBehind(t.redis, t.prefix);
 });

@@ -78,6 +78,7 @@ const EXPECTED_QUEUES = {
     timedOut: 0,
     leftForCallback: 0,
     withdrawn: 0,
+    movedOut: 0,
     callbackAttemptsFailed: 0,
     callbacksRequested: 0,
     callbacksConnected: 0,
@@ -105,6 +106,7 @@ const EXPECTED_QUEUES = {
     timedOut: 0,
     leftForCallback: 0,
     withdrawn: 0,
+    movedOut: 0,
     callbackAttemptsFailed: 0,
     callbacksRequested: 1, // POST /api/v1/callbacks
     callbacksConnected: 1, // the customer answered

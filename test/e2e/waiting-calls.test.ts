@@ -32,7 +32,8 @@ test("a waiting caller's priority raised by a supervisor; agents may not; unknow
   const callId = await waitFor('the caller waiting', async () => (await t.journal()).find((e) => e.type === 'queue.entered')?.callId);
   expect((await patch(callId, AGENT1, { priority: 5 })).status).toBe(403);
   expect((await patch(callId, ADMIN, { priority: 'high' })).status).toBe(400);
-  expect((await patch(callId, ADMIN, { queue: 'billing' })).status).toBe(400); // moving to another queue: not yet
+  expect((await patch(callId, ADMIN, { queue: 'billing' })).status).toBe(422); // no such queue here (moves: call-control.test.ts)
+  expect((await patch(callId, ADMIN, { keepPlace: false })).status).toBe(400); // keepPlace goes with queue
   const ok = await patch(callId, ADMIN, { priority: 5 });
   expect([ok.status, ok.body.call]).toEqual([200, { id: callId, queue: 'sales', priority: 5 }]);
   const entry = JSON.parse((await t.redis.get(`${t.prefix}:acd:entry:${callId}`)) ?? '{}') as { d: { priority: number } };

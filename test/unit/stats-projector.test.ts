@@ -38,6 +38,7 @@ describe('statistics projector: queue figures', () => {
       timedOut: 1, // c6
       leftForCallback: 1, // c7
       withdrawn: 0,
+      movedOut: 0,
       callbackAttemptsFailed: 0,
       callbacksRequested: 1,
       callbacksConnected: 1,

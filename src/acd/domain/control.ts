@@ -1,3 +1,6 @@
+import type { QueueEntry } from './model';
+import { compareEntries } from './select';
+
 // Who may act on a connected call (hold, resume, transfer), and when. Pure: from the call's queue
 // entry as stored and the actor's role and scope. The same refusals answer every action, so an
 // API client sees one vocabulary: 404 for a call the key cannot see or that is not connected to
@@ -40,4 +43,15 @@ export function refuseCallAction(callId: string, action: CallAction, call: Conne
 /** Time on hold so far (ms), an open hold counted up to `now`. */
 export function heldMsAt(call: { heldAt?: number; heldMs?: number }, now: number): number {
   return (call.heldMs ?? 0) + (call.heldAt !== undefined ? Math.max(0, now - call.heldAt) : 0);
+}
+
+/**
+ * A waiting call in its new queue (an overflow, a supervisor's move): a new wait starts there
+ * (`queuedAt`), its place among equal priorities is kept (`enqueuedAt`) unless `keepPlace` is
+ * false, and its position on arrival counts the calls `there` ahead of it.
+ */
+export function movedEntry<E extends QueueEntry & { joinPosition: number; lastAnnouncedPosition?: number }>(entry: E, to: string, now: number, there: readonly QueueEntry[], keepPlace = true): E {
+  const next: E = { ...entry, queue: to, queuedAt: now, enqueuedAt: keepPlace ? entry.enqueuedAt : now, joinPosition: 1 };
+  delete next.lastAnnouncedPosition;
+  return { ...next, joinPosition: there.filter((e) => e.callId !== entry.callId && compareEntries(e, next) < 0).length + 1 };
 }

@@ -57,6 +57,10 @@ export class AcdService {
   setPriority(callId: string, priority: number, by: string): Promise<AcdEntry> {
     return this.waiting.setPriority(callId, priority, by);
   }
+  /** A supervisor moves a waiting call to another queue (configured; checked by the caller). */
+  moveWaiting(callId: string, queue: string, keepPlace: boolean, by: string): Promise<AcdEntry> {
+    return this.waiting.moveTo(callId, queue, keepPlace, by);
+  }
   /** A call's disposition was recorded: an agent held in wrap-up for it (its wrap-up time is over) is released. */
   dispositionRecorded(agentId: string, callId: string): Promise<void> {
     return this.connecting.wrapUpOverdue(agentId, callId);

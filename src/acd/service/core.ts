@@ -53,7 +53,7 @@ export interface Parts {
   waiting: {
     armTimers(entry: AcdEntry, queue: QueueConfig, why?: 'joined' | 'offer-failed' | 'reconciled'): Promise<void>;
     cancelTimers(callId: string): Promise<void>;
-    overflowed(from: AcdEntry, to: AcdEntry, positionBefore: number): Promise<void>;
+    overflowed(from: AcdEntry, to: AcdEntry, positionBefore: number, moved?: { by: string }): Promise<void>;
     positionOf(entry: AcdEntry): Promise<number>;
     estimateWait(entry: AcdEntry, queue: QueueConfig, ahead: number): Promise<number | undefined>;
   };

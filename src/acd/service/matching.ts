@@ -8,6 +8,7 @@ import { isOfferable } from '../domain/agent';
 import type { AgentProfile, QueueConfig } from '../domain/model';
 import { compareEntries, selectAgent, selectCall, type AgentView } from '../domain/select';
 import { currentStep } from '../domain/steps';
+import { movedEntry } from '../domain/control';
 import { applyAgentEvent } from '../domain/agent';
 import { legId as legIdOf } from '../../kernel/ids';
 import type { AcdEntry, CommitResult, Versioned } from '../ports';
@@ -106,9 +107,7 @@ export class Matching {
     const waiting = this.c.parts.waiting;
     const position = await waiting.positionOf(entry.d);
     const there = (await this.c.store.waitingEntries(to)).map((e) => e.d);
-    const next: AcdEntry = { ...entry.d, queue: to, queuedAt: now, joinPosition: 1 };
-    const joinPosition = there.filter((e) => compareEntries(e, next) < 0).length + 1;
-    const moved: AcdEntry = { ...next, joinPosition, lastAnnouncedPosition: undefined };
+    const moved = movedEntry(entry.d, to, now, there);
     return { apply: () => this.c.store.moveEntry(entry, moved), result: { overflow: { from: entry.d, to: moved, position } } };
   }
 

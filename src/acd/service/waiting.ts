@@ -2,6 +2,7 @@
 // steps, maximum wait, announcements), hold music and announcements, and the exits a queue's
 // rules send them to.
 import { announceMinutes, estimatedWaitS } from '../domain/ewt';
+import { movedEntry } from '../domain/control';
 import { countsForWait, couldServe, requirementNow } from '../domain/eligibility';
 import type { QueueConfig, QueueExit } from '../domain/model';
 import { compareEntries } from '../domain/select';
@@ -204,15 +205,41 @@ export class Waiting {
     await this.exit(entry.d, queue.maxWait.exit);
   }
 
-  /** After an overflow was stored: announce the move and start the new queue's deadlines. */
-  async overflowed(from: AcdEntry, to: AcdEntry, positionBefore: number): Promise<void> {
+  /** After an overflow (or a supervisor's move, with who asked) was stored: announce it and start the new queue's deadlines. */
+  async overflowed(from: AcdEntry, to: AcdEntry, positionBefore: number, moved?: { by: string }): Promise<void> {
     const at = this.c.now();
     const events = this.c.deps.events;
-    await events.publish({ type: 'queue.exited', callId: from.callId, queue: from.queue, reason: 'overflow', position: positionBefore, origPosition: from.joinPosition, waitS: seconds(at - from.queuedAt), to: to.queue, at });
+    const reason = moved ? 'moved' : 'overflow';
+    await events.publish({ type: 'queue.exited', callId: from.callId, queue: from.queue, reason, position: positionBefore, origPosition: from.joinPosition, waitS: seconds(at - from.queuedAt), to: to.queue, ...(moved ? { by: moved.by } : {}), at });
     await events.publish({ type: 'queue.entered', callId: to.callId, queue: to.queue, callerId: to.callerId, position: to.joinPosition, priority: to.priority, from: from.queue, at });
-    this.c.callLogs.of(to.callId).info({ from: from.queue, to: to.queue }, 'overflowed');
+    this.c.callLogs.of(to.callId).info({ from: from.queue, to: to.queue, ...moved }, reason === 'moved' ? 'moved to another queue' : 'overflowed');
     const q2 = this.c.config().queues.get(to.queue);
     if (q2) await this.armTimers(to, q2);
+  }
+
+  /**
+   * A supervisor moves a waiting call to another queue (configured, checked by the caller of
+   * this). Its priority goes with it, and its place among equal priorities unless `keepPlace` is
+   * false; its wait in the new queue starts now. Then it is offered there at once.
+   */
+  async moveTo(callId: string, to: string, keepPlace: boolean, by: string): Promise<AcdEntry> {
+    const at = this.c.now();
+    const moved = await this.c.retry('move', async () => {
+      const cur = await this.c.store.getEntry(callId);
+      if (!cur) throw new WaitingCallRefused('not-found', callId);
+      if (cur.d.state !== 'waiting') throw new WaitingCallRefused('not-waiting', callId);
+      if (cur.d.queue === to) return { result: undefined };
+      const [position, there] = await Promise.all([this.positionOf(cur.d), this.c.store.waitingEntries(to)]);
+      const next = movedEntry(cur.d, to, at, there.map((e) => e.d), keepPlace);
+      return { apply: () => this.c.store.moveEntry(cur, next), result: { from: cur.d, to: next, position } };
+    });
+    if (!moved) return (await this.c.store.getEntry(callId))!.d;
+    await this.cancelTimers(callId); // the old queue's deadlines; the new queue's are armed next
+    await this.overflowed(moved.from, moved.to, moved.position, { by });
+    const [q1, q2] = [this.c.config().queues.get(moved.from.queue), this.c.config().queues.get(to)];
+    if (q2 && !moved.to.callback && q1?.musicClass !== q2.musicClass) await this.c.telephony.startMoh(moved.to.channelId, q2.musicClass).catch(() => undefined);
+    await this.c.parts.matching.matchCall(callId);
+    return moved.to;
   }
 
   /** 1-based position among the waiting callers of the same queue. */

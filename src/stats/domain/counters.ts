@@ -15,6 +15,7 @@ export const QUEUE_SUMS = [
   'timedOut',
   'leftForCallback',
   'withdrawn',
+  'movedOut',
   'callbackAttemptsFailed',
   'callbacksRequested',
   'callbacksConnected',

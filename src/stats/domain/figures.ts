@@ -17,6 +17,7 @@ export interface QueueFigures {
   timedOut: number;
   leftForCallback: number;
   withdrawn: number;
+  movedOut: number;
   callbackAttemptsFailed: number;
   callbacksRequested: number;
   callbacksConnected: number;
@@ -106,6 +107,7 @@ export function queueFigures(c: Counters, formula: SlFormula): QueueFigures {
     timedOut: n('timedOut'),
     leftForCallback: n('leftForCallback'),
     withdrawn: n('withdrawn'),
+    movedOut: n('movedOut'),
     callbackAttemptsFailed: n('callbackAttemptsFailed'),
     callbacksRequested: n('callbacksRequested'),
     callbacksConnected: n('callbacksConnected'),

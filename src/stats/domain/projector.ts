@@ -66,6 +66,7 @@ const EXIT_METRIC: Readonly<Record<string, Metric>> = {
   overflow: 'overflowed',
   callback: 'leftForCallback',
   withdrawn: 'withdrawn',
+  moved: 'movedOut',
   'callback-failed': 'callbackAttemptsFailed',
 };
 const CALL_KEPT_MS = 86_400_000;
