@@ -14,7 +14,7 @@ describe('who may act on a connected call', () => {
   it.each([
     ['no such call', undefined, admin, 'hold', 404],
     ['a call nobody answered yet', { state: 'waiting' as const }, admin, 'hold', 404],
-    ["a supervisor outside the agent's teams (not found, as if it did not exist)", connected, supervisorOf('a2'), 'hold', 404],
+    ["a supervisor outside the agent's teams", connected, supervisorOf('a2'), 'hold', 403],
     ["an agent key on another agent's call", connected, agentKey('a2'), 'hold', 403],
     ['a call still ringing its agent', { state: 'offered' as const, agentId: 'a1' }, admin, 'hold', 409],
     ["a callback whose customer is not reached yet", { ...connected, callbackPending: true }, admin, 'hold', 409],

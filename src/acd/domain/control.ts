@@ -1,10 +1,10 @@
+// Actions on calls, decided purely: who may act on a connected call (hold, resume, transfer) and
+// when, from the call's queue entry and the actor's role and scope; and where a waiting call
+// stands in the queue it moves to. The same refusals answer every action, so an API client sees
+// one vocabulary: 404 for a call that is not connected to an agent, 403 for an agent key on
+// someone else's call or a supervisor outside the agent's teams, 409 for the wrong moment.
 import type { QueueEntry } from './model';
 import { compareEntries } from './select';
-
-// Who may act on a connected call (hold, resume, transfer), and when. Pure: from the call's queue
-// entry as stored and the actor's role and scope. The same refusals answer every action, so an
-// API client sees one vocabulary: 404 for a call the key cannot see or that is not connected to
-// an agent, 403 for an agent key on someone else's call, 409 for the wrong moment.
 
 export type CallAction = 'hold' | 'resume' | 'transfer';
 
@@ -31,9 +31,9 @@ export interface CallRefusal {
 /** undefined: the action may go ahead. */
 export function refuseCallAction(callId: string, action: CallAction, call: ConnectedCall | undefined, by: Actor): CallRefusal | undefined {
   const agentId = call?.agentId;
-  // A call the key may not see is not found, as one that does not exist.
-  if (!call || agentId === undefined || (by.role === 'supervisor' && !by.seesAgent(agentId))) return { status: 404, why: `no call "${callId}" with an agent` };
+  if (!call || agentId === undefined) return { status: 404, why: `no call "${callId}" with an agent` };
   if (by.role === 'agent' && by.agentId !== agentId) return { status: 403, why: 'an agent key acts on its own calls only' };
+  if (by.role === 'supervisor' && !by.seesAgent(agentId)) return { status: 403, why: `agent "${agentId}" is not in the teams this key supervises` };
   if (call.state !== 'connected' || call.callbackPending) return { status: 409, why: `call "${callId}" is not connected to its agent yet` };
   if (action === 'hold' && call.heldAt !== undefined) return { status: 409, why: `call "${callId}" is on hold already` };
   if (action === 'resume' && call.heldAt === undefined) return { status: 409, why: `call "${callId}" is not on hold` };
