@@ -2,10 +2,11 @@
 // hears music, not the agent) and resume (the conversation again), who may, and how the journal
 // counts it.
 import path from 'node:path';
-import { ok, withSpeakingEar } from '../support/acd-e2e';
+import { asteriskRtpFor, ok, withSpeakingEar } from '../support/acd-e2e';
 import { AgentPhone } from '../support/agent-phone';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
+import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall } from '../support/sipp';
 import { ROOT, TEST } from '../support/stack';
@@ -43,8 +44,9 @@ async function api(method: string, route: string, token: string, body?: unknown)
 }
 const act = (callId: string, action: string, token: string, body?: unknown) => api('POST', `/calls/${encodeURIComponent(callId)}/${action}`, token, body);
 
-async function agentPhone(agent: 'agent1' | 'agent2'): Promise<AgentPhone> {
-  const p = await AgentPhone.start({ agent, password: `demo-${agent}`, target, behaviour: { kind: 'answer', afterMs: 100 }, audio: 'echo' });
+/** The agent's phone; its audio is an echo of what it hears, or an RtpSink's at `rtpPort`. */
+async function agentPhone(agent: 'agent1' | 'agent2', rtpPort?: number): Promise<AgentPhone> {
+  const p = await AgentPhone.start({ agent, password: `demo-${agent}`, target, behaviour: { kind: 'answer', afterMs: 100 }, ...(rtpPort ? { rtpPort } : { audio: 'echo' as const }) });
   phones.push(p);
   await waitFor(`${agent} available`, async () => (await statusOf(agent)) === 'available');
   return p;
@@ -82,14 +84,18 @@ test('a supervisor moves a waiting call to another queue, where its agent takes 
 });
 
 test('hold: the caller hears music instead of the agent; resume: the conversation again; the hold counts apart from talk', async () => {
-  await agentPhone('agent1');
+  // Caller and agent each speak their own tone into their own ear (1 kHz, 500 Hz). Hold music may
+  // hold any note, so "out of the conversation" is judged on the agent's side, where no music plays.
+  const agentEar = await RtpSink.open();
+  agentEar.speak(() => asteriskRtpFor(agentEar.port), 500);
+  await agentPhone('agent1', agentEar.port);
   let callId = '';
   await withSpeakingEar(async (ear) => {
-    // The caller speaks a tone; agent1's phone echoes it back, so the tone returning means they talk.
     const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550301', hangupAfterMs: 14_000 }), { rtpPort: ear.port, timeoutS: 40 });
     callId = await connectedCallId('15550301');
     const talking = Date.now();
-    await waitFor('the agent heard', () => ear.tonePacketsBetweenTimes(talking, Date.now()) >= 25);
+    await waitFor('the agent hears the caller', () => agentEar.tonePacketsBetweenTimes(talking, Date.now()) >= 25);
+    await waitFor('the caller hears the agent', () => ear.tonePacketsBetweenTimes(talking, Date.now(), 500) >= 25);
 
     // Refused, the call untouched: another agent's key, a supervisor outside agent1's team is
     // told there is no such call, a resume of a call not on hold.
@@ -101,18 +107,19 @@ test('hold: the caller hears music instead of the agent; resume: the conversatio
     expect([held.status, held.body.call]).toEqual([200, { id: callId, queue: 'sales', agent: 'agent1', onHold: true, heldSeconds: 0 }]);
     expect((await act(callId, 'hold', FLOOR)).status).toBe(409); // on hold already
     const heldAt = Date.now();
-    // Music, and never the tone: the caller is out of the conversation.
+    // The caller hears music; the agent no longer hears the caller (who goes on speaking).
     await waitFor('hold music', () => ear.packetsBetweenTimes(heldAt + 300, Date.now()).nonSilent >= 75, 15_000);
-    expect(ear.tonePacketsBetweenTimes(heldAt + 300, Date.now())).toBe(0);
+    expect(agentEar.tonePacketsBetweenTimes(heldAt + 300, Date.now())).toBe(0);
     const calls = (await api('GET', '/calls', ADMIN)).body.calls as Array<{ id: string; state: string }>;
     expect(calls.find((c) => c.id === callId)).toMatchObject({ state: 'connected', onHold: true });
 
     const resumed = await act(callId, 'resume', FLOOR);
     expect([resumed.status, resumed.body.call]).toMatchObject([200, { onHold: false }]);
     const back = Date.now();
-    await waitFor('the conversation again', () => ear.tonePacketsBetweenTimes(back + 200, Date.now()) >= 25);
+    await waitFor('the agent hears the caller again', () => agentEar.tonePacketsBetweenTimes(back + 200, Date.now()) >= 25);
+    await waitFor('the caller hears the agent again', () => ear.tonePacketsBetweenTimes(back + 200, Date.now(), 500) >= 25);
     ok(await caller);
-  });
+  }).finally(() => agentEar.close());
   await waitFor('the call completed', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId));
   const journal = (await t.journal()).filter((e) => e.callId === callId);
   const heldEv = journal.filter((e) => e.type === 'queue.held');

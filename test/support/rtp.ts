@@ -23,8 +23,10 @@ function linearToUlaw(sample: number): number {
   return ~(sign | (exponent << 4) | mantissa) & 0xff;
 }
 
-/** One 20 ms PCMU frame of a 1 kHz tone (8 samples a period, so 40 zero crossings a frame). */
-const TONE_FRAME = Buffer.from(Array.from({ length: 160 }, (_, i) => linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * (i + 0.5)) / 8)))));
+/** One 20 ms PCMU frame of a tone of `hz` (a divisor of 8000): 2·hz/50 zero crossings a frame (40 at 1 kHz). */
+const toneFrame = (hz: number): Buffer => Buffer.from(Array.from({ length: 160 }, (_, i) => linearToUlaw(Math.round(8000 * Math.sin((2 * Math.PI * hz * (i + 0.5)) / 8000)))));
+/** A 20 ms PCMU frame of silence. */
+const SILENCE_FRAME = Buffer.alloc(160, 0xff);
 
 function ulawToLinear(u: number): number {
   const x = ~u & 0xff;
@@ -46,6 +48,7 @@ export class RtpSink {
   /** Where Asterisk's RTP comes from (symmetric RTP: where it listens for ours). */
   private remote?: { address: string; port: number };
   private toneTimer?: NodeJS.Timeout;
+  private frame: Buffer = SILENCE_FRAME;
 
   static async open(): Promise<RtpSink> {
     const sink = new RtpSink();
@@ -77,16 +80,24 @@ export class RtpSink {
     return { packets: inWindow.length, nonSilent: inWindow.filter((a) => a.peak > 16).length };
   }
 
-  /** PCMU packets in [fromMs, toMs) that carry a 1 kHz tone like the one speak() sends. */
-  tonePacketsBetweenTimes(fromMs: number, toMs: number): number {
-    return this.arrivals.filter((a) => a.at >= fromMs && a.at < toMs && a.peak > 1000 && a.crossings >= 36 && a.crossings <= 44).length;
+  /** PCMU packets in [fromMs, toMs) that carry a clean tone of `hz` like the one speak() sends (a mix of two tones is neither). */
+  tonePacketsBetweenTimes(fromMs: number, toMs: number, hz = 1000): number {
+    const crossings = hz / 25;
+    return this.arrivals.filter((a) => a.at >= fromMs && a.at < toMs && a.peak > 1000 && Math.abs(a.crossings - crossings) <= 4).length;
+  }
+
+  /** What speak() sends from now on: a tone of `hz`, or silence. */
+  say(hz: number | 'silence'): void {
+    this.frame = hz === 'silence' ? SILENCE_FRAME : toneFrame(hz);
   }
 
   /**
-   * Sends the 1 kHz tone every 20 ms to Asterisk: to the address `findPeer` finds (asked every
-   * 100 ms until it answers), or where Asterisk's audio comes from, whichever is known first.
+   * Sends a frame every 20 ms to Asterisk, a tone of `hz` to begin with (say() changes it): to the
+   * address `findPeer` finds (asked every 100 ms until it answers), or where Asterisk's audio
+   * comes from, whichever is known first.
    */
-  speak(findPeer?: () => Promise<{ address: string; port: number } | undefined>): void {
+  speak(findPeer?: () => Promise<{ address: string; port: number } | undefined>, hz: number | 'silence' = 1000): void {
+    this.say(hz);
     let seq = 0;
     const ssrc = 0x5b0a2d01;
     let asking = false;
@@ -112,7 +123,7 @@ export class RtpSink {
       header.writeUInt32BE((seq * 160) >>> 0, 4);
       header.writeUInt32BE(ssrc, 8);
       seq++;
-      this.socket.send(Buffer.concat([header, TONE_FRAME]), this.remote.port, this.remote.address);
+      this.socket.send(Buffer.concat([header, this.frame]), this.remote.port, this.remote.address);
     }, 20);
   }
 
