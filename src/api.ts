@@ -15,11 +15,13 @@ import type { SwitchboardEvent } from './events';
 import { eventStreamRoutes, type EventStream } from './stream';
 import { statsRoutes, type StatsQueries, type StatsScope } from './stats';
 import { dispositionRoutes, type DispositionApi } from './dispositions';
+import { monitorRoutes, type MonitorApi } from './monitor';
 
 export interface ApiPorts {
   agents: AgentApi;
   calls: CallsApi;
   control: CallControlApi;
+  monitor: MonitorApi;
   callbacks: CallbackService;
   config: ConfigApi;
   voicemails: VoicemailApi;
@@ -34,6 +36,7 @@ export function apiRoutes(p: ApiPorts): RouteModule[] {
     agentRoutes(p.agents),
     callRoutes(p.calls),
     callControlRoutes(p.control),
+    monitorRoutes(p.monitor),
     dispositionRoutes(p.dispositions),
     callbackRoutes(p.callbacks, p.clock),
     statsRoutes(p.stats.queries, p.stats.scopeOf),
@@ -61,6 +64,7 @@ export function openApiText(): string {
     agents: unused('agents'),
     calls: unused('calls'),
     control: unused('control'),
+    monitor: unused('monitor'),
     callbacks: unused('callbacks'),
     config: unused('config'),
     voicemails: unused('voicemails'),

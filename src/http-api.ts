@@ -10,6 +10,7 @@ import { apiRoutes, API_VERSION } from './api';
 import type { CallStore } from './calls';
 import { CallbackRefused, type CallbackService } from './callbacks';
 import type { DispositionStore } from './dispositions';
+import type { MonitorService } from './monitor';
 import { configVersion } from './config/http';
 import { ConfigError, formatProblem, loadRoutingDir, type RoutingConfig } from './config/routing';
 import type { EventBus, SwitchboardEvent } from './events';
@@ -46,6 +47,7 @@ export interface HttpComposition {
   rest: AriRest;
   stats: Stats;
   dispositions: DispositionStore;
+  monitor: MonitorService;
   link: AriLink;
   readiness: () => Readiness;
   reloadConfig: () => Promise<{ ok: boolean; detail: string }>;
@@ -53,7 +55,7 @@ export interface HttpComposition {
 }
 
 export function composeHttp(d: HttpComposition): { app: Express; eventStream: EventStream } {
-  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions } = d;
+  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions, monitor } = d;
   /** What a key may see: all, or some agents and the queues they serve (an agent key: itself and no queue). */
   const keyScope = (p: Principal): StatsScope => {
     const cfg = config.current;
@@ -67,6 +69,11 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
     if (scope.agents === 'all') return () => true;
     const { agents, queues } = scope;
     return (c) => inScope(agents, c.agentId) || (c.queue !== undefined && queues !== 'all' && queues.has(c.queue));
+  };
+  /** A key as the call actions' decisions see it: its role, its agent, the agents it may act on. */
+  const actorOf = (p: Principal) => {
+    const scope = agentScope(p, config.current.teams);
+    return { role: p.role, agentId: p.agentId, seesAgent: (id: string) => inScope(scope, id) };
   };
   // ---- Prometheus metrics: counters from events, gauges read at scrape ----
   const metrics = new Metrics({
@@ -154,23 +161,18 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         queueExists: (queue) => config.current.queues.has(queue),
         now: () => clock.now(),
       },
+      monitor: { service: monitor, actor: actorOf },
       control: {
         hold: (callId, actor, by) => acd.hold(callId, actor, by),
         resume: (callId, actor, by) => acd.resume(callId, actor, by),
-        actor: (p) => {
-          const scope = agentScope(p, config.current.teams);
-          return { role: p.role, agentId: p.agentId, seesAgent: (id) => inScope(scope, id) };
-        },
+        actor: actorOf,
       },
       callbacks,
       events: { stream: eventStream, visibleTo: eventsVisibleTo },
       dispositions: {
         store: dispositions,
         agentState: async (id) => (await acdStore.getAgent(id))?.d,
-        seesAgent: (p) => {
-          const scope = agentScope(p, config.current.teams);
-          return (id) => inScope(scope, id);
-        },
+        seesAgent: (p) => actorOf(p).seesAgent,
         codes: () => config.current.dispositions,
         callerNumber: async (callId) => (await calls.get(callId))?.callerId,
         followUp: async (o) => {

@@ -31,6 +31,7 @@ import { LoadGauge } from './platform/load';
 import { WebhookDelivery } from './webhooks';
 import { createStats, settingsFromQueues } from './stats';
 import { DispositionStore } from './dispositions';
+import { createMonitoring } from './monitor';
 import { Keys } from './platform/redis/keys';
 import { RedisTimers } from './platform/timers/redis-timers';
 
@@ -256,6 +257,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   registerCallAriHandlers(router, { handle: (e) => controller.handle(e), clock });
   registerAcdAriHandlers(router, { acd, serialize: (callId, what, work) => void controller.run(callId, what, work), logger });
   registerCallbackAriHandlers(router, { callbacks, inQueue, serialize: (callId, what, work) => void controller.run(callId, what, work) });
+  const monitor = createMonitoring({ redis, keys, rest, app, router, events, clock, logger, phones: () => config.current.supervisors, serialize: (callId, what, work) => void controller.run(callId, what, work), call: async (callId) => (await acdStore.getEntry(callId))?.d });
   const claimKey = keys.ariClaim(app);
   const link = new AriLink({
     url: env.SWITCHBOARD_ARI_URL,
@@ -369,6 +371,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     rest,
     stats,
     dispositions,
+    monitor,
     link,
     readiness,
     reloadConfig,

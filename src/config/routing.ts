@@ -9,6 +9,7 @@ import { folderLoader } from '../platform/config/loader';
 import type { ApiKeyEntry } from '../platform/http/auth';
 import { apiKeysSection } from '../platform/http/keys-section';
 import { soundsSection } from '../platform/config/sounds';
+import { supervisorsSection, type SupervisorPhone } from '../monitor/config';
 import { webhooksSection, type Webhook } from '../webhooks';
 import type { AgentProfile, QueueConfig } from '../acd/domain';
 import type { Destination, Flow, Lookup, Schedule } from '../ivr/domain';
@@ -40,6 +41,8 @@ export interface RoutingConfig {
   apiKeys: readonly ApiKeyEntry[];
   /** Where events are POSTed (src/webhooks, docs/webhooks.md). */
   webhooks: ReadonlyMap<string, Webhook>;
+  /** Supervisors' phones, rung for monitoring sessions (src/monitor). */
+  supervisors: ReadonlyMap<string, SupervisorPhone>;
   files: string[];
 }
 
@@ -54,7 +57,7 @@ export interface LoadOptions {
 }
 
 // The sections, in the order of a file's keys (and of the JSON Schema).
-const routing = folderLoader([acdSection, numbersSection, ivrSection, apiKeysSection, webhooksSection, soundsSection], {
+const routing = folderLoader([acdSection, numbersSection, ivrSection, apiKeysSection, webhooksSection, supervisorsSection, soundsSection], {
   title: 'Switchboard routing file',
   description: 'One file of a Switchboard routing folder (all *.yaml files are merged).',
 });
@@ -75,6 +78,7 @@ export function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<
     const calls = await run(numbersSection, { languages: acd.languages });
     const apiKeys = await run(apiKeysSection, { agents: new Set(acd.agents.keys()), teams: new Set(acd.teams.keys()) });
     const hooks = await run(webhooksSection, { env: options.env ?? process.env });
+    const { supervisors } = await run(supervisorsSection, undefined);
     await run(soundsSection, { uses: [...acd.sounds, ...ivr.sounds, ...calls.sounds], soundsDir: options.soundsDir });
     const flows = new Map(ivr.flows);
     for (const [number, route] of calls.numbers) if (!route.flow) flows.set(numberFlowId(number), numberFlow(number, route));
@@ -94,6 +98,7 @@ export function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<
       dispositions: acd.dispositions,
       apiKeys,
       webhooks: hooks.webhooks,
+      supervisors,
       files: [...files],
     };
   });

@@ -203,6 +203,24 @@ export const CallbackCancelled = ev('callback.cancelled', 'The callback was canc
 
 // ------------------------------------------------------------ service, config --
 
+// ------------------------------------------------------------- monitoring --
+
+const sessionId = z.string().describe("The monitoring session's id");
+const supervisorPhone = z.string().describe("The supervisor's phone (supervisors in the routing files)");
+const monitorMode = z.enum(['listen', 'whisper', 'barge']);
+export const MonitorStarted = ev('monitor.started', "A supervisor's phone answered and joined an agent's call (listen, whisper or barge)", { callId, queue, agentId, sessionId, supervisor: supervisorPhone, mode: monitorMode, by: z.string().describe('The API key id that asked') });
+export const MonitorModeChanged = ev('monitor.mode-changed', 'A monitoring session changed mode', { callId, queue, agentId, sessionId, supervisor: supervisorPhone, from: monitorMode, to: monitorMode, by: z.string().describe('The API key id that asked') });
+export const MonitorEnded = ev('monitor.ended', 'A monitoring session ended (the call itself goes on unless it was what ended)', {
+  callId,
+  queue,
+  agentId,
+  sessionId,
+  supervisor: supervisorPhone,
+  answered: z.boolean().describe("The supervisor's phone answered (the session took place)"),
+  reason: z.enum(['stopped', 'supervisor-hung-up', 'not-answered', 'call-ended']),
+  durationS: seconds.describe('From the answer to the end (0 when never answered)'),
+});
+
 export const ServiceStarted = ev('service.started', 'A Switchboard instance started', { instance: z.string() });
 export const ConfigReloaded = ev('config.reloaded', 'A new routing configuration is running', { files: z.array(z.string()) });
 export const ConfigRefused = ev('config.refused', 'A routing configuration was refused; the previous one keeps running', { problems: z.array(z.string()) });
@@ -255,6 +273,9 @@ export const EVENT_SCHEMAS = [
   CallbackRetryScheduled,
   CallbackFailed,
   CallbackCancelled,
+  MonitorStarted,
+  MonitorModeChanged,
+  MonitorEnded,
   ServiceStarted,
   ConfigReloaded,
   ConfigRefused,

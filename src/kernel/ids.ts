@@ -20,20 +20,30 @@ export const callbackPromptId = (callId: string, n: number): string => `${callId
 export const callBridgeId = (callId: string): string => `${callId}-bridge`;
 /** The bridge of a call and a destination an IVR dial step rang. */
 export const dialBridgeId = (callId: string): string => `${callId}-dial-bridge`;
+/** A supervisor's phone rung to monitor the call (listen, whisper, barge); `tag` tells sessions apart. Also the session's id. */
+export const monitorLegId = (callId: string, tag: string): string => `${callId}-mon-${tag}`;
+/** The bridge of a monitoring session: the supervisor's phone and a snoop on the agent's leg. */
+export const monitorBridgeId = (sessionId: string): string => `${sessionId}-bridge`;
+/** The n-th snoop channel of a monitoring session (a new one for each change of mode). */
+export const snoopId = (sessionId: string, n: number): string => `${sessionId}-snoop-${n}`;
 /** The n-th queue announcement to a waiting caller. */
 export const announcementId = (callId: string, n: number): string => `${callId}-ann-${n}`;
 /** The prompt a queue exit plays before hanging up. */
 export const exitPromptId = (callId: string): string => `${callId}-exit`;
 
-export type ChannelKind = 'caller' | 'agent-leg' | 'dial-leg' | 'customer-leg';
+export type ChannelKind = 'caller' | 'agent-leg' | 'dial-leg' | 'customer-leg' | 'monitor-leg' | 'snoop';
 export type PlaybackKind = 'ivr' | 'announcement' | 'exit-prompt' | 'whisper' | 'callback-prompt' | 'unknown';
 
 const LEG = /^(.+)-leg-\d+$/;
 const DIAL = /^(.+)-ivr-dl-\d+$/;
 const CUSTOMER = /^(.+)-cust-\d+$/;
+const MONITOR = /^(.+)-mon-[a-z0-9]+$/;
+const SNOOP = /^(.+)-mon-[a-z0-9]+-snoop-\d+$/;
 
-/** Whose channel this is: an agent leg, an IVR dial leg, a callback's customer leg, or otherwise a caller. */
+/** Whose channel this is: an agent leg, an IVR dial leg, a callback's customer leg, a supervisor's monitoring leg or its snoop, or otherwise a caller. */
 export function channelKind(channelId: string): ChannelKind {
+  if (SNOOP.test(channelId)) return 'snoop';
+  if (MONITOR.test(channelId)) return 'monitor-leg';
   if (LEG.test(channelId)) return 'agent-leg';
   if (DIAL.test(channelId)) return 'dial-leg';
   if (CUSTOMER.test(channelId)) return 'customer-leg';
@@ -42,7 +52,7 @@ export function channelKind(channelId: string): ChannelKind {
 
 /** The call a channel, bridge or playback id belongs to. */
 export function callIdOf(id: string): string {
-  const m = /^(.+?)-(?:leg-\d+|cust-\d+|whisper-\d+|cbd-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit)$/.exec(id);
+  const m = /^(.+?)-(?:leg-\d+|cust-\d+|whisper-\d+|cbd-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit|mon-[a-z0-9]+(?:-bridge|-snoop-\d+)?)$/.exec(id);
   return m ? m[1]! : id;
 }
 

@@ -131,3 +131,29 @@ test("the API: the demo's keys (stored hashed) with their roles, the live views,
   expect((await api(`/api/v1/voicemails/${vm!.id}`, SUPER, { method: 'DELETE' })).status).toBe(204);
   expect((await api(`/api/v1/voicemails/${vm!.id}/audio`, SUPER)).status).toBe(404);
 });
+
+test("the supervisor's phone (supervisor1, demo-supervisor1) listens to agent1's call with the demo's supervisor token", async () => {
+  for (const p of phones.splice(0)) await p.stop();
+  await AgentPhone.clearRegistrations({ agent: 'supervisor1', password: 'demo-supervisor1', target });
+  const agent1 = await AgentPhone.start({ agent: 'agent1', password: 'demo-agent1', target, behaviour: { kind: 'answer', afterMs: 100 } });
+  const supervisor = await AgentPhone.start({ agent: 'supervisor1', password: 'demo-supervisor1', target, behaviour: { kind: 'answer', afterMs: 100 } });
+  phones.push(agent1, supervisor);
+  await waitFor('agent1 logged in', async () => (await status('agent1')) === 'available');
+  const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550805', hangupAfterMs: 8000 }), { rtpPort: 9, timeoutS: 30 });
+  const callId = await waitFor('connected', async () => {
+    const journal = await t.journal();
+    const id = journal.find((e) => e.type === 'call.arrived' && e.callerId === '15550805')?.callId as string | undefined;
+    return journal.some((e) => e.type === 'queue.connected' && e.callId === id) ? id : undefined;
+  });
+  const monitor = () =>
+    fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1/calls/${encodeURIComponent(callId)}/monitor`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer demo-supervisor-token-01', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ mode: 'listen', supervisor: 'supervisor1' }),
+    }).then((r) => r.status);
+  await waitFor('the session created (once the phone is registered)', async () => (await monitor()) === 201);
+  await waitFor('the session started', async () => (await t.journal()).some((e) => e.type === 'monitor.started' && e.callId === callId));
+  expect(supervisor.answered()).toBe(1);
+  expect((await caller).code).toBe(0);
+  await waitFor('the session ended with the call', async () => (await t.journal()).some((e) => e.type === 'monitor.ended' && e.callId === callId && e.reason === 'call-ended'));
+});

@@ -389,7 +389,7 @@ describe('routing file JSON Schema', () => {
 
   it('describes the format', () => {
     const schema = JSON.parse(routingFileJsonSchemaText()) as { properties: Record<string, unknown>; additionalProperties: boolean };
-    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'dispositions', 'teams', 'numbers', 'schedules', 'callerLists', 'lookups', 'destinations', 'flows', 'apiKeys', 'webhooks']);
+    expect(Object.keys(schema.properties)).toEqual(['skills', 'languages', 'pauseReasons', 'agents', 'queues', 'dispositions', 'teams', 'numbers', 'schedules', 'callerLists', 'lookups', 'destinations', 'flows', 'apiKeys', 'webhooks', 'supervisors']);
     expect(schema.additionalProperties).toBe(false);
   });
 });

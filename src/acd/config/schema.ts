@@ -1,7 +1,7 @@
 // The ACD's entries in the routing files: agents, queues and pause reasons (also published as
 // JSON Schema: src/config/json-schema.ts, schema/routing.schema.json).
 import { z } from 'zod';
-import { exactlyOne, identifier, languageCode, nonNegativeSeconds, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
+import { asteriskEndpoint, exactlyOne, identifier, languageCode, nonNegativeSeconds, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
 import { entriesKey, listKey, type SectionFile } from '../../platform/config/loader';
 import type { Strategy } from '../domain/model';
 import { CallbackSettingsSchema } from '../../callbacks';
@@ -80,10 +80,7 @@ export const QueueSchema = z.strictObject({
 
 export const AgentSchema = z.strictObject({
   name: z.string().min(1).optional().describe('Display name (default: the agent id)'),
-  endpoint: z
-    .string()
-    .regex(/^(PJSIP|SIP|IAX2)\/[A-Za-z0-9_.-]+$/, 'must be an Asterisk endpoint like "PJSIP/agent1"')
-    .describe('Asterisk endpoint the agent is called on'),
+  endpoint: asteriskEndpoint.describe('Asterisk endpoint the agent is called on'),
   skills: z.record(identifier, proficiency).default({}).describe('Skill name → proficiency 1..10'),
   languages: z.array(languageCode).default([]).describe('Languages the agent speaks'),
   wrapUp: nonNegativeSeconds('wrapUp').optional().describe("Wrap-up seconds, overriding the queue's"),

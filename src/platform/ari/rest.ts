@@ -122,6 +122,15 @@ export class AriRest {
     );
   }
 
+  /**
+   * A snoop channel on `channelId`, in the application with `appArgs`: `spy` is the audio it hears
+   * of the channel ("in": what the channel sends, "out": what it is sent), `whisper` where audio
+   * put into it goes ("out": to the channel only).
+   */
+  snoop(channelId: string, o: { snoopId: string; app: string; appArgs: string[]; spy: 'none' | 'in' | 'out' | 'both'; whisper: 'none' | 'in' | 'out' | 'both' }): Promise<AriChannel> {
+    return this.request('POST', `/channels/${encodeURIComponent(channelId)}/snoop`, { spy: o.spy, whisper: o.whisper, app: o.app, appArgs: o.appArgs.join(','), snoopId: o.snoopId }, ChannelSchema);
+  }
+
   createBridge(bridgeId: string, type = 'mixing'): Promise<AriBridge> {
     return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}`, { type, name: bridgeId }, BridgeSchema);
   }

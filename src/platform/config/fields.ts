@@ -7,6 +7,9 @@ export const soundName = z
   .string()
   .regex(/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/, 'must be a sound name like "hello-world" or "digits/1" (no extension, no "..")');
 
+/** An Asterisk endpoint a configured phone is rung on: from configuration only, never from callers. */
+export const asteriskEndpoint = z.string().regex(/^(PJSIP|SIP|IAX2)\/[A-Za-z0-9_.-]+$/, 'must be an Asterisk endpoint like "PJSIP/agent1"');
+
 /** The name of something a file defines (an agent, a queue, a flow, a step…). */
 export const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use only letters, digits, "-" and "_"');
 

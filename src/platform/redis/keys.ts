@@ -108,6 +108,23 @@ export class Keys {
   statsCountersPattern(): string {
     return `${this.prefix}:stats:g*`;
   }
+  // ---- monitoring sessions (src/monitor/store.ts) ----
+  /** A session's document (JSON). */
+  monitorSession(sessionId: string): string {
+    return `${this.prefix}:mon:${sessionId}`;
+  }
+  /** Which session a supervisor's phone is in (one at a time). */
+  monitorPhone(supervisor: string): string {
+    return `${this.prefix}:mon:phone:${supervisor}`;
+  }
+  /** SET of the sessions on a call. */
+  monitorsOfCall(callId: string): string {
+    return `${this.prefix}:mon:call:${callId}`;
+  }
+  /** SET of every session. */
+  monitors(): string {
+    return `${this.prefix}:mon:all`;
+  }
   // ---- dispositions (src/dispositions/store.ts) ----
   /** A connected call's queue and agent, for its disposition. */
   dispositionCall(callId: string): string {
