@@ -16,12 +16,14 @@ import { eventStreamRoutes, type EventStream } from './stream';
 import { statsRoutes, type StatsQueries, type StatsScope } from './stats';
 import { dispositionRoutes, type DispositionApi } from './dispositions';
 import { monitorRoutes, type MonitorApi } from './monitor';
+import { recordingRoutes, type RecordingApi } from './recordings';
 
 export interface ApiPorts {
   agents: AgentApi;
   calls: CallsApi;
   control: CallControlApi;
   monitor: MonitorApi;
+  recordings: RecordingApi;
   callbacks: CallbackService;
   config: ConfigApi;
   voicemails: VoicemailApi;
@@ -37,6 +39,7 @@ export function apiRoutes(p: ApiPorts): RouteModule[] {
     callRoutes(p.calls),
     callControlRoutes(p.control),
     monitorRoutes(p.monitor),
+    recordingRoutes(p.recordings),
     dispositionRoutes(p.dispositions),
     callbackRoutes(p.callbacks, p.clock),
     statsRoutes(p.stats.queries, p.stats.scopeOf),
@@ -65,6 +68,7 @@ export function openApiText(): string {
     calls: unused('calls'),
     control: unused('control'),
     monitor: unused('monitor'),
+    recordings: unused('recordings'),
     callbacks: unused('callbacks'),
     config: unused('config'),
     voicemails: unused('voicemails'),

@@ -7,10 +7,11 @@ import type { Logger } from 'pino';
 import { agentScope, inScope, type AcdService, type AcdStore } from './acd';
 import { queuesServed } from './acd/domain';
 import { apiRoutes, API_VERSION } from './api';
-import type { CallStore } from './calls';
+import { transferFlowId, type CallStore } from './calls';
 import { CallbackRefused, type CallbackService } from './callbacks';
 import type { DispositionStore } from './dispositions';
 import type { MonitorService } from './monitor';
+import type { RecordingService } from './recordings';
 import { configVersion } from './config/http';
 import { ConfigError, formatProblem, loadRoutingDir, type RoutingConfig } from './config/routing';
 import type { EventBus, SwitchboardEvent } from './events';
@@ -48,6 +49,7 @@ export interface HttpComposition {
   stats: Stats;
   dispositions: DispositionStore;
   monitor: MonitorService;
+  recordings: { service: RecordingService; file(id: string): Promise<Buffer | undefined> };
   link: AriLink;
   readiness: () => Readiness;
   reloadConfig: () => Promise<{ ok: boolean; detail: string }>;
@@ -55,7 +57,7 @@ export interface HttpComposition {
 }
 
 export function composeHttp(d: HttpComposition): { app: Express; eventStream: EventStream } {
-  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions, monitor } = d;
+  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions, monitor, recordings } = d;
   /** What a key may see: all, or some agents and the queues they serve (an agent key: itself and no queue). */
   const keyScope = (p: Principal): StatsScope => {
     const cfg = config.current;
@@ -162,9 +164,16 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         now: () => clock.now(),
       },
       monitor: { service: monitor, actor: actorOf },
+      recordings: { service: recordings.service, file: recordings.file, viewer: actorOf },
       control: {
         hold: (callId, actor, by) => acd.hold(callId, actor, by),
         resume: (callId, actor, by) => acd.resume(callId, actor, by),
+        transfer: (callId, target, actor, by) => acd.transfer(callId, target, actor, by),
+        targets: () => {
+          const cfg = config.current;
+          return { queues: new Set(cfg.queues.keys()), agents: new Set(cfg.agents.keys()), destinations: new Set(cfg.destinations.keys()) };
+        },
+        destinationFlow: transferFlowId,
         actor: actorOf,
       },
       callbacks,

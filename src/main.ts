@@ -32,6 +32,7 @@ import { WebhookDelivery } from './webhooks';
 import { createStats, settingsFromQueues } from './stats';
 import { DispositionStore } from './dispositions';
 import { createMonitoring } from './monitor';
+import { createRecordings } from './recordings';
 import { Keys } from './platform/redis/keys';
 import { RedisTimers } from './platform/timers/redis-timers';
 
@@ -257,6 +258,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   registerCallAriHandlers(router, { handle: (e) => controller.handle(e), clock });
   registerAcdAriHandlers(router, { acd, serialize: (callId, what, work) => void controller.run(callId, what, work), logger });
   registerCallbackAriHandlers(router, { callbacks, inQueue, serialize: (callId, what, work) => void controller.run(callId, what, work) });
+  const recordings = createRecordings({ redis, keys, rest, ari: { url: env.SWITCHBOARD_ARI_URL, user: env.SWITCHBOARD_ARI_USER, password: env.SWITCHBOARD_ARI_PASSWORD }, router, events, queues: () => config.current.queues, clock, logger });
   const monitor = createMonitoring({ redis, keys, rest, app, router, events, clock, logger, phones: () => config.current.supervisors, serialize: (callId, what, work) => void controller.run(callId, what, work), call: async (callId) => (await acdStore.getEntry(callId))?.d });
   const claimKey = keys.ariClaim(app);
   const link = new AriLink({
@@ -320,6 +322,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const sweeper = setInterval(() => {
     if (link.ready && redis.status === 'ready') void acd.sweep().catch((err: unknown) => logger.error({ err }, 'ACD sweep failed'));
   }, opts.sweepEveryMs ?? 1000);
+  // Recordings past their queue's retention go once a minute.
+  const retention = setInterval(() => {
+    if (link.ready && redis.status === 'ready') void recordings.service.sweep().catch((err: unknown) => logger.error({ err }, 'recording retention failed'));
+  }, 60_000);
 
   // ---- readiness, reloads, HTTP ----
   const readiness = (): Readiness => {
@@ -372,6 +378,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     stats,
     dispositions,
     monitor,
+    recordings,
     link,
     readiness,
     reloadConfig,
@@ -380,6 +387,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   const server: Server = createHttpServer(http, { logger });
   const stopAll = async (): Promise<void> => {
     clearInterval(sweeper);
+    clearInterval(retention);
     gauge.stop();
     await admission.openGate();
     config.stop();

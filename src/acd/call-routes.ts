@@ -1,5 +1,6 @@
-// Actions on a connected call through the API: hold and resume. The call's agent (agent key),
-// a supervisor of the agent's teams or an admin may act; domain/control.ts decides who and when.
+// Actions on a connected call through the API: hold, resume and transfer. The call's agent
+// (agent key), a supervisor of the agent's teams or an admin may act; domain/control.ts decides
+// who and when. Transfer targets are names from the routing files, never a dial string.
 import { z } from 'zod';
 import type { Api } from '../platform/http/api';
 import type { Principal } from '../platform/http/auth';
@@ -7,13 +8,31 @@ import { HttpError, problem } from '../platform/http/problem';
 import type { Actor } from './domain/control';
 import type { AcdEntry } from './ports';
 import { CallActionRefused } from './service/call-control';
+import type { TransferTarget } from './service/transfers';
 
 export interface CallControlApi {
   hold(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
   resume(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
+  /** A blind transfer; the entry where the call now waits (none for a destination). */
+  transfer(callId: string, target: TransferTarget, actor: Actor, by: string): Promise<AcdEntry | undefined>;
+  /** What a transfer may name, from the running configuration. */
+  targets(): { queues: ReadonlySet<string>; agents: ReadonlySet<string>; destinations: ReadonlySet<string> };
+  /** The flow that takes a caller to a configured destination. */
+  destinationFlow(destination: string): string;
   /** The key as the decisions see it: role, agent, and which agents it may act on. */
   actor(p: Principal): Actor;
 }
+
+const TransferBody = z
+  .strictObject({
+    mode: z.enum(['blind', 'attended']).describe('blind: the call goes at once; attended: not available yet (422)'),
+    queue: z.string().min(1).max(64).optional().describe('A queue: the caller waits there with their priority'),
+    agent: z.string().min(1).max(64).optional().describe('An agent, who must be available: offered to them first (whatever the queue requires), then to anyone eligible in the queue'),
+    destination: z.string().min(1).max(64).optional().describe('A destination from the routing files: the caller leaves the queues and it is rung'),
+    keepPlace: z.boolean().optional().describe('With queue: keep the original entry time, so the caller keeps their place among equal priorities (default false: they join behind them)'),
+  })
+  .refine((b) => [b.queue, b.agent, b.destination].filter((x) => x !== undefined).length === 1, { message: 'name exactly one of queue, agent, destination' })
+  .refine((b) => b.keepPlace === undefined || b.queue !== undefined, { message: 'keepPlace goes with queue', path: ['keepPlace'] });
 
 const Params = z.object({ id: z.string().max(128) });
 const ControlledCall = z
@@ -62,5 +81,48 @@ export function callControlRoutes(c: CallControlApi) {
         },
       );
     }
+    api.route(
+      {
+        method: 'post',
+        path: '/calls/{id}/transfer',
+        operationId: 'transferCall',
+        summary: 'Transfer a connected call to a queue, an agent or a configured destination (its agent goes to wrap-up)',
+        tag: 'calls',
+        roles: ['admin', 'supervisor', 'agent'],
+        params: Params,
+        body: TransferBody,
+        answers: {
+          200: {
+            description: 'Transferred: where the call is now',
+            schema: z.object({ transfer: z.object({ id: z.string(), mode: z.literal('blind'), to: z.enum(['queue', 'agent', 'destination']), target: z.string(), queue: z.string().optional().describe('The queue the caller now waits in (queue and agent transfers)') }) }),
+          },
+        },
+        problems: [404, 409, 422],
+      },
+      async ({ params, body, principal }) => {
+        const target = transferTarget(body, c);
+        if (body.mode === 'attended') throw problem(422, 'attended transfers are not available yet: use mode "blind"', [{ name: 'mode', reason: 'attended transfers are not available yet' }]);
+        const e = await refusalsAsProblems(() => c.transfer(params.id, target, c.actor(principal), actorName(principal)));
+        const name = target.kind === 'queue' ? target.queue : target.kind === 'agent' ? target.agentId : target.destination;
+        return { status: 200, body: { transfer: { id: params.id, mode: 'blind' as const, to: target.kind, target: name, ...(e ? { queue: e.queue } : {}) } } };
+      },
+    );
   };
+}
+
+/** The body's target, checked against the routing files (422 naming the field). */
+function transferTarget(b: z.infer<typeof TransferBody>, c: CallControlApi): TransferTarget {
+  const known = c.targets();
+  const unknown = (field: string, what: string, name: string) => problem(422, `no ${what} "${name}"`, [{ name: field, reason: `not a configured ${what}` }]);
+  if (b.queue !== undefined) {
+    if (!known.queues.has(b.queue)) throw unknown('queue', 'queue', b.queue);
+    return { kind: 'queue', queue: b.queue, keepPlace: b.keepPlace ?? false };
+  }
+  if (b.agent !== undefined) {
+    if (!known.agents.has(b.agent)) throw unknown('agent', 'agent', b.agent);
+    return { kind: 'agent', agentId: b.agent };
+  }
+  const destination = b.destination!;
+  if (!known.destinations.has(destination)) throw unknown('destination', 'destination', destination);
+  return { kind: 'destination', destination, flow: c.destinationFlow(destination) };
 }

@@ -5,7 +5,7 @@ export { callControlRoutes, type CallControlApi } from './call-routes';
 export { agentScope, inScope, type AgentScope } from './scope';
 export type { AcdEntry, AcdStorePort, AcdTimer, CallbackHooks } from './ports';
 export { agentField, formatQueueLog, QueueLogFile, queueLogWriter, type QueueLogLine } from './queue-log';
-export { AcdService, CallActionRefused, DispositionPending, PauseReasonRefused, WaitingCallRefused, type AcdConfigView } from './service/acd-service';
+export { AcdService, CallActionRefused, type TransferTarget, DispositionPending, PauseReasonRefused, WaitingCallRefused, type AcdConfigView } from './service/acd-service';
 export { AcdOperations } from './store/operations';
 export { AcdStore } from './store/acd-store';
 export { registerAcdAriHandlers } from './ari-handlers';

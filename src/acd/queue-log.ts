@@ -13,6 +13,8 @@ export type QueueLogEvent =
   | 'CONNECT'
   | 'COMPLETECALLER'
   | 'COMPLETEAGENT'
+  | 'BLINDTRANSFER'
+  | 'ATTENDEDTRANSFER'
   | 'ABANDON'
   | 'EXITWITHTIMEOUT'
   | 'EXITEMPTY'
@@ -93,6 +95,12 @@ export function queueLogLines(e: SwitchboardEvent, agent: (agentId: string) => s
       return [call(e.callId, e.queue, 'EXITWITHTIMEOUT', [e.position, e.origPosition, e.waitS])];
     case 'queue.completed':
       return [call(e.callId, e.queue, e.by === 'caller' ? 'COMPLETECALLER' : 'COMPLETEAGENT', [e.holdS, e.talkS, e.origPosition], agent(e.agentId))];
+    case 'queue.transferred':
+      // As app_queue writes them: BLINDTRANSFER|exten|context|holdtime|calltime|origpos, and
+      // ATTENDEDTRANSFER|BRIDGE|bridge|holdtime|calltime|origpos; the "extension" is the target's
+      // id and the "context" its kind (queue, agent, destination).
+      if (e.mode === 'blind') return [call(e.callId, e.queue, 'BLINDTRANSFER', [e.target, e.to, e.holdS, e.talkS, e.origPosition], agent(e.agentId))];
+      return [call(e.callId, e.queue, 'ATTENDEDTRANSFER', ['BRIDGE', `${e.to}:${e.target}`, e.holdS, e.talkS, e.origPosition], agent(e.agentId))];
     case 'agent.logged-in':
     case 'agent.logged-out': {
       const event = e.type === 'agent.logged-in' ? 'ADDMEMBER' : 'REMOVEMEMBER';

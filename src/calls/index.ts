@@ -7,7 +7,7 @@ export { CallStore } from './call-store';
 export type { IvrPorts, QueueHandoff } from './commands';
 export { CallController } from './controller';
 export type { CallContext, CallState } from './domain/call';
-export { numberFlow, numberFlowId, type GreetingRoute } from './domain/number-flow';
+export { numberFlow, numberFlowId, transferFlow, transferFlowId, type GreetingRoute } from './domain/number-flow';
 export { reconcile } from './reconcile';
 export { numbersSection, type NumberRouteConfig } from './config';
 export { callRoutes, callViews, type CallsApi, type CallView, type QueuedCall } from './http';

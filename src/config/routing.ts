@@ -3,7 +3,7 @@
 // the IVR's schedules, caller lists, lookups, destinations and flows; then the sounds check over
 // every prompt they name. Every problem names the file, line, column and field path.
 import { acdSection, type PauseReason, type Team } from '../acd';
-import { numberFlow, numberFlowId, numbersSection, type NumberRouteConfig } from '../calls';
+import { numberFlow, numberFlowId, numbersSection, transferFlow, transferFlowId, type NumberRouteConfig } from '../calls';
 import { ivrSection } from '../ivr';
 import { folderLoader } from '../platform/config/loader';
 import type { ApiKeyEntry } from '../platform/http/auth';
@@ -82,6 +82,7 @@ export function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<
     await run(soundsSection, { uses: [...acd.sounds, ...ivr.sounds, ...calls.sounds], soundsDir: options.soundsDir });
     const flows = new Map(ivr.flows);
     for (const [number, route] of calls.numbers) if (!route.flow) flows.set(numberFlowId(number), numberFlow(number, route));
+    for (const id of ivr.destinations.keys()) flows.set(transferFlowId(id), transferFlow(id));
     return {
       numbers: calls.numbers,
       skills: acd.skills,

@@ -139,6 +139,19 @@ export const QueueCompleted = ev('queue.completed', 'A connected call ended', {
   origPosition: position,
 });
 const byKey = z.string().describe('Who asked: "agent:<id>", or the API key id of a supervisor or admin');
+export const QueueTransferred = ev('queue.transferred', "The agent's part of a connected call ended in a transfer (the agent goes to wrap-up; the call goes on where `to` says)", {
+  callId,
+  queue,
+  agentId,
+  mode: z.enum(['blind', 'attended']),
+  to: z.enum(['queue', 'agent', 'destination']),
+  target: z.string().describe('The queue, agent or destination id'),
+  holdS: waitS,
+  talkS: seconds.describe('From the connection to the transfer, hold included'),
+  onHoldS: seconds.optional().describe('Of the talk time, seconds on hold (absent: none)'),
+  origPosition: position,
+  by: byKey,
+});
 export const QueueHeld = ev('queue.held', 'A connected caller was put on hold (out of the bridge, hearing music)', { callId, queue, agentId, by: byKey });
 export const QueueResumed = ev('queue.resumed', 'A caller on hold was taken back into the conversation', { callId, queue, agentId, by: byKey, heldS: seconds.describe('How long this hold lasted') });
 export const CallDisposition = ev('call.disposition', "The outcome of a handled call, recorded at wrap-up by its agent or a supervisor (the notes stay out of the journal)", {
@@ -203,6 +216,15 @@ export const CallbackCancelled = ev('callback.cancelled', 'The callback was canc
 
 // ------------------------------------------------------------ service, config --
 
+// ------------------------------------------------------------- recordings --
+
+const recordingId = z.string().describe("The recording's id (Asterisk's stored recording name)");
+export const RecordingStarted = ev('recording.started', "A connected call's recording started (its queue records calls)", { callId, queue, agentId, recordingId });
+export const RecordingPaused = ev('recording.paused', "A call's recording was paused: the caller went on hold, or someone asked (payment details)", { callId, queue, agentId, recordingId, why: z.enum(['hold', 'api']), by: z.string().optional().describe('Who asked (why api)') });
+export const RecordingResumed = ev('recording.resumed', "A call's paused recording resumed", { callId, queue, agentId, recordingId, why: z.enum(['hold', 'api']), by: z.string().optional().describe('Who asked (why api)') });
+export const RecordingFinished = ev('recording.finished', "A call's recording ended with the agent's part of the call", { callId, queue, agentId, recordingId, ok: z.boolean(), durationS: z.number().nonnegative().optional().describe('Audio in the file (paused stretches left out)') });
+export const RecordingDeleted = ev('recording.deleted', 'A recording was deleted: through the API, or past its retention', { callId, queue, agentId, recordingId, by: z.string().describe('The API key id, or "retention"') });
+
 // ------------------------------------------------------------- monitoring --
 
 const sessionId = z.string().describe("The monitoring session's id");
@@ -255,6 +277,7 @@ export const EVENT_SCHEMAS = [
   QueueCompleted,
   QueueHeld,
   QueueResumed,
+  QueueTransferred,
   CallDisposition,
   SurveyStarted,
   AgentLoggedIn,
@@ -273,6 +296,11 @@ export const EVENT_SCHEMAS = [
   CallbackRetryScheduled,
   CallbackFailed,
   CallbackCancelled,
+  RecordingStarted,
+  RecordingPaused,
+  RecordingResumed,
+  RecordingFinished,
+  RecordingDeleted,
   MonitorStarted,
   MonitorModeChanged,
   MonitorEnded,

@@ -34,6 +34,6 @@ export interface MonitoringParts {
 export function createMonitoring(p: MonitoringParts): MonitorService {
   const service = new MonitorService({ store: new MonitorStore(p.redis, p.keys), telephony: new AriMonitorTelephony(p.rest, p.app), call: p.call, phones: p.phones, events: p.events, clock: p.clock, logger: p.logger });
   registerMonitorAriHandlers(p.router, { monitor: service, serialize: p.serialize });
-  p.events.subscribe('monitor', (e) => (e.type === 'queue.completed' || e.type === 'queue.connect-failed' ? service.callOver(e.callId) : undefined));
+  p.events.subscribe('monitor', (e) => (e.type === 'queue.completed' || e.type === 'queue.transferred' || e.type === 'queue.connect-failed' ? service.callOver(e.callId) : undefined));
   return service;
 }

@@ -13,6 +13,7 @@ export const EVENT_SHAPES_MATCH: { readonly [T in StatsEventType]: Fits<T> } = {
   'queue.abandoned': true,
   'queue.exited': true,
   'queue.completed': true,
+  'queue.transferred': true,
   'survey.started': true,
   'ivr.collected': true,
   'ivr.ended': true,

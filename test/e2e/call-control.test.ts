@@ -8,7 +8,7 @@ import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
 import { startTestService, waitReady, type TestService } from '../support/service';
-import { callerScenario, placeCall } from '../support/sipp';
+import { callerScenario, placeCall, type SippResult } from '../support/sipp';
 import { ROOT, TEST } from '../support/stack';
 
 jest.setTimeout(90_000);
@@ -131,8 +131,91 @@ test('hold: the caller hears music instead of the agent; resume: the conversatio
   const completed = journal.find((e) => e.type === 'queue.completed')!;
   expect(Math.abs(Number(completed.onHoldS) - heldS)).toBeLessThanOrEqual(1);
   expect(Number(completed.talkS)).toBeGreaterThan(Number(completed.onHoldS));
+
+  // Sales records its calls, paused while the caller was on hold: the file has the talk without the hold.
+  type Rec = { id: string; callId: string; agent: string; state: string; durationSeconds?: number; pauses: number };
+  const rec = await waitFor('the recording finished', async () => ((await api('GET', `/recordings?callId=${encodeURIComponent(callId)}`, ADMIN)).body.recordings as Rec[]).find((r) => r.state === 'done'));
+  expect(rec).toMatchObject({ callId, agent: 'agent1', pauses: 1 });
+  const recorded = Number(completed.talkS) - Number(completed.onHoldS);
+  expect(Math.abs(rec.durationSeconds! - recorded)).toBeLessThanOrEqual(1.5);
+  const audio = (range?: string) => fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1/recordings/${encodeURIComponent(rec.id)}/audio`, { headers: { Authorization: `Bearer ${FLOOR}`, ...(range ? { Range: range } : {}) } });
+  const whole = await audio();
+  const bytes = Buffer.from(await whole.arrayBuffer());
+  expect([whole.status, whole.headers.get('content-type'), bytes.subarray(0, 4).toString()]).toEqual([200, 'audio/wav', 'RIFF']);
+  expect(Math.abs(bytes.length - 44 - rec.durationSeconds! * 16_000)).toBeLessThan(16_000); // 8 kHz, 16 bits
+  const part = await audio('bytes=100-199');
+  expect([part.status, part.headers.get('content-range'), Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(100, 200))]).toEqual([206, `bytes 100-199/${bytes.length}`, true]);
+  expect((await audio(`bytes=${bytes.length}-`)).status).toBe(416);
+  // By role: agent1 sees its own, agent2 nothing; an agent may not delete; the team's supervisor may.
+  expect(((await api('GET', '/recordings', AGENT1)).body.recordings as Rec[]).map((r) => r.id)).toContain(rec.id);
+  expect(((await api('GET', '/recordings', AGENT2)).body.recordings as Rec[]).map((r) => r.id)).not.toContain(rec.id);
+  expect((await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1/recordings/${encodeURIComponent(rec.id)}`, { method: 'DELETE', headers: { Authorization: `Bearer ${AGENT1}` } })).status).toBe(403);
+  expect((await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1/recordings/${encodeURIComponent(rec.id)}`, { method: 'DELETE', headers: { Authorization: `Bearer ${FLOOR}` } })).status).toBe(204);
+  expect((await api('GET', `/recordings/${encodeURIComponent(rec.id)}`, ADMIN)).status).toBe(404);
   // Over: nothing more to act on.
   expect((await act(callId, 'resume', ADMIN)).status).toBe(404);
   await waitFor('agent1 free again', async () => (await statusOf('agent1')) === 'available');
   await expectNothingLeftBehind(t.redis, t.prefix);
+});
+
+describe('blind transfers', () => {
+  /** A call from `number` to sales, answered by agent1; its id once connected. */
+  async function callWithAgent1(number: string, holdForMs = 15_000): Promise<{ callId: string; caller: Promise<SippResult> }> {
+    const caller = placeCall(target, '5001', callerScenario({ callerNumber: number, hangupAfterMs: holdForMs }), { rtpPort: 9, timeoutS: 40 });
+    return { callId: await connectedCallId(number), caller };
+  }
+  const queueLog = async (callId: string) => (await t.redis.xrange(`${t.prefix}:queue_log`, '-', '+')).map(([, f]) => f[1]!.split('|')).filter((l) => l[1] === callId).map((l) => `${l[4]} ${l[3]}${l[4] === 'BLINDTRANSFER' ? ` ${l[5]} ${l[6]}` : ''}`);
+
+  test('to a queue: agent1 leaves for wrap-up, the caller waits in support and agent2 takes the call', async () => {
+    const agent1 = await agentPhone('agent1');
+    const agent2 = await agentPhone('agent2');
+    const { callId, caller } = await callWithAgent1('15550311', 8000);
+    const transfer = (token: string, body: unknown) => act(callId, 'transfer', token, body);
+    // Refused, the call untouched.
+    expect((await transfer(AGENT2, { mode: 'blind', queue: 'support' })).status).toBe(403);
+    expect((await transfer(AGENT1, { mode: 'blind', queue: 'nowhere' })).status).toBe(422);
+    expect((await transfer(AGENT1, { mode: 'blind', queue: 'support', agent: 'agent2' })).status).toBe(400);
+    expect((await transfer(AGENT1, { mode: 'blind', agent: 'agent1' })).status).toBe(409); // has it already
+
+    const done = await transfer(AGENT1, { mode: 'blind', queue: 'support' });
+    expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'queue', target: 'support', queue: 'support' }]);
+    await agent2.waitForInvite(1, 10_000);
+    await waitFor('agent2 connected', async () => (await t.journal()).some((e) => e.type === 'queue.connected' && e.callId === callId && e.agentId === 'agent2'));
+    expect(await statusOf('agent1')).toBe('wrap-up');
+    expect(agent1.answered()).toBe(1);
+    ok(await caller);
+    await waitFor('completed with agent2', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId));
+    expect(await queueLog(callId)).toEqual(['ENTERQUEUE NONE', 'CONNECT agent1', 'BLINDTRANSFER agent1 support queue', 'ENTERQUEUE NONE', 'CONNECT agent2', 'COMPLETECALLER agent2']);
+    expect((await t.journal()).find((e) => e.type === 'queue.transferred' && e.callId === callId)).toMatchObject({ queue: 'sales', agentId: 'agent1', to: 'queue', target: 'support', by: 'agent:agent1' });
+    await waitFor('both agents free', async () => (await statusOf('agent1')) === 'available' && (await statusOf('agent2')) === 'available');
+  });
+
+  test('to an agent: agent2 is rung at once though it does not serve sales', async () => {
+    await agentPhone('agent1');
+    const agent2 = await agentPhone('agent2');
+    const { callId, caller } = await callWithAgent1('15550312', 6000);
+    const done = await act(callId, 'transfer', FLOOR, { mode: 'blind', agent: 'agent2' });
+    expect([done.status, done.body.transfer]).toMatchObject([200, { to: 'agent', target: 'agent2', queue: 'sales' }]);
+    await agent2.waitForInvite(1, 10_000);
+    ok(await caller);
+    await waitFor('completed with agent2', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId && e.agentId === 'agent2'));
+    await waitFor('both agents free', async () => (await statusOf('agent1')) === 'available' && (await statusOf('agent2')) === 'available');
+  });
+
+  test('to a destination: the caller leaves the queues and the operator on the carrier is rung', async () => {
+    await agentPhone('agent1');
+    const operator = await AgentPhone.start({ agent: 'operator', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });
+    phones.push(operator);
+    const { callId, caller } = await callWithAgent1('15550313', 6000);
+    expect((await act(callId, 'transfer', ADMIN, { mode: 'attended', destination: 'operator' })).status).toBe(422); // not yet
+    const done = await act(callId, 'transfer', ADMIN, { mode: 'blind', destination: 'operator' });
+    expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'destination', target: 'operator' }]);
+    await operator.waitForInvite(1, 10_000);
+    ok(await caller);
+    const journal = (await t.journal()).filter((e) => e.callId === callId);
+    expect(journal.filter((e) => e.type === 'ivr.dial').map((e) => e.outcome)).toEqual(['ringing', 'answered']);
+    expect(await queueLog(callId)).toEqual(['ENTERQUEUE NONE', 'CONNECT agent1', 'BLINDTRANSFER agent1 operator destination']);
+    await waitFor('agent1 free', async () => (await statusOf('agent1')) === 'available');
+    await expectNothingLeftBehind(t.redis, t.prefix);
+  });
 });

@@ -444,6 +444,7 @@ test("queues: one row per queue for the interval, the same for the day, with the
       ...(abandoned.length ? { avgWaitAbandonedSeconds: round2(sum(abandoned) / abandoned.length), maxWaitAbandonedSeconds: Math.max(...abandoned) } : {}),
       talkSeconds: talkS,
       holdSeconds: 0, // nobody put a call on hold
+      transferred: 0,
       wrapUpSeconds: wrapUpMs / 1000,
       ahtSeconds: round2((talkS + wrapUpMs / 1000) / completed.length),
     };

@@ -51,6 +51,7 @@ describe('statistics projector: queue figures', () => {
       handled: 2,
       talkSeconds: 1122, // 282 + 840
       holdSeconds: 0,
+      transferred: 0,
       wrapUpSeconds: 45, // a1 30 s after c1, a2 15 s after c2
       ahtSeconds: 583.5, // (1122 + 45) / 2
       surveyResponses: 2, // 4 and 5 (not the sensitive one, the other flow's, nor the one after the survey ended)
@@ -102,6 +103,7 @@ describe('statistics projector: agent figures', () => {
       handled: 1,
       talkSeconds: 282,
       holdSeconds: 0,
+      transferred: 0,
       wrapUpSeconds: 30,
       ahtSeconds: 312,
       availableSeconds: 585,

@@ -107,6 +107,7 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
     maxMissedOffers: q.maxMissedOffers,
     ...(q.survey !== undefined ? { survey: q.survey } : {}),
     ...(q.requireDisposition ? { requireDisposition: true } : {}),
+    ...(q.recording ? { recording: { format: q.recording.format, retentionDays: q.recording.retention } } : {}),
     ...(q.callback ? { callback: toCallbackSettings(q.callback) } : {}),
   };
 }

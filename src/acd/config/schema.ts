@@ -75,6 +75,13 @@ export const QueueSchema = z.strictObject({
   maxMissedOffers: positiveInt('maxMissedOffers').default(3).describe('Missed offers in a row before an agent is paused (no-answer)'),
   survey: z.string().optional().describe('A flow the caller enters when the agent hangs up first (post-call survey)'),
   requireDisposition: z.boolean().default(false).describe("Agents record each call's disposition before they leave wrap-up (POST /api/v1/calls/{id}/disposition)"),
+  recording: z
+    .strictObject({
+      format: z.enum(['wav', 'gsm', 'ulaw', 'alaw']).default('wav').describe("Asterisk's file format"),
+      retention: positiveInt('retention').max(3650, 'retention must be at most 3650 days').default(90).describe('Days a recording is kept, then deleted'),
+    })
+    .optional()
+    .describe("Record the queue's connected calls (caller and agent mixed), paused while the caller is on hold (docs/recordings.md)"),
   callback: CallbackSettingsSchema.optional(),
 });
 

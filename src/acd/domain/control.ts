@@ -55,3 +55,21 @@ export function movedEntry<E extends QueueEntry & { joinPosition: number; lastAn
   delete next.lastAnnouncedPosition;
   return { ...next, joinPosition: there.filter((e) => e.callId !== entry.callId && compareEntries(e, next) < 0).length + 1 };
 }
+
+/**
+ * A connected call sent back to waiting (a blind transfer to a queue or an agent): in `to`, its
+ * agent, leg, connection and holds dropped, offered afresh. Its priority goes with it, and its
+ * count of offers (agent legs are numbered by it: a new leg never takes an old leg's id); the
+ * agent who had it is not offered it again.
+ */
+export function requeuedEntry<E extends QueueEntry & { joinPosition: number; lastAnnouncedPosition?: number; state: string; missedBy: Record<string, number>; agentId?: string }>(
+  entry: E,
+  to: string,
+  now: number,
+  there: readonly QueueEntry[],
+  keepPlace: boolean,
+): E {
+  const next = { ...movedEntry(entry, to, now, there, keepPlace), state: 'waiting', missedBy: {}, passedOnBy: [...(entry.passedOnBy ?? []), ...(entry.agentId ? [entry.agentId] : [])] } as E & { agentId?: string; legId?: string; offeredAt?: number; connectedAt?: number; heldAt?: number; heldMs?: number };
+  for (const k of ['agentId', 'legId', 'offeredAt', 'connectedAt', 'heldAt', 'heldMs', 'keptFor'] as const) delete next[k];
+  return next;
+}

@@ -42,8 +42,14 @@ export function offerableTo(entry: QueueEntry & Partial<MissedBy>, queue: QueueC
   if (!req) return undefined;
   const missed = entry.missedBy && Object.keys(entry.missedBy).length > 0 ? entry.missedBy : undefined;
   const kept = entry.keptFor && now < entry.keptFor.until ? entry.keptFor.agentId : undefined;
+  const anySkills = kept !== undefined && entry.keptFor?.anySkills === true;
+  const passedOn = entry.passedOnBy;
   return (profile, state) =>
-    isOfferable(state) && (kept === undefined || profile.id === kept) && !(missed && recentlyMissed({ missedBy: missed }, profile.id, queue, now)) && req.test(profile, entry.attributes);
+    isOfferable(state) &&
+    (kept === undefined || profile.id === kept) &&
+    !(missed && recentlyMissed({ missedBy: missed }, profile.id, queue, now)) &&
+    !passedOn?.includes(profile.id) &&
+    (anySkills || req.test(profile, entry.attributes));
 }
 
 /** Logged in and not on a break: an agent who will take calls (the auto-pause after missed offers counts: it ends with "ready"). */

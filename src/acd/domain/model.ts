@@ -77,6 +77,8 @@ export interface QueueConfig {
   readonly survey?: string;
   /** Agents record each call's disposition before they leave wrap-up. */
   readonly requireDisposition?: boolean;
+  /** The queue's connected calls are recorded (src/recordings). */
+  readonly recording?: { readonly format: 'wav' | 'gsm' | 'ulaw' | 'alaw'; readonly retentionDays: number };
   /** Callbacks for this queue (src/callbacks). */
   readonly callback?: CallbackSettings;
 }
@@ -112,8 +114,14 @@ export interface QueueEntry {
   /** When the call entered its current queue (requirement steps count from here). */
   readonly queuedAt: number;
   readonly attributes: CallAttributes;
-  /** Only this agent may take the call until `until` (a callback's preferred agent), then anyone eligible. */
-  readonly keptFor?: { readonly agentId: string; readonly until: number };
+  /**
+   * Only this agent may take the call until `until` (a callback's preferred agent, a transfer to
+   * an agent), then anyone eligible. `anySkills`: the agent may take it whatever the queue requires
+   * (a transfer names the agent, not a skill).
+   */
+  readonly keptFor?: { readonly agentId: string; readonly until: number; readonly anySkills?: boolean };
+  /** Agents who transferred the call away: it is not offered to them again. */
+  readonly passedOnBy?: readonly string[];
 }
 
 /** A duration in whole seconds, as events and the queue_log report waits and talk times. */

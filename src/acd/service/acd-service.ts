@@ -11,6 +11,7 @@ import { Agents, type AgentCommand } from './agents';
 import { CallbackCalls, type CallbackJoining } from './callback-calls';
 import { CallControl } from './call-control';
 import { Connecting } from './connecting';
+import { Transfers, type TransferTarget } from './transfers';
 import { AcdCore, type AcdDeps } from './core';
 import { Matching } from './matching';
 import { Recovery } from './recovery';
@@ -19,6 +20,7 @@ import { Waiting, type Joining } from './waiting';
 export { DispositionPending, PauseReasonRefused, UnknownAgent, WaitingCallRefused, type AcdConfigView, type AcdDeps } from './core';
 export type { CallbackJoining } from './callback-calls';
 export { CallActionRefused } from './call-control';
+export type { TransferTarget } from './transfers';
 
 export class AcdService {
   private readonly agents: Agents;
@@ -28,6 +30,7 @@ export class AcdService {
   private readonly recovery: Recovery;
   private readonly callbackCalls: CallbackCalls;
   private readonly control: CallControl;
+  private readonly transfers: Transfers;
 
   constructor(deps: AcdDeps) {
     const core = new AcdCore(deps);
@@ -38,6 +41,7 @@ export class AcdService {
     this.recovery = new Recovery(core);
     this.callbackCalls = new CallbackCalls(core);
     this.control = new CallControl(core);
+    this.transfers = new Transfers(core);
     core.parts = { agents: this.agents, waiting: this.waiting, matching: this.matching, connecting: this.connecting, recovery: this.recovery, callbackCalls: this.callbackCalls };
   }
 
@@ -101,6 +105,10 @@ export class AcdService {
   }
   resume(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
     return this.control.resume(callId, actor, by);
+  }
+  /** A blind transfer of a connected call (transfers.ts); the entry where the call now waits (none for a destination). */
+  transfer(callId: string, target: TransferTarget, actor: Actor, by: string): Promise<AcdEntry | undefined> {
+    return this.transfers.blind(callId, target, actor, by);
   }
   /** A playback on a caller's channel that the ACD started (an announcement, an exit prompt) ended. */
   playbackFinished(callId: string, playbackId: string): Promise<void> {

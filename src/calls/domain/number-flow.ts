@@ -21,3 +21,14 @@ export function numberFlow(number: string, route: GreetingRoute): Flow {
   else steps.set('end', { kind: 'hangup', prompts: [] });
   return { id: numberFlowId(number), start: route.greeting.length > 0 ? 'greeting' : 'route', language: route.language ?? 'en', steps };
 }
+
+export const transferFlowId = (destination: string): string => `transfer:${destination}`;
+
+/** Where a blind transfer to a configured destination takes the caller: the destination is rung; if it does not answer, the call ends. */
+export function transferFlow(destination: string): Flow {
+  const steps = new Map<string, Step>([
+    ['dial', { kind: 'dial', destination, onFailure: 'end' }],
+    ['end', { kind: 'hangup', prompts: [] }],
+  ]);
+  return { id: transferFlowId(destination), start: 'dial', language: 'en', steps };
+}

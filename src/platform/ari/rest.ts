@@ -108,6 +108,20 @@ export class AriRest {
     });
   }
 
+  /** Records a bridge's mixed audio to <spool>/recording/<name>.<format> (no beep; a name taken already fails). */
+  recordBridge(bridgeId: string, o: { name: string; format: string }): Promise<void> {
+    return this.request('POST', `/bridges/${encodeURIComponent(bridgeId)}/record`, { name: o.name, format: o.format, ifExists: 'fail', beep: false, terminateOn: 'none' });
+  }
+
+  /** Pauses (true) or resumes (false) a live recording: paused audio is left out of the file. */
+  pauseRecording(name: string, paused: boolean): Promise<void> {
+    return this.request(paused ? 'POST' : 'DELETE', `/recordings/live/${encodeURIComponent(name)}/pause`);
+  }
+
+  stopRecording(name: string): Promise<void> {
+    return this.request('POST', `/recordings/live/${encodeURIComponent(name)}/stop`);
+  }
+
   stopPlayback(playbackId: string): Promise<void> {
     return this.request('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
   }

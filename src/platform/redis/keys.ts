@@ -108,6 +108,23 @@ export class Keys {
   statsCountersPattern(): string {
     return `${this.prefix}:stats:g*`;
   }
+  // ---- call recordings (src/recordings/store.ts) ----
+  /** A recording's metadata (JSON). */
+  recording(id: string): string {
+    return `${this.prefix}:rec:${id}`;
+  }
+  /** ZSET of recording ids by start time. */
+  recordings(): string {
+    return `${this.prefix}:rec:all`;
+  }
+  /** ZSET of recording ids by when they expire (retention). */
+  recordingExpiry(): string {
+    return `${this.prefix}:rec:expiry`;
+  }
+  /** The recording running on a call (its id). */
+  recordingOfCall(callId: string): string {
+    return `${this.prefix}:rec:call:${callId}`;
+  }
   // ---- monitoring sessions (src/monitor/store.ts) ----
   /** A session's document (JSON). */
   monitorSession(sessionId: string): string {

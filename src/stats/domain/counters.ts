@@ -28,6 +28,8 @@ export const QUEUE_SUMS = [
   /** Talk time without hold, and hold time, of the calls that ended. */
   'talkS',
   'holdS',
+  /** Handled calls that ended in a transfer. */
+  'transferred',
   'wrapUpMs',
   'surveyResponses',
   'surveyScoreSum',
@@ -44,6 +46,7 @@ export const AGENT_SUMS = [
   'handled',
   'talkS',
   'holdS',
+  'transferred',
   'wrapUpMs',
   'availableMs',
   'reservedMs',

@@ -16,6 +16,7 @@ export type QueueConnectedShape = E<'queue.connected', { callId: string; queue: 
 export type QueueAbandonedShape = E<'queue.abandoned', { callId: string; queue: string; waitS: number; ringing: boolean }>;
 export type QueueExitedShape = E<'queue.exited', { callId: string; queue: string; waitS: number; reason: string }>;
 export type QueueCompletedShape = E<'queue.completed', { callId: string; queue: string; agentId: string; by: string; talkS: number; onHoldS?: number }>;
+export type QueueTransferredShape = E<'queue.transferred', { callId: string; queue: string; agentId: string; talkS: number; onHoldS?: number }>;
 export type SurveyStartedShape = E<'survey.started', { callId: string; queue: string; flow: string }>;
 export type IvrCollectedShape = E<'ivr.collected', { callId: string; flow: string; input: { sensitive: false; value: string } | { sensitive: true; length: number } }>;
 export type IvrEndedShape = E<'ivr.ended', { callId: string; flow: string }>;
@@ -37,6 +38,7 @@ export type StatsEvent =
   | QueueAbandonedShape
   | QueueExitedShape
   | QueueCompletedShape
+  | QueueTransferredShape
   | SurveyStartedShape
   | IvrCollectedShape
   | IvrEndedShape

@@ -30,6 +30,7 @@ export interface QueueFigures {
   handled: number;
   talkSeconds: number;
   holdSeconds: number;
+  transferred: number;
   wrapUpSeconds: number;
   ahtSeconds: number | null;
   surveyResponses: number;
@@ -50,6 +51,7 @@ export interface AgentFigures {
   handled: number;
   talkSeconds: number;
   holdSeconds: number;
+  transferred: number;
   wrapUpSeconds: number;
   ahtSeconds: number | null;
   availableSeconds: number;
@@ -120,6 +122,7 @@ export function queueFigures(c: Counters, formula: SlFormula): QueueFigures {
     handled,
     talkSeconds: talkS,
     holdSeconds: holdS,
+    transferred: n('transferred'),
     wrapUpSeconds: secondsOfMs(wrapUpMs),
     ahtSeconds: ratio(talkS + holdS + secondsOfMs(wrapUpMs), handled),
     surveyResponses: n('surveyResponses'),
@@ -147,6 +150,7 @@ export function agentFigures(c: Counters): AgentFigures {
     handled,
     talkSeconds: talkS,
     holdSeconds: holdS,
+    transferred: n('transferred'),
     wrapUpSeconds: secondsOfMs(wrapUpMs),
     ahtSeconds: ratio(talkS + holdS + secondsOfMs(wrapUpMs), handled),
     availableSeconds: secondsOfMs(n('availableMs')),

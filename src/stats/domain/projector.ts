@@ -150,8 +150,9 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
       if (str(ev.queue) && metric) put('queue', ev.queue, metric, 1);
       return next(s);
     }
-    case 'queue.completed': {
-      const ev = e as Ev.QueueCompletedShape;
+    case 'queue.completed':
+    case 'queue.transferred': {
+      const ev = e as Ev.QueueCompletedShape | Ev.QueueTransferredShape;
       if (!str(ev.queue) || !str(ev.agentId) || !str(ev.callId) || !nat(ev.talkS)) return next(s);
       // talkS includes time on hold (as app_queue counts it): split so talk + hold is the call.
       const holdS = nat(ev.onHoldS) ? Math.min(ev.onHoldS, ev.talkS) : 0;
@@ -159,10 +160,13 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
         put(scope, id, 'handled', 1);
         put(scope, id, 'talkS', ev.talkS - holdS);
         if (holdS > 0) put(scope, id, 'holdS', holdS);
+        if (e.type === 'queue.transferred') put(scope, id, 'transferred', 1);
       }
+      // The agent's wrap-up counts for this queue.
       const withAgent = setAgent(ev.agentId, { ...s.agents[ev.agentId], q: ev.queue });
       // Only a call the agent hung up on goes on to a survey: keep it until then.
-      return next(setCall(withAgent, ev.callId, ev.by === 'agent' ? { q: ev.queue, a: ev.agentId, t: e.at } : undefined));
+      const survey = 'by' in ev && ev.by === 'agent';
+      return next(setCall(withAgent, ev.callId, survey ? { q: ev.queue, a: ev.agentId, t: e.at } : undefined));
     }
     case 'survey.started': {
       const ev = e as Ev.SurveyStartedShape;
