@@ -10,6 +10,7 @@ import { apiRoutes, API_VERSION } from './api';
 import { transferFlowId, type CallStore } from './calls';
 import { CallbackRefused, type CallbackService } from './callbacks';
 import type { DispositionStore } from './dispositions';
+import type { ContactHistory } from './contacts';
 import type { MonitorService } from './monitor';
 import type { RecordingService } from './recordings';
 import { configVersion } from './config/http';
@@ -50,6 +51,7 @@ export interface HttpComposition {
   dispositions: DispositionStore;
   monitor: MonitorService;
   recordings: { service: RecordingService; file(id: string): Promise<Buffer | undefined> };
+  contacts: ContactHistory;
   link: AriLink;
   readiness: () => Readiness;
   reloadConfig: () => Promise<{ ok: boolean; detail: string }>;
@@ -57,7 +59,7 @@ export interface HttpComposition {
 }
 
 export function composeHttp(d: HttpComposition): { app: Express; eventStream: EventStream } {
-  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions, monitor, recordings } = d;
+  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions, monitor, recordings, contacts } = d;
   /** What a key may see: all, or some agents and the queues they serve (an agent key: itself and no queue). */
   const keyScope = (p: Principal): StatsScope => {
     const cfg = config.current;
@@ -151,6 +153,15 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
           return [...all.values()];
         },
         visibility: async (p) => visibility(p),
+        one: async (callId) => {
+          const [call, entry] = await Promise.all([calls.get(callId), acdStore.getEntry(callId)]);
+          if (!call && !entry) return undefined;
+          return { ...(call && call.phase !== 'ended' ? { call } : {}), ...(entry ? { queued: entry.d } : {}) };
+        },
+        screenPop: async (callId, callerId) => {
+          const [record, recent, call] = await Promise.all([contacts.get(callId), contacts.recent(callerId, callId), calls.get(callId)]);
+          return { path: record?.path ?? [], inputs: record?.inputs ?? {}, variables: { ...(call?.ivr?.vars ?? {}) }, recent };
+        },
         queueOf: async (callId) => (await acdStore.getEntry(callId))?.d.queue,
         setPriority: async (callId, priority, by) => {
           const e = await acd.setPriority(callId, priority, by);

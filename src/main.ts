@@ -31,6 +31,7 @@ import { LoadGauge } from './platform/load';
 import { WebhookDelivery } from './webhooks';
 import { createStats, settingsFromQueues } from './stats';
 import { DispositionStore } from './dispositions';
+import { ContactHistory, ContactStore } from './contacts';
 import { createMonitoring } from './monitor';
 import { createRecordings } from './recordings';
 import { Keys } from './platform/redis/keys';
@@ -117,6 +118,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // A connected call's queue and agent, kept for its disposition at wrap-up.
   const dispositions = new DispositionStore(redis, keys);
   events.subscribe('dispositions', (e) => (e.type === 'queue.connected' ? dispositions.connected(e.callId, e.queue, e.agentId) : undefined));
+  // Each caller's contacts (IVR path, queue, agent, disposition), for the screen pop.
+  const contacts = new ContactHistory(new ContactStore(redis, keys), logger.child({ component: 'contacts' }));
+  events.subscribe('contacts', contacts.subscriber);
 
   // ---- the ACD ----
   const acdStore = new AcdStore(redis, keys);
@@ -141,6 +145,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
     agentEnded: (callId) => void agentEnded(callId),
+    legVariables: (callId) => contacts.legVariables(callId),
     dispositionPending: async (callId) => {
       // Most configurations require no disposition: then a wrap-up's end costs no Redis read.
       if (![...config.current.queues.values()].some((q) => q.requireDisposition)) return false;
@@ -379,6 +384,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     dispositions,
     monitor,
     recordings,
+    contacts,
     link,
     readiness,
     reloadConfig,

@@ -1,7 +1,9 @@
 // GET /api/v1/calls: the calls in progress, with where each is (IVR, waiting, ringing an agent,
 // connected), its queue and agent, and how long it has waited. Callbacks waiting in line are
 // listed too (kind "callback"). A supervisor sees the calls of their teams' agents and queues;
-// an agent only the call they are on.
+// an agent only the call they are on. GET /api/v1/calls/{id} is the screen pop: the same, plus
+// the IVR path, what the caller keyed, the flow's variables (lookup results) and the caller's
+// recent contacts.
 import { z } from 'zod';
 import type { Api } from '../platform/http/api';
 import type { Principal } from '../platform/http/auth';
@@ -23,8 +25,20 @@ export interface QueuedCall {
   heldAt?: number;
 }
 
+/** What a screen pop adds to a call (src/contacts). */
+export interface ScreenPopData {
+  path: Array<{ flow: string; step: string; digit: string }>;
+  inputs: Record<string, string>;
+  /** The flow's variables now: set steps, lookup results, non-sensitive inputs. */
+  variables: Record<string, string>;
+  recent: Array<{ callId: string; at: number; number: string; queue?: string; agentId?: string; disposition?: { resolved: boolean; reason: string } }>;
+}
+
 export interface CallsApi {
   active(): Promise<CallState[]>;
+  /** One call in progress: its view's parts (undefined when it is no call in progress). */
+  one(callId: string): Promise<{ call?: CallState; queued?: QueuedCall } | undefined>;
+  screenPop(callId: string, callerId: string): Promise<ScreenPopData>;
   queued(): Promise<QueuedCall[]>;
   /** Which calls the key may see. */
   visibility(p: Principal): Promise<(call: { queue?: string; agentId?: string }) => boolean>;
@@ -74,6 +88,28 @@ const CallViewSchema = z
   .meta({ id: 'Call' });
 export type CallView = z.infer<typeof CallViewSchema>;
 
+const ScreenPopSchema = z
+  .object({
+    call: CallViewSchema,
+    callback: z.boolean().describe('A callback (Switchboard called the customer back)'),
+    ivrPath: z.array(z.object({ flow: z.string(), step: z.string(), digit: z.string() })).describe('Menu choices, in order'),
+    inputs: z.record(z.string(), z.string()).describe('Non-sensitive inputs the caller keyed, by variable'),
+    variables: z.record(z.string(), z.string()).describe("The flow's variables (set steps, lookup results)"),
+    recentContacts: z
+      .array(
+        z.object({
+          callId: z.string(),
+          at: z.number().int(),
+          number: z.string().describe('Number dialled'),
+          queue: z.string().optional(),
+          agent: z.string().optional(),
+          disposition: z.object({ resolved: z.boolean(), reason: z.string() }).optional(),
+        }),
+      )
+      .describe("This caller's last calls before this one, newest first"),
+  })
+  .meta({ id: 'ScreenPop' });
+
 const secondsSince = (now: number, t: number): number => Math.max(0, Math.floor((now - t) / 1000));
 
 export function callViews(active: readonly CallState[], queued: readonly QueuedCall[], now: number): CallView[] {
@@ -118,6 +154,36 @@ export function callRoutes(calls: CallsApi) {
         const [active, queued, visible] = await Promise.all([calls.active(), calls.queued(), calls.visibility(principal)]);
         const all = callViews(active, queued, calls.now());
         return { status: 200, body: { calls: all.filter((c) => visible({ queue: c.queue, agentId: c.agent })) } };
+      },
+    );
+    api.route(
+      {
+        method: 'get',
+        path: '/calls/{id}',
+        operationId: 'getCall',
+        summary: "A call in progress with its screen pop: IVR path, inputs, variables, the caller's recent contacts",
+        tag: 'calls',
+        roles: ['admin', 'supervisor', 'agent'],
+        params: z.object({ id: z.string().max(128) }),
+        answers: { 200: { description: 'The call', schema: ScreenPopSchema } },
+        problems: [404],
+      },
+      async ({ params, principal }) => {
+        const found = await calls.one(params.id);
+        const view = found && callViews(found.call ? [found.call] : [], found.queued ? [found.queued] : [], calls.now())[0];
+        if (!view || !(await calls.visibility(principal))({ queue: view.queue, agentId: view.agent })) throw problem(404, `no call "${params.id}" in progress`);
+        const pop = await calls.screenPop(params.id, view.callerId);
+        return {
+          status: 200,
+          body: {
+            call: view,
+            callback: view.kind === 'callback',
+            ivrPath: pop.path,
+            inputs: pop.inputs,
+            variables: pop.variables,
+            recentContacts: pop.recent.map((c) => ({ callId: c.callId, at: c.at, number: c.number, ...(c.queue ? { queue: c.queue } : {}), ...(c.agentId ? { agent: c.agentId } : {}), ...(c.disposition ? { disposition: c.disposition } : {}) })),
+          },
+        };
       },
     );
     api.route(

@@ -69,6 +69,7 @@ function example(op: Op): { url: string; body?: unknown } {
     agentReady: { params: { id: 'agent2' } },
     listQueues: {},
     listCalls: {},
+    getCall: { params: { id: 'no-such-call' } },
     updateWaitingCall: { params: { id: 'no-such-call' }, body: { priority: 5 } },
     holdCall: { params: { id: 'no-such-call' } },
     transferCall: { params: { id: 'no-such-call' }, body: { mode: 'blind', queue: 'sales' } },

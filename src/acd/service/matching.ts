@@ -161,6 +161,8 @@ export class Matching {
     const deadline = this.c.deps.timers
       .set(`ring:${entry.callId}`, this.c.now() + (queue.ringTimeoutS + 3) * 1000, { kind: 'ring-timeout', callId: entry.callId, legId })
       .catch((err: unknown) => log.warn({ err }, 'could not set the ring deadline; the lease still bounds the offer'));
+    // The screen pop's history (one Redis read): without it the phone still rings.
+    const screenPop = entry.callback ? {} : await (this.c.deps.legVariables?.(entry.callId) ?? Promise.resolve({})).catch((err: unknown) => (log.warn({ err }, 'no screen-pop history for the agent leg'), {}));
     const outcome = await this.c.telephony.originate({
       endpoint: profile.endpoint,
       legId,
@@ -174,6 +176,7 @@ export class Matching {
         SWITCHBOARD_CALLER: entry.callerId,
         SWITCHBOARD_ENQUEUED_AT: String(entry.enqueuedAt),
         ...(entry.callback ? { SWITCHBOARD_CALLBACK: '1', SWITCHBOARD_CALLBACK_ID: entry.callback.id, SWITCHBOARD_CALLBACK_ATTEMPT: String(entry.callback.attempt) } : {}),
+        ...screenPop,
       },
     });
     await deadline;

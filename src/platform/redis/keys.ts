@@ -108,6 +108,15 @@ export class Keys {
   statsCountersPattern(): string {
     return `${this.prefix}:stats:g*`;
   }
+  // ---- contact history (src/contacts/store.ts) ----
+  /** A call's contact record (JSON). */
+  contact(callId: string): string {
+    return `${this.prefix}:contact:${callId}`;
+  }
+  /** LIST of a caller number's calls, newest first. */
+  contactsOf(callerId: string): string {
+    return `${this.prefix}:contacts:${callerId}`;
+  }
   // ---- call recordings (src/recordings/store.ts) ----
   /** A recording's metadata (JSON). */
   recording(id: string): string {

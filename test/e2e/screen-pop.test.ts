@@ -1,0 +1,59 @@
+// The screen pop with the demo's routing files: a caller who called before, through the IVR
+// (5000, 1 for sales), is offered to agent1 with the IVR path and their previous contact, in the
+// API (GET /api/v1/calls/{id}) and as SIP headers on the agent's INVITE.
+import path from 'node:path';
+import { AgentPhone } from '../support/agent-phone';
+import { waitFor } from '../support/net';
+import { startTestService, waitReady, type TestService } from '../support/service';
+import { callerScenario, placeCall } from '../support/sipp';
+import { ROOT, TEST } from '../support/stack';
+
+jest.setTimeout(90_000);
+const target = `127.0.0.1:${TEST.SIP_PORT}`;
+const ADMIN = 'demo-admin-token-0001'; // the demo's (config/demo/api-keys.yaml)
+let t: TestService;
+let agent1: AgentPhone;
+
+beforeAll(async () => {
+  await AgentPhone.clearRegistrations({ agent: 'agent1', password: 'demo-agent1', target });
+  t = await startTestService({ SWITCHBOARD_CONFIG_DIR: path.join(ROOT, 'config', 'demo') });
+  await waitReady(t);
+});
+afterAll(async () => {
+  await agent1?.stop();
+  await t?.stop();
+});
+
+const api = async (method: string, route: string, body?: unknown) => {
+  const res = await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1${route}`, { method, headers: { Authorization: `Bearer ${ADMIN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+const connected = (n: number) => waitFor(`call ${n} connected`, async () => (await t.journal()).filter((e) => e.type === 'queue.connected' && e.agentId === 'agent1').map((e) => String(e.callId))[n - 1]);
+
+test('a second call from the same number pops its IVR path and the first call (queue, agent, disposition)', async () => {
+  agent1 = await AgentPhone.start({ agent: 'agent1', password: 'demo-agent1', target, behaviour: { kind: 'answer', afterMs: 100 } });
+  await waitFor('agent1 available', async () => ((await api('GET', '/agents')).body.agents as Array<{ id: string; status: string }>).some((a) => a.id === 'agent1' && a.status === 'available'));
+  const viaMenu = callerScenario({ callerNumber: '15550901', script: [{ pauseMs: 500 }, { keys: '1' }], hangupAfterMs: 4000 });
+
+  const first = placeCall(target, '5000', viaMenu, { rtpPort: 9, timeoutS: 40 });
+  const firstId = await connected(1);
+  const pop1 = await api('GET', `/calls/${encodeURIComponent(firstId)}`);
+  expect(pop1.body).toMatchObject({ call: { id: firstId, number: '5000', callerId: '15550901', queue: 'sales', agent: 'agent1', state: 'connected' }, callback: false, ivrPath: [{ flow: 'main', digit: '1' }], recentContacts: [] });
+  expect((await api('POST', `/calls/${encodeURIComponent(firstId)}/disposition`, { resolved: false, reason: 'info' })).status).toBe(201);
+  expect((await first).code).toBe(0);
+  await waitFor('agent1 available again', async () => ((await api('GET', '/agents')).body.agents as Array<{ id: string; status: string }>).some((a) => a.id === 'agent1' && a.status === 'available'), 15_000);
+
+  const second = placeCall(target, '5000', viaMenu, { rtpPort: 9, timeoutS: 40 });
+  const secondId = await connected(2);
+  const pop2 = await api('GET', `/calls/${encodeURIComponent(secondId)}`);
+  expect(pop2.body).toMatchObject({ ivrPath: [{ flow: 'main', digit: '1' }], recentContacts: [{ callId: firstId, number: '5000', queue: 'sales', agent: 'agent1', disposition: { resolved: false, reason: 'info' } }] });
+  expect((pop2.body.recentContacts as unknown[]).length).toBe(1);
+  // The agent's phone got it in the INVITE, for a desk phone or a CRM.
+  const invites = agent1.trace().split(/^-{10,}.*$/m).filter((m) => /^INVITE /m.test(m));
+  const last = invites.at(-1) ?? '';
+  expect(last).toMatch(new RegExp(`^X-Switchboard-Call-Id: ${secondId.replace('.', '\\.')}`, 'm'));
+  expect(last).toMatch(/^X-Switchboard-IVR-Path: menu:1/m);
+  expect(last).toMatch(/^X-Switchboard-Last-Contact: \S+ sales agent1 not-resolved/m);
+  expect((await second).code).toBe(0);
+  expect((await api('GET', '/calls/no-such-call')).status).toBe(404);
+});
