@@ -101,7 +101,7 @@ export const QueueRingNoAnswer = ev('queue.ring-no-answer', 'The agent did not t
   cause: z.string(),
 });
 export const QueueRingCanceled = ev('queue.ring-canceled', "The caller left while the agent's phone rang", { callId, queue, agentId, ringMs: z.number().int().nonnegative() });
-export const QueueConnected = ev('queue.connected', 'Caller and agent are connected', { callId, queue, agentId, legId: z.string(), holdS: waitS, ringS: seconds });
+export const QueueConnected = ev('queue.connected', 'Caller and agent are connected', { callId, queue, agentId, legId: z.string(), holdS: waitS, ringS: seconds, callerId: z.string().optional().describe("The caller's number (absent in journals written before it was added)") });
 export const QueueConnectFailed = ev('queue.connect-failed', 'The agent answered but caller and agent could not be connected; the caller waits again', {
   callId,
   queue,

@@ -42,13 +42,15 @@ export function createStats(d: StatsDeps): Stats {
 /** What the statistics read of a queue's configuration (QueueConfig from the ACD fits it). */
 export interface QueueServiceLevelConfig {
   readonly serviceLevel: { readonly thresholdS: number; readonly shortAbandonS?: number; readonly formula?: SlFormula };
+  readonly repeatWindowS?: number;
 }
 
 /** Settings from the running configuration's queues (`queues` is called at each use: it follows reloads). */
 export function settingsFromQueues(timeZone: string, queues: () => ReadonlyMap<string, QueueServiceLevelConfig>): StatsSettings {
   return statsSettings(timeZone, (id) => {
-    const sl = queues().get(id)?.serviceLevel;
-    return sl && { thresholdS: sl.thresholdS, ...(sl.shortAbandonS !== undefined ? { shortAbandonS: sl.shortAbandonS } : {}), ...(sl.formula ? { formula: sl.formula } : {}) };
+    const q = queues().get(id);
+    const sl = q?.serviceLevel;
+    return sl && { thresholdS: sl.thresholdS, ...(sl.shortAbandonS !== undefined ? { shortAbandonS: sl.shortAbandonS } : {}), ...(sl.formula ? { formula: sl.formula } : {}), ...(q.repeatWindowS !== undefined ? { repeatWindowS: q.repeatWindowS } : {}) };
   });
 }
 export { statsRoutes, type StatsScope } from './http';

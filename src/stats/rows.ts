@@ -51,6 +51,8 @@ export const QueueStatsRowSchema = z
     dispositions: count('Calls given a disposition at wrap-up (call.disposition)'),
     resolved: count('… of them marked resolved'),
     fcrDisposition: share('First-contact resolution by disposition: resolved / dispositions'),
+    repeatContacts: count("Handled calls whose caller called again within the queue's repeatWindow (counted when the new call arrives)"),
+    fcrRepeat: share('First-contact resolution by repeat contacts: (handled − repeatContacts) / handled'),
     serviceLevel: share("The service level by the queue's serviceLevel.formula (sl1, sl2 or sl3)"),
     sl1: share('answeredWithinThreshold / answered (app_queue ServicelevelPerf, there × 100)'),
     sl2: share('(answeredWithinThreshold + abandonedWithinThreshold) / (answered + abandoned) (app_queue ServicelevelPerf2, there × 100)'),
@@ -85,6 +87,8 @@ export const AgentStatsRowSchema = z
     dispositions: count('Calls given a disposition at wrap-up (call.disposition)'),
     resolved: count('… of them marked resolved'),
     fcrDisposition: share('First-contact resolution by disposition: resolved / dispositions'),
+    repeatContacts: count("Handled calls whose caller called again within the queue's repeatWindow (counted when the new call arrives)"),
+    fcrRepeat: share('First-contact resolution by repeat contacts: (handled − repeatContacts) / handled'),
   })
   .describe('Figures of one agent for one 15-minute interval or one day');
 

@@ -89,6 +89,8 @@ const EXPECTED_QUEUES = {
     dispositions: 0, // none recorded in this scenario (test/e2e/dispositions.test.ts has them)
     resolved: 0,
     fcrDisposition: null,
+    repeatContacts: 0, // each caller called once
+    fcrRepeat: 1,
     sl1: 0.5, // 1 within / 2 answered
     sl2: 0.4, // (1 + 1 within) / (2 answered + 3 abandoned)
     sl3: 0.2, // 1 within / (6 offered - 1 short)
@@ -117,6 +119,8 @@ const EXPECTED_QUEUES = {
     dispositions: 0, // none recorded in this scenario (test/e2e/dispositions.test.ts has them)
     resolved: 0,
     fcrDisposition: null,
+    repeatContacts: 0, // each caller called once
+    fcrRepeat: 1,
     avgWaitAbandonedSeconds: null, // nobody abandoned
     maxWaitAbandonedSeconds: null,
     sl1: 1, // 2 / 2

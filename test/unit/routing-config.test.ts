@@ -153,6 +153,7 @@ describe('routing files: ACD', () => {
       ringTimeoutS: 15,
       wrapUpS: 0,
       serviceLevel: { thresholdS: 20, targetPct: 80, shortAbandonS: 5, formula: 'sl1' },
+      repeatWindowS: 72 * 3600,
       whenNoAgents: { kind: 'hangup' },
       musicClass: 'default',
       announcements: { position: false, estimatedWait: false, positionOnlyWhenImproved: false, firstAfterS: 15, everyS: 30 },

@@ -73,7 +73,7 @@ describe('service-level formulas', () => {
     expect(serviceLevels({ offered: 2, abandoned: 2, shortAbandoned: 2, abandonedWithinThreshold: 2 })).toEqual({ sl1: null, sl2: 1, sl3: null });
     const empty = queueFigures({}, 'sl2');
     expect(Object.entries(empty).filter(([, v]) => v === null).map(([k]) => k).sort()).toEqual(
-      ['ahtSeconds', 'asaSeconds', 'avgWaitAbandonedSeconds', 'fcrDisposition', 'longestWaitSeconds', 'maxWaitAbandonedSeconds', 'maxWaitAnsweredSeconds', 'serviceLevel', 'sl1', 'sl2', 'sl3', 'surveyScoreAvg'].sort(),
+      ['ahtSeconds', 'asaSeconds', 'avgWaitAbandonedSeconds', 'fcrDisposition', 'fcrRepeat', 'longestWaitSeconds', 'maxWaitAbandonedSeconds', 'maxWaitAnsweredSeconds', 'serviceLevel', 'sl1', 'sl2', 'sl3', 'surveyScoreAvg'].sort(),
     );
     expect(Object.values(empty).some((v) => typeof v === 'number' && Number.isNaN(v))).toBe(false);
   });

@@ -59,6 +59,8 @@ describe('statistics projector: queue figures', () => {
       dispositions: 2, // c1 by a1, c2 by a supervisor for a2
       resolved: 1, // c1
       fcrDisposition: 0.5,
+      repeatContacts: 0,
+      fcrRepeat: 1, // (2 handled − 0 repeats) / 2
       serviceLevel: 0.5, // sl1
       sl1: 0.5, // 1 / 2
       sl2: 0.5, // (1 + 1) / (2 + 2)
@@ -119,6 +121,8 @@ describe('statistics projector: agent figures', () => {
       dispositions: 1, // c1, resolved
       resolved: 1,
       fcrDisposition: 1,
+      repeatContacts: 0,
+      fcrRepeat: 1, // no caller called again
     });
     // The day: available 120 + 15 + 570 + 300 = 1005; paused 600 + 54 × 900 = 49200; staffed 50520.
     expect(agentFigures(sumSlots(a1.slots.values()))).toMatchObject({
@@ -166,6 +170,30 @@ describe('statistics projector: state', () => {
     for (const event of [{ type: 'queue.connected', at: paris('10:00:00'), queue: 'q' }, { type: 'queue.entered', at: Number.NaN, queue: 'q' }, { type: 'something.else', at: 1 }]) {
       expect(project(s, { id: '1-0', event }, SETTINGS).deltas).toEqual([]);
     }
+  });
+
+  it('a new call from a number handled within the repeat window counts a repeat for the earlier queue and agent', () => {
+    const at = paris('12:00:00');
+    const H = 3_600_000;
+    const events = [
+      { type: 'queue.entered', callId: 'x1', queue: 'sales', callerId: '555', position: 1, priority: 0, at },
+      { type: 'queue.connected', callId: 'x1', queue: 'sales', agentId: 'a1', legId: 'l', holdS: 5, ringS: 1, callerId: '555', at: at + 5000 },
+      { type: 'queue.completed', callId: 'x1', queue: 'sales', agentId: 'a1', by: 'caller', holdS: 5, talkS: 100, origPosition: 1, at: at + 105_000 },
+      // an overflow and a callback are not new contacts
+      { type: 'queue.entered', callId: 'x1', queue: 'billing', callerId: '555', position: 1, priority: 0, from: 'sales', at: at + H },
+      { type: 'queue.entered', callId: 'cb-9', queue: 'billing', callerId: '555', position: 1, priority: 0, at: at + H },
+      { type: 'queue.entered', callId: 'x2', queue: 'billing', callerId: '555', position: 1, priority: 0, at: at + 2 * H },
+      // a third call, after x2 was not handled: nothing to repeat
+      { type: 'queue.entered', callId: 'x3', queue: 'billing', callerId: '555', position: 1, priority: 0, at: at + 3 * H },
+      // another number, whose handled call is older than the window (72 h)
+      { type: 'queue.connected', callId: 'y1', queue: 'sales', agentId: 'a2', legId: 'l', holdS: 5, ringS: 1, callerId: '777', at },
+      { type: 'queue.entered', callId: 'y2', queue: 'sales', callerId: '777', position: 1, priority: 0, at: at + 73 * H },
+    ].map((event, i) => ({ id: `${i + 1}-0`, event: event as never }));
+    const p = projectAll(initialState(), events, SETTINGS);
+    const repeats = p.deltas.filter((d) => d.metric === 'repeatContacts').map((d) => `${d.scope} ${d.id}`);
+    expect(repeats).toEqual(['queue sales', 'agent a1']);
+    const c = sumSlots(new CounterBook().add(p.deltas).get('queue', 'sales', '2026-01-15')!.slots.values());
+    expect(queueFigures(c, 'sl1')).toMatchObject({ handled: 1, repeatContacts: 1, fcrRepeat: 0 });
   });
 
   it('hold time is counted apart from talk time, and both in the handle time', () => {

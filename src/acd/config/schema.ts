@@ -61,6 +61,12 @@ export const QueueSchema = z.strictObject({
       formula: z.enum(['sl1', 'sl2', 'sl3']).default('sl1').describe('The service level the statistics headline: sl1 answered within / answered; sl2 (answered + abandoned within) / (answered + abandoned); sl3 answered within / (offered - short abandons)'),
     })
     .default({ threshold: 20, target: 80, shortAbandon: 5, formula: 'sl1' }),
+  repeatWindow: z
+    .number({ error: 'repeatWindow must be a number of hours' })
+    .positive('repeatWindow must be more than 0 hours')
+    .max(720, 'repeatWindow must be at most 720 hours')
+    .default(72)
+    .describe('Hours after a handled call within which a new call from the same number is a repeat contact (first-contact resolution, docs/statistics.md)'),
   maxWaiting: z
     .strictObject({ count: positiveInt('count').describe('Callers waiting at most'), exit: QueueExitSchema })
     .optional()

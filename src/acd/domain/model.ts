@@ -66,6 +66,8 @@ export interface QueueConfig {
     /** Statistics: the headline service-level formula (sl1 when absent; docs/statistics.md). */
     readonly formula?: 'sl1' | 'sl2' | 'sl3';
   };
+  /** Statistics: a call from the same number this soon after a handled call is a repeat contact (72 h when absent). */
+  readonly repeatWindowS?: number;
   readonly maxWaiting?: { readonly count: number; readonly exit: QueueExit };
   readonly maxWait?: { readonly seconds: number; readonly exit: QueueExit };
   /** When no logged-in agent could ever take the call (app_queue joinempty/leavewhenempty). */

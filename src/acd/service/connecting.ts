@@ -61,7 +61,7 @@ export class Connecting {
     }
     const holdS = seconds(at - connected.queuedAt);
     const ringS = seconds(at - (connected.offeredAt ?? at));
-    await this.c.deps.events.publish({ type: 'queue.connected', callId, queue: connected.queue, agentId: connected.agentId!, legId, holdS, ringS, at });
+    await this.c.deps.events.publish({ type: 'queue.connected', callId, queue: connected.queue, agentId: connected.agentId!, legId, holdS, ringS, callerId: connected.callerId, at });
     log.info({ holdS, ringS }, 'connected');
   }
 

@@ -36,6 +36,8 @@ export const QUEUE_SUMS = [
   /** Calls given a disposition, and those marked resolved. */
   'dispositions',
   'resolved',
+  /** Handled calls whose caller called again within the queue's repeat window. */
+  'repeatContacts',
 ] as const;
 export const QUEUE_MAXIMA = ['waitAnsweredMaxS', 'waitAbandonedMaxS'] as const;
 
@@ -57,6 +59,7 @@ export const AGENT_SUMS = [
   'surveyScoreSum',
   'dispositions',
   'resolved',
+  'repeatContacts',
 ] as const;
 export const AGENT_MAXIMA = [] as const;
 

@@ -9,10 +9,10 @@ export interface AnyEvent {
 
 type E<T extends string, F> = { readonly type: T; readonly at: number } & { readonly [K in keyof F]: F[K] };
 
-export type QueueEnteredShape = E<'queue.entered', { callId: string; queue: string }>;
+export type QueueEnteredShape = E<'queue.entered', { callId: string; queue: string; callerId: string; from?: string }>;
 export type QueueOfferedShape = E<'queue.offered', { callId: string; queue: string; agentId: string }>;
 export type QueueRingNoAnswerShape = E<'queue.ring-no-answer', { callId: string; queue: string; agentId: string }>;
-export type QueueConnectedShape = E<'queue.connected', { callId: string; queue: string; agentId: string; holdS: number }>;
+export type QueueConnectedShape = E<'queue.connected', { callId: string; queue: string; agentId: string; holdS: number; callerId?: string }>;
 export type QueueAbandonedShape = E<'queue.abandoned', { callId: string; queue: string; waitS: number; ringing: boolean }>;
 export type QueueExitedShape = E<'queue.exited', { callId: string; queue: string; waitS: number; reason: string }>;
 export type QueueCompletedShape = E<'queue.completed', { callId: string; queue: string; agentId: string; by: string; talkS: number; onHoldS?: number }>;

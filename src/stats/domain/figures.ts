@@ -38,6 +38,8 @@ export interface QueueFigures {
   dispositions: number;
   resolved: number;
   fcrDisposition: number | null;
+  repeatContacts: number;
+  fcrRepeat: number | null;
   serviceLevel: number | null;
   sl1: number | null;
   sl2: number | null;
@@ -67,6 +69,8 @@ export interface AgentFigures {
   dispositions: number;
   resolved: number;
   fcrDisposition: number | null;
+  repeatContacts: number;
+  fcrRepeat: number | null;
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -130,6 +134,8 @@ export function queueFigures(c: Counters, formula: SlFormula): QueueFigures {
     dispositions: n('dispositions'),
     resolved: n('resolved'),
     fcrDisposition: share(n('resolved'), n('dispositions')),
+    repeatContacts: n('repeatContacts'),
+    fcrRepeat: share(Math.max(0, handled - n('repeatContacts')), handled),
     serviceLevel: sl[formula],
     ...sl,
   };
@@ -166,5 +172,7 @@ export function agentFigures(c: Counters): AgentFigures {
     dispositions: n('dispositions'),
     resolved: n('resolved'),
     fcrDisposition: share(n('resolved'), n('dispositions')),
+    repeatContacts: n('repeatContacts'),
+    fcrRepeat: share(Math.max(0, handled - n('repeatContacts')), handled),
   };
 }

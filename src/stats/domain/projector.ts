@@ -34,10 +34,19 @@ export interface CallTrack {
   readonly f?: string;
 }
 
+/** A caller number's last handled contact: when, in which queue, with which agent (repeat contacts). */
+export interface NumberTrack {
+  readonly t: number;
+  readonly q: string;
+  readonly a: string;
+}
+
 export interface ProjectorState {
   readonly v: 1;
   readonly agents: Readonly<Record<string, AgentTrack>>;
   readonly calls: Readonly<Record<string, CallTrack>>;
+  /** By caller number, kept for the queue's repeat window (absent in states saved before it existed). */
+  readonly numbers?: Readonly<Record<string, NumberTrack>>;
   /** When calls were last pruned. */
   readonly pruned?: number;
 }
@@ -88,7 +97,7 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
     if (id === undefined || (value === 0 && !isMax(metric))) return;
     deltas.push({ scope, id, date: at.date, slot: at.slot, metric, value: Math.round(value) });
   };
-  const s = prune(state, e.at);
+  const s = prune(state, e.at, settings);
   const next = (ns: ProjectorState): Projection => ({ state: ns, deltas });
   const setAgent = (id: string, a: AgentTrack | undefined): ProjectorState => {
     const agents = { ...s.agents };
@@ -108,7 +117,13 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
     case 'queue.entered': {
       const ev = e as Ev.QueueEnteredShape;
       if (str(ev.queue)) put('queue', ev.queue, 'offered', 1);
-      return next(s);
+      // A new contact (not an overflow, move or transfer; not a callback) from a number whose last
+      // handled contact is recent: that contact did not resolve the matter.
+      const prev = ev.from === undefined && str(ev.callerId) && str(ev.callId) && !ev.callId.startsWith('cb-') ? s.numbers?.[ev.callerId] : undefined;
+      if (!prev || e.at - prev.t > settings.queue(prev.q).repeatWindowS * 1000) return next(s);
+      put('queue', prev.q, 'repeatContacts', 1);
+      put('agent', prev.a, 'repeatContacts', 1);
+      return next(setNumber(s, ev.callerId, undefined));
     }
     case 'queue.offered': {
       const ev = e as Ev.QueueOfferedShape;
@@ -130,7 +145,8 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
       if (ev.holdS <= cfg.thresholdS) put('queue', ev.queue, 'answeredWithinThreshold', 1);
       put('agent', ev.agentId, 'answered', 1);
       const withAgent = setAgent(ev.agentId, { ...s.agents[ev.agentId], q: ev.queue });
-      return next(setCall(withAgent, ev.callId, { q: ev.queue, a: ev.agentId, t: e.at }));
+      const withNumber = str(ev.callerId) && !ev.callId.startsWith('cb-') ? setNumber(withAgent, ev.callerId, { t: e.at, q: ev.queue, a: ev.agentId }) : withAgent;
+      return next(setCall(withNumber, ev.callId, { q: ev.queue, a: ev.agentId, t: e.at }));
     }
     case 'queue.abandoned': {
       const ev = e as Ev.QueueAbandonedShape;
@@ -245,12 +261,21 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
   }
 }
 
-/** Drops calls not heard of for a day (their end was missed), at most once an hour. */
-function prune(state: ProjectorState, at: number): ProjectorState {
+/** Drops calls not heard of for a day (their end was missed) and numbers past their repeat window, at most once an hour. */
+function prune(state: ProjectorState, at: number, settings: StatsSettings): ProjectorState {
   if (state.pruned !== undefined && at - state.pruned < PRUNE_EVERY_MS) return state;
   const calls: Record<string, CallTrack> = {};
   for (const [id, c] of Object.entries(state.calls)) if (at - c.t < CALL_KEPT_MS) calls[id] = c;
-  return { ...state, calls, pruned: at };
+  const numbers: Record<string, NumberTrack> = {};
+  for (const [n, t] of Object.entries(state.numbers ?? {})) if (at - t.t <= settings.queue(t.q).repeatWindowS * 1000) numbers[n] = t;
+  return { ...state, calls, numbers, pruned: at };
+}
+
+function setNumber(base: ProjectorState, n: string, t: NumberTrack | undefined): ProjectorState {
+  const numbers = { ...base.numbers };
+  if (t === undefined) delete numbers[n];
+  else numbers[n] = t;
+  return { ...base, numbers };
 }
 
 /** Applies entries in order: the state after them and all their deltas. */

@@ -11,9 +11,11 @@ export interface QueueStatsSettings {
   readonly shortAbandonS: number;
   /** Which formula the headline `serviceLevel` is. */
   readonly formula: SlFormula;
+  /** A new contact from the same number this soon after a handled one makes that one a repeat (first-contact resolution). */
+  readonly repeatWindowS: number;
 }
 
-export const DEFAULT_QUEUE_STATS: QueueStatsSettings = { thresholdS: 20, shortAbandonS: 5, formula: 'sl1' };
+export const DEFAULT_QUEUE_STATS: QueueStatsSettings = { thresholdS: 20, shortAbandonS: 5, formula: 'sl1', repeatWindowS: 72 * 3600 };
 
 export interface StatsSettings {
   /** IANA time zone of the intervals and dates. */
