@@ -128,7 +128,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
     routes: apiRoutes({
       clock,
       agents: {
-        command: (id, command, reason) => acd.agentCommand(id, command, reason),
+        command: (id, command, reason, by) => acd.agentCommand(id, command, reason, by),
         exists: (id) => config.current.agents.has(id),
         snapshot: async () => {
           const cfg = config.current;
@@ -172,6 +172,8 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
           return { queue: e.queue, priority: e.priority };
         },
         queueExists: (queue) => config.current.queues.has(queue),
+        withdraw: async (callId, destination, by) => ({ queue: (await acd.withdrawWaiting(callId, destination, transferFlowId(destination), by)).queue }),
+        destinationExists: (destination) => config.current.destinations.has(destination),
         now: () => clock.now(),
       },
       monitor: { service: monitor, actor: actorOf },

@@ -21,7 +21,8 @@ export interface AcdSnapshot {
 }
 
 export interface AgentApi {
-  command(agentId: string, command: AgentCommand, reason?: string): Promise<AgentState>;
+  /** `reason`: the pause reason, or why the agent logs out; `by`: who asked. */
+  command(agentId: string, command: AgentCommand, reason?: string, by?: string): Promise<AgentState>;
   snapshot(): Promise<AcdSnapshot>;
   exists(agentId: string): boolean;
   scope(p: Principal): AgentScope;
@@ -64,7 +65,9 @@ export const QueueViewSchema = z
   .meta({ id: 'Queue' });
 
 const AgentParams = z.object({ id: z.string().max(64) });
-const CommandBody = z.strictObject({ reason: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be a pause reason code').optional().describe('pause: the reason code') }).optional();
+const CommandBody = z
+  .strictObject({ reason: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a code of lowercase letters, digits, "-" and "_"').optional().describe('pause: the pause reason code; logout: why (recorded in the journal, e.g. "end-of-shift")') })
+  .optional();
 const AGENT_PROBLEMS = [404, 409, 422] as const;
 
 /** The ACD's refusals, as HTTP answers. */
@@ -123,7 +126,9 @@ export function agentRoutes(acd: AgentApi) {
           if (principal.role === 'agent' && principal.agentId !== params.id) throw problem(403, 'an agent key acts only for its own agent');
           if (!inScope(acd.scope(principal), params.id)) throw problem(403, `agent "${params.id}" is not in the teams this key supervises`);
           if (!acd.exists(params.id)) throw problem(404, `no agent "${params.id}"`);
-          const state = await acd.command(params.id, command, body?.reason).catch(refusal);
+          if (body?.reason !== undefined && command !== 'pause' && command !== 'logout') throw problem(400, `body: reason: only pause and logout take a reason`, [{ name: 'reason', reason: 'only pause and logout take a reason' }]);
+          const by = principal.role === 'agent' ? `agent:${principal.agentId}` : principal.keyId;
+          const state = await acd.command(params.id, command, body?.reason, by).catch(refusal);
           const snap = await acd.snapshot();
           const profile = snap.agents.find((a) => a.id === params.id);
           if (!profile) throw problem(404, `no agent "${params.id}"`);

@@ -46,6 +46,9 @@ export interface CallsApi {
   queueOf(callId: string): Promise<string | undefined>;
   /** Changes a waiting call's priority; refuses (not-found, not-waiting) with WaitingCallRefused. */
   setPriority(callId: string, priority: number, by: string): Promise<{ queue: string; priority: number }>;
+  /** Withdraws a waiting caller to a configured destination; refuses as setPriority does. */
+  withdraw(callId: string, destination: string, by: string): Promise<{ queue: string }>;
+  destinationExists(destination: string): boolean;
   /** Moves a waiting call to another queue; refuses as setPriority does. */
   moveWaiting(callId: string, queue: string, keepPlace: boolean, by: string): Promise<{ queue: string; priority: number }>;
   queueExists(queue: string): boolean;
@@ -184,6 +187,32 @@ export function callRoutes(calls: CallsApi) {
             recentContacts: pop.recent.map((c) => ({ callId: c.callId, at: c.at, number: c.number, ...(c.queue ? { queue: c.queue } : {}), ...(c.agentId ? { agent: c.agentId } : {}), ...(c.disposition ? { disposition: c.disposition } : {}) })),
           },
         };
+      },
+    );
+    api.route(
+      {
+        method: 'post',
+        path: '/calls/{id}/withdraw',
+        operationId: 'withdrawWaitingCall',
+        summary: 'Take a waiting caller out of the queue to a configured destination (it is rung)',
+        tag: 'calls',
+        roles: ['admin', 'supervisor'],
+        params: z.object({ id: z.string().max(128) }),
+        body: z.strictObject({ destination: z.string().min(1).max(64).describe('A destination from the routing files') }),
+        answers: { 200: { description: 'Withdrawn: the destination is being rung', schema: z.object({ call: z.object({ id: z.string(), queue: z.string().describe('The queue it left'), destination: z.string() }) }) } },
+        problems: [404, 409, 422],
+      },
+      async ({ params, body, principal }) => {
+        const queue = await calls.queueOf(params.id);
+        if (queue === undefined || !(await calls.visibility(principal))({ queue })) throw problem(404, `no call "${params.id}" in a queue`);
+        if (!calls.destinationExists(body.destination)) throw problem(422, `no destination "${body.destination}"`, [{ name: 'destination', reason: 'not a configured destination' }]);
+        try {
+          const r = await calls.withdraw(params.id, body.destination, principal.keyId);
+          return { status: 200, body: { call: { id: params.id, queue: r.queue, destination: body.destination } } };
+        } catch (err) {
+          if (isWaitingRefusal(err)) throw problem(err.why === 'not-found' ? 404 : 409, err.message);
+          throw err;
+        }
       },
     );
     api.route(

@@ -123,10 +123,11 @@ export const QueueExited = ev('queue.exited', 'The caller left the queue on a ru
   waitS,
   reason: z
     .enum(['timeout', 'overflow', 'moved', 'withdrawn', 'callback-failed', 'callback'])
-    .describe('timeout: maximum wait; overflow: a requirement step moved it; moved: a supervisor moved it (PATCH /api/v1/calls/{id}); withdrawn: a callback taken out of line (cancelled, or moved to a later time); callback-failed: an attempt to reach a callback\'s customer failed; callback: the caller asked to be called back (a callback keeps their place)'),
+    .describe('timeout: maximum wait; overflow: a requirement step moved it; moved: a supervisor moved it (PATCH /api/v1/calls/{id}); withdrawn: a callback taken out of line (cancelled, or moved to a later time), or a waiting caller a supervisor sent to a destination (POST /api/v1/calls/{id}/withdraw); callback-failed: an attempt to reach a callback\'s customer failed; callback: the caller asked to be called back (a callback keeps their place)'),
   key: z.string().optional().describe('The key the caller pressed (reason callback)'),
   to: queue.optional().describe('The queue it went on to'),
-  by: z.string().optional().describe('Who moved it (reason moved): the API key id'),
+  by: z.string().optional().describe('Who moved or withdrew it (reasons moved, withdrawn of a caller): the API key id'),
+  destination: z.string().optional().describe('Where a supervisor withdrew the caller to (reason withdrawn): a configured destination'),
 });
 export const QueueCompleted = ev('queue.completed', 'A connected call ended', {
   callId,
@@ -172,7 +173,8 @@ export const SurveyStarted = ev('survey.started', "The agent hung up first and t
 
 const queues = z.array(queue).describe('The queues the agent serves');
 export const AgentLoggedIn = ev('agent.logged-in', 'The agent logged in', { agentId, queues });
-export const AgentLoggedOut = ev('agent.logged-out', 'The agent logged out', { agentId, queues });
+const commandedBy = z.string().optional().describe('Who asked through the API: "agent:<id>", or a supervisor\'s or admin\'s key id (absent: the phone, or the system)');
+export const AgentLoggedOut = ev('agent.logged-out', 'The agent logged out', { agentId, queues, reason: z.string().optional().describe('Why, as given to the logout'), by: commandedBy });
 export const AgentPaused = ev('agent.paused', 'The agent paused (or changed pause reason)', { agentId, queues, reason: z.string() });
 export const AgentUnpaused = ev('agent.unpaused', 'The agent is no longer paused', { agentId, queues, reason: z.string().describe('The pause reason that ended') });
 export const AgentWrapUpStarted = ev('agent.wrap-up-started', 'After-call work began', { agentId, callId, untilAt: z.number().int() });
@@ -183,6 +185,7 @@ export const AgentStateChanged = ev('agent.state-changed', "The agent's state ch
   to: z.string(),
   reason: z.string().optional(),
   callId: callId.optional(),
+  by: commandedBy,
 });
 export const AgentReachability = ev('agent.reachability', "The agent's phone became reachable (registered, free) or not", { agentId, reachable: z.boolean() });
 

@@ -70,6 +70,7 @@ function example(op: Op): { url: string; body?: unknown } {
     listQueues: {},
     listCalls: {},
     getCall: { params: { id: 'no-such-call' } },
+    withdrawWaitingCall: { params: { id: 'no-such-call' }, body: { destination: 'nowhere' } },
     updateWaitingCall: { params: { id: 'no-such-call' }, body: { priority: 5 } },
     holdCall: { params: { id: 'no-such-call' } },
     transferCall: { params: { id: 'no-such-call' }, body: { mode: 'blind', queue: 'sales' } },

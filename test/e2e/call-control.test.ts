@@ -202,6 +202,23 @@ describe('blind transfers', () => {
     await waitFor('both agents free', async () => (await statusOf('agent1')) === 'available' && (await statusOf('agent2')) === 'available');
   });
 
+  test('a waiting caller withdrawn by a supervisor to the operator; an agent may not', async () => {
+    const operator = await AgentPhone.start({ agent: 'operator', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });
+    phones.push(operator);
+    // Nobody serves sales here: the caller waits.
+    const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550314', hangupAfterMs: 5000 }), { rtpPort: 9, timeoutS: 40 });
+    const callId = await waitFor('the caller waiting', async () => (await t.journal()).find((e) => e.type === 'queue.entered' && e.callerId === '15550314')?.callId as string | undefined);
+    const withdraw = (token: string, destination: string) => act(callId, 'withdraw', token, { destination });
+    expect((await withdraw(AGENT1, 'operator')).status).toBe(403);
+    expect((await withdraw(ADMIN, 'nowhere')).status).toBe(422);
+    const done = await withdraw(FLOOR, 'operator');
+    expect([done.status, done.body.call]).toEqual([200, { id: callId, queue: 'sales', destination: 'operator' }]);
+    await operator.waitForInvite(1, 10_000);
+    ok(await caller);
+    expect((await t.journal()).find((e) => e.type === 'queue.exited' && e.callId === callId)).toMatchObject({ reason: 'withdrawn', destination: 'operator', by: 'floor-supervisor' });
+    expect((await withdraw(ADMIN, 'operator')).status).toBe(404); // gone
+  });
+
   test('to a destination: the caller leaves the queues and the operator on the carrier is rung', async () => {
     await agentPhone('agent1');
     const operator = await AgentPhone.start({ agent: 'operator', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });

@@ -59,3 +59,27 @@ describe('moving a waiting call', () => {
     expect(t.published.length).toBe(before);
   });
 });
+
+describe('withdrawing a waiting caller to a destination', () => {
+  it('leaves the queue (exit withdrawn, with the destination and who) and starts the flow that rings it', async () => {
+    const started: string[] = [];
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })], { afterCall: async (c) => void started.push(`${c.callId} ${c.flow}`) });
+    await t.call('c1', 'sales');
+    t.tel.take();
+    await t.acd.withdrawWaiting('c1', 'operator', 'transfer:operator', 'sup-key');
+    expect(started).toEqual(['c1 transfer:operator']);
+    expect(t.tel.take()).toContain('moh-stop c1');
+    expect(await t.store.getEntry('c1')).toBeUndefined();
+    expect(t.published.find((e) => e.type === 'queue.exited')).toMatchObject({ reason: 'withdrawn', destination: 'operator', by: 'sup-key' });
+    // Its deadlines went with it: nothing fires for it later.
+    await t.advance(600_000);
+    expect(t.published.filter((e) => 'callId' in e && e.callId === 'c1' && e.type !== 'queue.entered' && e.type !== 'queue.exited')).toEqual([]);
+  });
+
+  it('refuses a call ringing an agent', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await t.online('a1');
+    await t.call('c1', 'sales');
+    await expect(t.acd.withdrawWaiting('c1', 'operator', 'transfer:operator', 'k')).rejects.toThrow('no longer waiting');
+  });
+});

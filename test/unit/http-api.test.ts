@@ -109,7 +109,7 @@ test('the live views: agents with state, reason and time in state; queues with a
 test('bad bodies and unknown agents get 4xx problems naming the field', async () => {
   const bad = await send('POST', '/api/v1/agents/agent1/pause', { token: SUPER, body: { reason: 'Lunch Break!' } });
   expect(bad.status).toBe(400);
-  expect(bad.body.invalid).toEqual([{ name: 'reason', reason: 'must be a pause reason code' }]);
+  expect(bad.body.invalid).toEqual([{ name: 'reason', reason: 'must be a code of lowercase letters, digits, "-" and "_"' }]);
   expect((await problemOf('POST', '/api/v1/agents/agent1/pause', { token: SUPER, body: { reason: 'x', extra: 1 } })).status).toBe(400);
   expect(await problemOf('POST', '/api/v1/agents/agent1/pause', { token: SUPER, body: '{not json' })).toEqual({ status: 400, code: 'bad_request', detail: 'body is not valid JSON' });
   expect(await problemOf('POST', '/api/v1/agents/zed/login', { token: SUPER })).toEqual({ status: 404, code: 'not_found', detail: 'no agent "zed"' });

@@ -47,8 +47,8 @@ export class AcdService {
 
   // ---- agents ----
   /** Login, logout, pause (with a reason code) or ready, as the agent or a supervisor asks. */
-  agentCommand(agentId: string, command: AgentCommand, reason?: string): Promise<AgentState> {
-    return this.agents.command(agentId, command, reason);
+  agentCommand(agentId: string, command: AgentCommand, reason?: string, by?: string): Promise<AgentState> {
+    return this.agents.command(agentId, command, reason, by);
   }
   /** The phone registered / unregistered / got busy outside Switchboard. */
   setReachable(agentId: string, reachable: boolean): Promise<void> {
@@ -64,6 +64,10 @@ export class AcdService {
   /** A supervisor moves a waiting call to another queue (configured; checked by the caller). */
   moveWaiting(callId: string, queue: string, keepPlace: boolean, by: string): Promise<AcdEntry> {
     return this.waiting.moveTo(callId, queue, keepPlace, by);
+  }
+  /** A supervisor withdraws a waiting caller to a configured destination (the flow that rings it). */
+  withdrawWaiting(callId: string, destination: string, flow: string, by: string): Promise<AcdEntry> {
+    return this.waiting.withdrawTo(callId, destination, flow, by);
   }
   /** A call's disposition was recorded: an agent held in wrap-up for it (its wrap-up time is over) is released. */
   dispositionRecorded(agentId: string, callId: string): Promise<void> {

@@ -27,7 +27,8 @@ export class Agents {
 
   constructor(private readonly c: AcdCore) {}
 
-  async command(agentId: string, command: AgentCommand, reason?: string): Promise<AgentState> {
+  /** `reason`: the pause reason, or why the agent logs out; `by`: who asked (recorded in the journal). */
+  async command(agentId: string, command: AgentCommand, reason?: string, by?: string): Promise<AgentState> {
     this.c.profile(agentId);
     if (command === 'pause') {
       const r = reason ?? 'break';
@@ -46,7 +47,7 @@ export class Agents {
       const next = applyAgentEvent(cur.d, event);
       return { apply: next === cur.d ? undefined : () => this.c.store.saveAgent({ cur, next }), result: { before: cur.d, after: next } };
     });
-    await this.changed(agentId, before, after, at);
+    await this.changed(agentId, before, after, at, { by, ...(command === 'logout' && reason !== undefined ? { logoutReason: reason } : {}) });
     return after;
   }
 
@@ -65,8 +66,8 @@ export class Agents {
     await this.changed(agentId, before, after, at);
   }
 
-  /** Announces what changed for the agent, and looks for work when the agent became offerable. */
-  async changed(agentId: string, before: AgentState, after: AgentState, at: number): Promise<void> {
+  /** Announces what changed for the agent (and who asked, why it logged out), and looks for work when the agent became offerable. */
+  async changed(agentId: string, before: AgentState, after: AgentState, at: number, asked: { by?: string; logoutReason?: string } = {}): Promise<void> {
     if (before === after) return;
     const events = this.c.deps.events;
     const profile = this.c.config().agents.get(agentId);
@@ -83,9 +84,10 @@ export class Agents {
     }
     if (before.reachable !== after.reachable) await events.publish({ type: 'agent.reachability', agentId, reachable: after.reachable, at });
     if (before.status !== after.status || before.pauseReason !== after.pauseReason) {
-      await events.publish({ type: 'agent.state-changed', agentId, from: before.status, to: after.status, reason: after.pauseReason, callId: after.callId ?? before.callId, at });
+      await events.publish({ type: 'agent.state-changed', agentId, from: before.status, to: after.status, reason: after.pauseReason ?? asked.logoutReason, callId: after.callId ?? before.callId, ...(asked.by !== undefined ? { by: asked.by } : {}), at });
     }
-    if (after.status === 'logged-out' && before.status !== 'logged-out') await events.publish({ type: 'agent.logged-out', agentId, queues, at });
+    if (after.status === 'logged-out' && before.status !== 'logged-out')
+      await events.publish({ type: 'agent.logged-out', agentId, queues, ...(asked.logoutReason !== undefined ? { reason: asked.logoutReason } : {}), ...(asked.by !== undefined ? { by: asked.by } : {}), at });
     if (before.status !== after.status) this.c.agentLogs.of(agentId).info({ from: before.status, to: after.status, reason: after.pauseReason }, 'agent state');
     if (isOfferable(after) && !isOfferable(before)) await this.c.parts.matching.matchAgent(agentId);
   }

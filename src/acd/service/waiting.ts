@@ -242,6 +242,28 @@ export class Waiting {
     return moved.to;
   }
 
+  /**
+   * A supervisor withdraws a waiting caller to a configured destination: out of the queue (its
+   * deadlines cancelled, the music stopped), then the flow that rings the destination.
+   */
+  async withdrawTo(callId: string, destination: string, flow: string, by: string): Promise<AcdEntry> {
+    const cur = await this.c.store.getEntry(callId);
+    if (!cur) throw new WaitingCallRefused('not-found', callId);
+    if (cur.d.state !== 'waiting' || cur.d.callback) throw new WaitingCallRefused('not-waiting', callId);
+    const position = await this.positionOf(cur.d);
+    if (!(await this.c.store.removeEntry(cur)).ok) throw new WaitingCallRefused('not-waiting', callId); // offered meanwhile
+    await this.cancelTimers(callId);
+    const at = this.c.now();
+    await this.c.deps.events.publish({ type: 'queue.exited', callId, queue: cur.d.queue, reason: 'withdrawn', position, origPosition: cur.d.joinPosition, waitS: seconds(at - cur.d.queuedAt), destination, by, at });
+    const log = this.c.callLogs.of(callId);
+    log.info({ destination, by }, 'withdrawn to a destination');
+    await this.c.telephony.stopMoh(cur.d.channelId).catch(() => undefined);
+    if (cur.d.announceSeq > 0) await this.c.telephony.stopPlayback(announcementId(callId, cur.d.announceSeq)).catch(() => undefined);
+    await this.c.deps.callbacks?.callerDone(callId).catch(() => undefined);
+    await this.c.deps.afterCall?.({ callId, channelId: cur.d.channelId, flow }).catch((err: unknown) => log.error({ err }, 'could not take the caller to the destination'));
+    return cur.d;
+  }
+
   /** 1-based position among the waiting callers of the same queue. */
   async positionOf(entry: AcdEntry): Promise<number> {
     const all = (await this.c.store.waitingEntries(entry.queue)).map((e) => e.d);
