@@ -128,7 +128,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
     routes: apiRoutes({
       clock,
       agents: {
-        command: (id, command, reason, by) => acd.agentCommand(id, command, reason, by),
+        command: (id, command, reason, by, remote) => acd.agentCommand(id, command, reason, by, remote),
         exists: (id) => config.current.agents.has(id),
         snapshot: async () => {
           const cfg = config.current;

@@ -8,7 +8,7 @@ import { TransitionRefused } from './domain/agent';
 import { AGENT_STATUSES, agentView, queueViews, type AgentView } from './domain/views';
 import type { AgentProfile, AgentState, QueueConfig, QueueEntry } from './domain/model';
 import { inScope, type AgentScope } from './scope';
-import { DispositionPending, PauseReasonRefused } from './service/acd-service';
+import { DispositionPending, PauseReasonRefused, RemoteLoginRefused } from './service/acd-service';
 
 export type AgentCommand = 'login' | 'logout' | 'pause' | 'ready';
 const COMMANDS: readonly AgentCommand[] = ['login', 'logout', 'pause', 'ready'];
@@ -22,7 +22,7 @@ export interface AcdSnapshot {
 
 export interface AgentApi {
   /** `reason`: the pause reason, or why the agent logs out; `by`: who asked. */
-  command(agentId: string, command: AgentCommand, reason?: string, by?: string): Promise<AgentState>;
+  command(agentId: string, command: AgentCommand, reason?: string, by?: string, remote?: string): Promise<AgentState>;
   snapshot(): Promise<AcdSnapshot>;
   exists(agentId: string): boolean;
   scope(p: Principal): AgentScope;
@@ -41,7 +41,8 @@ export const AgentViewSchema = z
     since: z.number().int().optional().describe('When the agent entered this status (epoch ms)'),
     timeInStateSeconds: z.number().int().nonnegative(),
     callId: z.string().optional().describe('The call offered to or handled by the agent'),
-    reachable: z.boolean().describe('Phone registered and not busy outside Switchboard'),
+    reachable: z.boolean().describe('Phone registered and not busy outside Switchboard (or logged in remotely)'),
+    remote: z.boolean().describe('Logged in at an external number instead of the SIP phone'),
     queues: z.array(z.string()).describe('Queues the agent serves'),
     callsTaken: z.number().int().nonnegative(),
   })
@@ -66,7 +67,10 @@ export const QueueViewSchema = z
 
 const AgentParams = z.object({ id: z.string().max(64) });
 const CommandBody = z
-  .strictObject({ reason: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a code of lowercase letters, digits, "-" and "_"').optional().describe('pause: the pause reason code; logout: why (recorded in the journal, e.g. "end-of-shift")') })
+  .strictObject({
+    reason: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a code of lowercase letters, digits, "-" and "_"').optional().describe('pause: the pause reason code; logout: why (recorded in the journal, e.g. "end-of-shift")'),
+    number: z.string().regex(/^\+?[0-9]{1,20}$/, 'must be a phone number of digits (an optional leading +)').optional().describe("login: work remotely at this number (the agent's remote settings allow it; rung through the trunk)"),
+  })
   .optional();
 const AGENT_PROBLEMS = [404, 409, 422] as const;
 
@@ -74,6 +78,7 @@ const AGENT_PROBLEMS = [404, 409, 422] as const;
 function refusal(err: unknown): never {
   if (err instanceof TransitionRefused || err instanceof DispositionPending) throw problem(409, err.message);
   if (err instanceof PauseReasonRefused) throw problem(422, err.message, [{ name: 'reason', reason: err.message }]);
+  if (err instanceof RemoteLoginRefused) throw problem(422, err.message, [{ name: 'number', reason: err.message }]);
   throw err;
 }
 
@@ -127,8 +132,9 @@ export function agentRoutes(acd: AgentApi) {
           if (!inScope(acd.scope(principal), params.id)) throw problem(403, `agent "${params.id}" is not in the teams this key supervises`);
           if (!acd.exists(params.id)) throw problem(404, `no agent "${params.id}"`);
           if (body?.reason !== undefined && command !== 'pause' && command !== 'logout') throw problem(400, `body: reason: only pause and logout take a reason`, [{ name: 'reason', reason: 'only pause and logout take a reason' }]);
+          if (body?.number !== undefined && command !== 'login') throw problem(400, `body: number: only login takes a number`, [{ name: 'number', reason: 'only login takes a number' }]);
           const by = principal.role === 'agent' ? `agent:${principal.agentId}` : principal.keyId;
-          const state = await acd.command(params.id, command, body?.reason, by).catch(refusal);
+          const state = await acd.command(params.id, command, body?.reason, by, body?.number).catch(refusal);
           const snap = await acd.snapshot();
           const profile = snap.agents.find((a) => a.id === params.id);
           if (!profile) throw problem(404, `no agent "${params.id}"`);

@@ -1,20 +1,13 @@
 // A queue's callback settings in the routing files (queues.<id>.callback), validated like the rest.
 import { z } from 'zod';
-import { identifier, nonNegativeSeconds, positiveInt, positiveSeconds } from '../platform/config/fields';
+import { dialPattern, identifier, nonNegativeSeconds, positiveInt, positiveSeconds, trunkName } from '../platform/config/fields';
 import type { CallbackSettings } from './domain/model';
 
 export const CallbackSettingsSchema = z
   .strictObject({
-    trunk: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]+$/, 'must be a PJSIP endpoint name like "carrier"')
-      .describe('Outbound trunk (a PJSIP endpoint): customers are dialled as PJSIP/<number>@<trunk>'),
+    trunk: trunkName.describe('Outbound trunk (a PJSIP endpoint): customers are dialled as PJSIP/<number>@<trunk>'),
     callerId: z.string().regex(/^\+?[0-9]{1,20}$/, 'must be a phone number of digits (an optional leading +)').describe('Caller id the customer sees'),
-    numberPattern: z
-      .string()
-      .default('^[0-9]{3,15}$')
-      .refine((p) => compiles(p), 'must be a valid regular expression')
-      .describe('Numbers accepted for a callback (matched whole); only digits and a leading + are ever dialled'),
+    numberPattern: dialPattern.describe('Numbers accepted for a callback (matched whole); only digits and a leading + are ever dialled'),
     attempts: positiveInt('attempts').max(10, 'attempts must be at most 10').default(3).describe('Attempts to reach the customer in all'),
     retryDelay: positiveSeconds('retryDelay').default(30).describe('Seconds between attempts'),
     ringTimeout: positiveSeconds('ringTimeout').default(30).describe("Seconds the customer's phone rings before the attempt counts as not answered"),
@@ -34,15 +27,6 @@ export const CallbackSettingsSchema = z
       .describe('Offer waiting callers a callback that keeps their place (in-queue callback)'),
   })
   .describe('Callbacks for this queue (scheduled through the API)');
-
-function compiles(pattern: string): boolean {
-  try {
-    new RegExp(pattern);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export type ParsedCallbackSettings = z.output<typeof CallbackSettingsSchema>;
 

@@ -9,6 +9,7 @@
 // Longer than most files: requests, due jobs, the ACD's hooks and the customer leg share one set
 // of stored steps (step, apply, toDialling), and splitting them would spread the dial-once rule.
 import { randomBytes } from 'node:crypto';
+import { trunkEndpoint } from '../kernel/dialable';
 import type { Logger } from 'pino';
 import type { AcdEntry, CallbackHooks } from '../acd';
 import type { AgentProfile, QueueConfig } from '../acd/domain';
@@ -244,7 +245,7 @@ export class CallbackService implements Omit<CallbackHooks, 'callerDigit' | 'cal
         legId,
         callId: entry.callId,
         // Digits that passed the queue's pattern, into the configured trunk: nothing else.
-        endpoint: `PJSIP/${cb.number}@${settings.trunk}`,
+        endpoint: trunkEndpoint(cb.number, settings.trunk),
         callerId: settings.callerId,
         timeoutS: settings.ringTimeoutS,
         variables: { SWITCHBOARD_CALLBACK_ID: id, SWITCHBOARD_QUEUE: cb.queue },

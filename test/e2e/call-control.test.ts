@@ -158,6 +158,26 @@ test('hold: the caller hears music instead of the agent; resume: the conversatio
   await expectNothingLeftBehind(t.redis, t.prefix);
 });
 
+test('a remote agent: agent1 logs in at a number on the demo carrier and takes a call there', async () => {
+  const login = (token: string, body: unknown) => api('POST', '/agents/agent1/login', token, body);
+  expect((await login(AGENT1, { number: '34910000000' })).status).toBe(422); // outside agent1's pattern
+  expect((await api('POST', '/agents/agent2/login', AGENT2, { number: '15550777' })).status).toBe(422); // agent2 may not work remotely
+  const done = await login(AGENT1, { number: '15550777' });
+  expect([done.status, done.body.agent]).toMatchObject([200, { id: 'agent1', status: 'available', reachable: true, remote: true }]);
+  const home = await AgentPhone.start({ agent: 'remote', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });
+  phones.push(home);
+  const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550315', hangupAfterMs: 3000 }), { rtpPort: 9, timeoutS: 40 });
+  await home.waitForInvite(1, 10_000);
+  expect(home.trace()).toMatch(/^INVITE sip:15550777@127\.0\.0\.1/m);
+  ok(await caller);
+  const callId = (await t.journal()).find((e) => e.type === 'call.arrived' && e.callerId === '15550315')?.callId;
+  await waitFor('completed by agent1 at home', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId && e.agentId === 'agent1'));
+  await waitFor('agent1 free again', async () => (await statusOf('agent1')) === 'available');
+  const out = await api('POST', '/agents/agent1/logout', AGENT1, { reason: 'end-of-shift' });
+  expect([out.status, (out.body.agent as { remote: boolean }).remote]).toEqual([200, false]);
+  expect((await t.journal()).filter((e) => e.type === 'agent.logged-out').at(-1)).toMatchObject({ agentId: 'agent1', reason: 'end-of-shift', by: 'agent:agent1' });
+});
+
 describe('blind transfers', () => {
   /** A call from `number` to sales, answered by agent1; its id once connected. */
   async function callWithAgent1(number: string, holdForMs = 15_000): Promise<{ callId: string; caller: Promise<SippResult> }> {

@@ -13,3 +13,36 @@ it('logout with a reason: agent.logged-out and agent.state-changed carry it and 
   expect(t.published.filter((e) => e.type === 'agent.state-changed').at(-1)).toMatchObject({ to: 'paused', reason: 'break', by: 'agent:a1' });
   expect(t.published.find((e) => e.type === 'agent.logged-in')).not.toHaveProperty('by');
 });
+
+describe('remote agents', () => {
+  const remote = { trunk: 'carrier', numberPattern: '1555[0-9]{4}' };
+  const rig = () => setup([queue('sales')], [{ ...agent('a1', { sales: 5 }), remote }, agent('a2', { sales: 5 })]);
+
+  it('log in at an allowed number, are rung there through the trunk, and the SIP phone does not count meanwhile', async () => {
+    const t = rig();
+    const s = await t.acd.agentCommand('a1', 'login', undefined, 'agent:a1', '15550777');
+    expect(s).toMatchObject({ status: 'available', reachable: true, remote: '15550777' });
+    await t.acd.setReachable('a1', false); // the desk phone unregisters: still logged in, still reachable
+    expect(await t.state('a1')).toMatchObject({ status: 'available', reachable: true });
+    await t.call('c1', 'sales');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/15550777@carrier c1-leg-1']);
+  });
+
+  it('refused: an agent without remote settings, a number outside the pattern, a dial string', async () => {
+    const t = rig();
+    await expect(t.acd.agentCommand('a2', 'login', undefined, 'k', '15550777')).rejects.toThrow('may not log in at an external number');
+    await expect(t.acd.agentCommand('a1', 'login', undefined, 'k', '34910000000')).rejects.toThrow('is not one agent "a1" may log in at');
+    await expect(t.acd.agentCommand('a1', 'login', undefined, 'k', '1555077@evil')).rejects.toThrow('is not one agent "a1" may log in at');
+    expect(await t.state('a1')).toBeUndefined();
+  });
+
+  it('logging out ends the remote day: the SIP phone is asked about again', async () => {
+    const t = rig();
+    t.tel.endpoints.set('PJSIP/a1', { online: true, busy: false });
+    await t.acd.agentCommand('a1', 'login', undefined, 'k', '15550777');
+    await t.acd.agentCommand('a1', 'logout', 'end-of-shift', 'k');
+    const s = await t.state('a1');
+    expect(s).toMatchObject({ status: 'logged-out', reachable: true });
+    expect(s).not.toHaveProperty('remote');
+  });
+});

@@ -88,6 +88,7 @@ function buildAgents(files: readonly AcdFile[], check: Checker, skills: Readonly
         ...(a.wrapUp !== undefined ? { wrapUpS: a.wrapUp } : {}),
         ...(a.maxMissedOffers !== undefined ? { maxMissedOffers: a.maxMissedOffers } : {}),
         autoLogin: a.autoLogin,
+        ...(a.remote ? { remote: { trunk: a.remote.trunk, numberPattern: a.remote.numberPattern } } : {}),
       });
     }
   }

@@ -1,7 +1,7 @@
 // The ACD's entries in the routing files: agents, queues and pause reasons (also published as
 // JSON Schema: src/config/json-schema.ts, schema/routing.schema.json).
 import { z } from 'zod';
-import { asteriskEndpoint, exactlyOne, identifier, languageCode, nonNegativeSeconds, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
+import { asteriskEndpoint, dialPattern, exactlyOne, trunkName, identifier, languageCode, nonNegativeSeconds, positiveInt, positiveSeconds, soundName } from '../../platform/config/fields';
 import { entriesKey, listKey, type SectionFile } from '../../platform/config/loader';
 import type { Strategy } from '../domain/model';
 import { CallbackSettingsSchema } from '../../callbacks';
@@ -99,6 +99,13 @@ export const AgentSchema = z.strictObject({
   wrapUp: nonNegativeSeconds('wrapUp').optional().describe("Wrap-up seconds, overriding the queue's"),
   maxMissedOffers: positiveInt('maxMissedOffers').optional().describe("Overrides the queue's maxMissedOffers"),
   autoLogin: z.boolean().default(false).describe('Logged in when the phone registers, out when it unregisters'),
+  remote: z
+    .strictObject({
+      trunk: trunkName.describe('Outbound trunk the remote number is rung through: PJSIP/<number>@<trunk>'),
+      numberPattern: dialPattern.describe('Numbers the agent may log in at (matched whole); only digits and a leading + are ever dialled'),
+    })
+    .optional()
+    .describe('The agent may log in at an external number instead of the SIP phone (POST /api/v1/agents/{id}/login {"number"})'),
 });
 
 export const PauseReasonSchema = z.strictObject({ label: z.string().min(1) });

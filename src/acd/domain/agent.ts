@@ -4,7 +4,8 @@
 import type { AgentState, AgentStatus } from './model';
 
 export type AgentEvent =
-  | { type: 'login'; at: number }
+  /** `remote`: at this external number instead of the SIP phone (reachable while logged in there). */
+  | { type: 'login'; at: number; remote?: string }
   | { type: 'logout'; at: number }
   | { type: 'pause'; reason: string; at: number }
   | { type: 'ready'; at: number }
@@ -53,13 +54,23 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): AgentState {
   };
   const sameCall = (callId: string) => s.callId === callId || refuse(`the agent's call is ${s.callId ?? 'none'}, not ${callId}`);
   switch (e.type) {
-    case 'login':
-      if (s.status !== 'logged-out') return s; // already in: harmless
-      return move(s, 'available', e.at, { idleSince: e.at, missed: 0 });
-    case 'logout':
+    case 'login': {
+      const remote = e.remote !== undefined ? { remote: e.remote, reachable: true } : {};
+      if (s.status === 'logged-out') return move(s, 'available', e.at, { idleSince: e.at, missed: 0, ...remote });
+      if (e.remote === undefined || s.remote === e.remote) return s; // already in: harmless
+      if (s.status === 'reserved' || s.status === 'on-call') refuse('finish the call first');
+      return { ...s, ...remote }; // from the phone to a remote number, keeping the status
+    }
+    case 'logout': {
       if (s.status === 'logged-out') return s;
       if (s.status === 'reserved' || s.status === 'on-call') refuse('finish or cancel the call first');
-      return move(s, 'logged-out', e.at);
+      const out = move(s, 'logged-out', e.at);
+      if (s.remote === undefined) return out;
+      // The phone's reachability is asked again after a remote day.
+      const back = { ...out, reachable: false };
+      delete (back as { remote?: string }).remote;
+      return back;
+    }
     case 'pause':
       if (s.status === 'logged-out') refuse('log in first');
       if (s.status === 'reserved' || s.status === 'on-call') refuse('pause after the call');
@@ -103,6 +114,8 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): AgentState {
       if (s.status !== 'wrap-up' || s.callId !== e.callId) return s; // ended early by "ready", or stale timer
       return move(s, 'available', e.at, { idleSince: e.at });
     case 'reachability':
+      // A remote agent is reached through the trunk: the SIP phone's comings and goings do not count.
+      if (s.remote !== undefined) return s;
       return s.reachable === e.reachable ? s : { ...s, reachable: e.reachable };
   }
 }

@@ -27,6 +27,8 @@ export interface AgentProfile {
   readonly maxMissedOffers?: number;
   /** Logged in when the phone registers, out when the registration ends (demo). */
   readonly autoLogin: boolean;
+  /** The agent may log in at an external number instead of the SIP phone: rung as PJSIP/<number>@<trunk>, the number matching the pattern. */
+  readonly remote?: { readonly trunk: string; readonly numberPattern: string };
 }
 
 /** One relaxation step: from `afterS` seconds of waiting, either a new requirement or an overflow. */
@@ -105,6 +107,8 @@ export interface AgentState {
   readonly reachable: boolean;
   /** When the current wrap-up ends (wrap-up only). */
   readonly wrapUpUntil?: number;
+  /** Logged in remotely at this number (the profile's `remote` trunk rings it); the SIP phone does not count meanwhile. */
+  readonly remote?: string;
 }
 
 export interface QueueEntry {

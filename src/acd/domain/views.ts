@@ -27,6 +27,8 @@ export interface AgentView {
   timeInStateSeconds: number;
   callId?: string;
   reachable: boolean;
+  /** Logged in at an external number instead of the SIP phone. */
+  remote: boolean;
   queues: string[];
   callsTaken: number;
 }
@@ -45,6 +47,7 @@ export function agentView(profile: AgentProfile, state: AgentState | undefined, 
     timeInStateSeconds: state ? wholeSeconds(now - state.since) : 0,
     ...(state?.callId !== undefined ? { callId: state.callId } : {}),
     reachable: state?.reachable ?? false,
+    remote: state?.remote !== undefined,
     queues: queuesServed(profile, queues),
     callsTaken: state?.callsTaken ?? 0,
   };

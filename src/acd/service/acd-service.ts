@@ -17,7 +17,7 @@ import { Matching } from './matching';
 import { Recovery } from './recovery';
 import { Waiting, type Joining } from './waiting';
 
-export { DispositionPending, PauseReasonRefused, UnknownAgent, WaitingCallRefused, type AcdConfigView, type AcdDeps } from './core';
+export { DispositionPending, PauseReasonRefused, RemoteLoginRefused, UnknownAgent, WaitingCallRefused, type AcdConfigView, type AcdDeps } from './core';
 export type { CallbackJoining } from './callback-calls';
 export { CallActionRefused } from './call-control';
 export type { TransferTarget } from './transfers';
@@ -47,8 +47,8 @@ export class AcdService {
 
   // ---- agents ----
   /** Login, logout, pause (with a reason code) or ready, as the agent or a supervisor asks. */
-  agentCommand(agentId: string, command: AgentCommand, reason?: string, by?: string): Promise<AgentState> {
-    return this.agents.command(agentId, command, reason, by);
+  agentCommand(agentId: string, command: AgentCommand, reason?: string, by?: string, remote?: string): Promise<AgentState> {
+    return this.agents.command(agentId, command, reason, by, remote);
   }
   /** The phone registered / unregistered / got busy outside Switchboard. */
   setReachable(agentId: string, reachable: boolean): Promise<void> {

@@ -4,7 +4,8 @@ import { applyAgentEvent, isOfferable, NO_ANSWER_REASON, type AgentEvent } from 
 import { queuesServed } from '../domain/eligibility';
 import type { AgentProfile, AgentState } from '../domain/model';
 import type { EndpointReach } from '../ports';
-import { DispositionPending, PauseReasonRefused, type AcdCore } from './core';
+import { acceptNumber } from '../../kernel/dialable';
+import { DispositionPending, PauseReasonRefused, RemoteLoginRefused, type AcdCore } from './core';
 
 export type AgentCommand = 'login' | 'logout' | 'pause' | 'ready';
 
@@ -27,9 +28,13 @@ export class Agents {
 
   constructor(private readonly c: AcdCore) {}
 
-  /** `reason`: the pause reason, or why the agent logs out; `by`: who asked (recorded in the journal). */
-  async command(agentId: string, command: AgentCommand, reason?: string, by?: string): Promise<AgentState> {
-    this.c.profile(agentId);
+  /** `reason`: the pause reason, or why the agent logs out; `by`: who asked (recorded in the journal); `remote`: a login at this external number. */
+  async command(agentId: string, command: AgentCommand, reason?: string, by?: string, remote?: string): Promise<AgentState> {
+    const profile = this.c.profile(agentId);
+    if (remote !== undefined) {
+      if (command !== 'login' || !profile.remote) throw new RemoteLoginRefused(agentId, 'not-allowed');
+      if (!acceptNumber(remote, profile.remote.numberPattern)) throw new RemoteLoginRefused(agentId, 'number');
+    }
     if (command === 'pause') {
       const r = reason ?? 'break';
       if (r === NO_ANSWER_REASON) throw new PauseReasonRefused(r, 'reserved');
@@ -41,13 +46,15 @@ export class Agents {
       if (now.status === 'wrap-up' && now.callId && (await this.c.deps.dispositionPending?.(now.callId))) throw new DispositionPending(agentId, now.callId);
     }
     const at = this.c.now();
-    const event: AgentEvent = command === 'pause' ? { type: 'pause', reason: reason ?? 'break', at } : { type: command, at };
+    const event: AgentEvent = command === 'pause' ? { type: 'pause', reason: reason ?? 'break', at } : command === 'login' && remote !== undefined ? { type: 'login', remote, at } : { type: command, at };
     const { before, after } = await this.c.retry('agent command', async () => {
       const cur = await this.c.loadAgent(agentId);
       const next = applyAgentEvent(cur.d, event);
       return { apply: next === cur.d ? undefined : () => this.c.store.saveAgent({ cur, next }), result: { before: cur.d, after: next } };
     });
     await this.changed(agentId, before, after, at, { by, ...(command === 'logout' && reason !== undefined ? { logoutReason: reason } : {}) });
+    if (before.remote !== undefined && after.remote === undefined) await this.endpointChanged(profile.endpoint); // back on the SIP phone: is it there?
+    if (after.remote !== undefined && after.remote !== before.remote) this.c.agentLogs.of(agentId).info({ remote: true }, 'logged in at an external number');
     return after;
   }
 
@@ -59,7 +66,8 @@ export class Agents {
       const cur = await this.c.loadAgent(agentId);
       let next = applyAgentEvent(cur.d, { type: 'reachability', reachable, at });
       if (profile.autoLogin && reachable && next.status === 'logged-out') next = applyAgentEvent(next, { type: 'login', at });
-      if (profile.autoLogin && !reachable && (next.status === 'available' || next.status === 'paused' || next.status === 'wrap-up')) next = applyAgentEvent(next, { type: 'logout', at });
+      // A remote agent's SIP phone does not log it in or out.
+      if (profile.autoLogin && !reachable && cur.d.remote === undefined && (next.status === 'available' || next.status === 'paused' || next.status === 'wrap-up')) next = applyAgentEvent(next, { type: 'logout', at });
       return { apply: next === cur.d ? undefined : () => this.c.store.saveAgent({ cur, next }), result: { before: cur.d, after: next } };
     });
     if (before !== after) this.c.agentLogs.of(agentId).info({ reachable, status: after.status }, reachable ? 'phone reachable' : 'phone unreachable');

@@ -106,6 +106,16 @@ export class WaitingCallRefused extends Error {
   }
 }
 
+/** A remote login refused: the agent may not log in remotely, or the number is not one it may use. */
+export class RemoteLoginRefused extends Error {
+  constructor(
+    readonly agentId: string,
+    readonly why: 'not-allowed' | 'number',
+  ) {
+    super(why === 'not-allowed' ? `agent "${agentId}" may not log in at an external number (no remote in the routing files)` : `the number is not one agent "${agentId}" may log in at`);
+  }
+}
+
 /** An agent in wrap-up may not become ready or pause before the call's required disposition is recorded. */
 export class DispositionPending extends Error {
   constructor(

@@ -9,6 +9,7 @@ import type { AgentProfile, QueueConfig } from '../domain/model';
 import { compareEntries, selectAgent, selectCall, type AgentView } from '../domain/select';
 import { currentStep } from '../domain/steps';
 import { movedEntry } from '../domain/control';
+import { trunkEndpoint } from '../../kernel/dialable';
 import { applyAgentEvent } from '../domain/agent';
 import { legId as legIdOf } from '../../kernel/ids';
 import type { AcdEntry, CommitResult, Versioned } from '../ports';
@@ -19,6 +20,8 @@ interface PendingOffer {
   entry: AcdEntry;
   profile: AgentProfile;
   queue: QueueConfig;
+  /** Where the agent is rung: the SIP phone, or a remote number through the profile's trunk. */
+  endpoint: string;
 }
 
 /** A wrap-up this far past its end is ended by the sweep (its timer was lost). */
@@ -144,17 +147,17 @@ export class Matching {
     const leaseUntil = now + queue.ringTimeoutS * 1000 + (this.c.deps.leaseGraceMs ?? 10_000);
     return {
       apply: () => this.c.store.reserve(entry, next, { cur: { v: agentV, d: agent.state }, next: nextAgent }, leaseUntil),
-      result: { entry: next, profile: agent.profile, queue },
+      result: { entry: next, profile: agent.profile, queue, endpoint: agent.state.remote !== undefined && agent.profile.remote ? trunkEndpoint(agent.state.remote, agent.profile.remote.trunk) : agent.profile.endpoint },
     };
   }
 
   /** Rings the reserved agent: an originate with our channel id and a ring timeout. */
   private async ring(o: PendingOffer): Promise<void> {
-    const { entry, profile, queue } = o;
+    const { entry, profile, queue, endpoint } = o;
     const legId = entry.legId!;
     const log = this.c.deps.logger.child({ callId: entry.callId, agentId: profile.id, legId });
     this.lastPickedByQueue.set(queue.id, profile.id);
-    log.info({ queue: queue.id, endpoint: profile.endpoint }, 'offering call to agent');
+    log.info({ queue: queue.id, remote: endpoint !== profile.endpoint }, 'offering call to agent');
     const connecting = this.c.parts.connecting;
     await this.c.deps.events.publish({ type: 'queue.offered', callId: entry.callId, queue: queue.id, agentId: profile.id, legId, offer: entry.offers, at: this.c.now() });
     // Our own ring deadline (in case Asterisk's report is lost) is set alongside the originate.
@@ -164,7 +167,7 @@ export class Matching {
     // The screen pop's history (one Redis read): without it the phone still rings.
     const screenPop = entry.callback ? {} : await (this.c.deps.legVariables?.(entry.callId) ?? Promise.resolve({})).catch((err: unknown) => (log.warn({ err }, 'no screen-pop history for the agent leg'), {}));
     const outcome = await this.c.telephony.originate({
-      endpoint: profile.endpoint,
+      endpoint,
       legId,
       callId: entry.callId,
       callerId: entry.callerId,

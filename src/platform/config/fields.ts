@@ -10,6 +10,22 @@ export const soundName = z
 /** An Asterisk endpoint a configured phone is rung on: from configuration only, never from callers. */
 export const asteriskEndpoint = z.string().regex(/^(PJSIP|SIP|IAX2)\/[A-Za-z0-9_.-]+$/, 'must be an Asterisk endpoint like "PJSIP/agent1"');
 
+/** A PJSIP endpoint used as an outbound trunk: numbers are dialled as PJSIP/<number>@<trunk>. */
+export const trunkName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a PJSIP endpoint name like "carrier"');
+
+/** A regular expression numbers must match as a whole before they are dialled. */
+export const dialPattern = z
+  .string()
+  .default('^[0-9]{3,15}$')
+  .refine((p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a valid regular expression');
+
 /** The name of something a file defines (an agent, a queue, a flow, a step…). */
 export const identifier = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'must start with a letter and use only letters, digits, "-" and "_"');
 
