@@ -182,6 +182,9 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         hold: (callId, actor, by) => acd.hold(callId, actor, by),
         resume: (callId, actor, by) => acd.resume(callId, actor, by),
         transfer: (callId, target, actor, by) => acd.transfer(callId, target, actor, by),
+        consult: (callId, agentId, actor, by) => acd.consult(callId, agentId, actor, by),
+        completeTransfer: (callId, actor, by) => acd.completeTransfer(callId, actor, by),
+        cancelTransfer: (callId, actor, by) => acd.cancelTransfer(callId, actor, by),
         targets: () => {
           const cfg = config.current;
           return { queues: new Set(cfg.queues.keys()), agents: new Set(cfg.agents.keys()), destinations: new Set(cfg.destinations.keys()) };

@@ -23,6 +23,13 @@ export function registerAcdAriHandlers(router: AriRouter, { acd, serialize, logg
     else if (ev.type === 'ChannelDestroyed') serialize(callId, 'leg ended', () => acd.legEnded(legId, { kind: 'destroyed', cause: ev.cause ?? 0 }));
     else if (ev.type === 'StasisEnd' || ev.type === 'ChannelHangupRequest') serialize(callId, 'leg ending', () => acd.legEnded(legId, { kind: 'hangup-requested' }));
   });
+  router.onChannels('consult-leg', ['consult-leg'], (ev) => {
+    const legId = ev.channel.id;
+    const callId = callIdOf(legId);
+    if (ev.type === 'StasisStart') serialize(callId, 'consultation answered', () => acd.consultAnswered(legId));
+    else if (ev.type === 'ChannelDestroyed') serialize(callId, 'consultation leg ended', () => acd.consultLegEnded(legId, { kind: 'destroyed', cause: ev.cause ?? 0 }));
+    else if (ev.type === 'StasisEnd' || ev.type === 'ChannelHangupRequest') serialize(callId, 'consultation leg ending', () => acd.consultLegEnded(legId, { kind: 'hangup-requested' }));
+  });
   const playbackEnded = (ev: { playback: { id: string; target_uri: string } }) => {
     const callId = ev.playback.target_uri.replace(/^channel:/, '');
     serialize(callId, 'announcement finished', () => acd.playbackFinished(callId, ev.playback.id));

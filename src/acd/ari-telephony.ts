@@ -20,9 +20,9 @@ export class AriAcdTelephony implements AcdTelephony {
     private readonly app: string,
   ) {}
 
-  async originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string> }): Promise<OriginateOutcome> {
+  async originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string>; consult?: boolean }): Promise<OriginateOutcome> {
     try {
-      await this.rest.originate({ endpoint: o.endpoint, channelId: o.legId, app: this.app, appArgs: ['agent-leg', o.callId], callerId: o.callerId, timeoutS: o.timeoutS, variables: o.variables });
+      await this.rest.originate({ endpoint: o.endpoint, channelId: o.legId, app: this.app, appArgs: [o.consult ? 'consult-leg' : 'agent-leg', o.callId], callerId: o.callerId, timeoutS: o.timeoutS, variables: o.variables });
       return 'ok';
     } catch (err) {
       if (err instanceof AriHttpError) {

@@ -15,6 +15,10 @@ export interface CallControlApi {
   resume(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
   /** A blind transfer; the entry where the call now waits (none for a destination). */
   transfer(callId: string, target: TransferTarget, actor: Actor, by: string): Promise<AcdEntry | undefined>;
+  /** An attended transfer's steps: consult an agent, then complete or cancel. */
+  consult(callId: string, agentId: string, actor: Actor, by: string): Promise<AcdEntry>;
+  completeTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
+  cancelTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
   /** What a transfer may name, from the running configuration. */
   targets(): { queues: ReadonlySet<string>; agents: ReadonlySet<string>; destinations: ReadonlySet<string> };
   /** The flow that takes a caller to a configured destination. */
@@ -25,7 +29,7 @@ export interface CallControlApi {
 
 const TransferBody = z
   .strictObject({
-    mode: z.enum(['blind', 'attended']).describe('blind: the call goes at once; attended: not available yet (422)'),
+    mode: z.enum(['blind', 'attended']).describe('blind: the call goes at once; attended (to an agent): the caller waits on hold while the agent talks to the colleague, then /transfer/complete or /transfer/cancel'),
     queue: z.string().min(1).max(64).optional().describe('A queue: the caller waits there with their priority'),
     agent: z.string().min(1).max(64).optional().describe('An agent, who must be available: offered to them first (whatever the queue requires), then to anyone eligible in the queue'),
     destination: z.string().min(1).max(64).optional().describe('A destination from the routing files: the caller leaves the queues and it is rung'),
@@ -93,21 +97,59 @@ export function callControlRoutes(c: CallControlApi) {
         body: TransferBody,
         answers: {
           200: {
-            description: 'Transferred: where the call is now',
-            schema: z.object({ transfer: z.object({ id: z.string(), mode: z.literal('blind'), to: z.enum(['queue', 'agent', 'destination']), target: z.string(), queue: z.string().optional().describe('The queue the caller now waits in (queue and agent transfers)') }) }),
+            description: 'Blind: transferred, where the call is now. Attended: the colleague is being rung (state consulting)',
+            schema: z.object({
+              transfer: z.object({
+                id: z.string(),
+                mode: z.enum(['blind', 'attended']),
+                to: z.enum(['queue', 'agent', 'destination']),
+                target: z.string(),
+                queue: z.string().optional().describe('The queue the caller now waits in (blind transfers to a queue or an agent)'),
+                state: z.enum(['done', 'consulting']),
+              }),
+            }),
           },
         },
         problems: [404, 409, 422],
       },
       async ({ params, body, principal }) => {
         const target = transferTarget(body, c);
-        if (body.mode === 'attended') throw problem(422, 'attended transfers are not available yet: use mode "blind"', [{ name: 'mode', reason: 'attended transfers are not available yet' }]);
+        if (body.mode === 'attended') {
+          if (target.kind !== 'agent') throw problem(422, 'attended transfers go to an agent (consult a colleague first); use mode "blind" for a queue or a destination', [{ name: 'mode', reason: 'attended transfers go to an agent' }]);
+          await refusalsAsProblems(() => c.consult(params.id, target.agentId, c.actor(principal), actorName(principal)));
+          return { status: 200, body: { transfer: { id: params.id, mode: 'attended' as const, to: 'agent' as const, target: target.agentId, state: 'consulting' as const } } };
+        }
         const e = await refusalsAsProblems(() => c.transfer(params.id, target, c.actor(principal), actorName(principal)));
         const name = target.kind === 'queue' ? target.queue : target.kind === 'agent' ? target.agentId : target.destination;
-        return { status: 200, body: { transfer: { id: params.id, mode: 'blind' as const, to: target.kind, target: name, ...(e ? { queue: e.queue } : {}) } } };
+        return { status: 200, body: { transfer: { id: params.id, mode: 'blind' as const, to: target.kind, target: name, state: 'done' as const, ...(e ? { queue: e.queue } : {}) } } };
       },
     );
+    finishRoutes(c, api);
   };
+}
+
+/** The attended transfer's last step: the caller to the colleague, or back to the agent. */
+function finishRoutes(c: CallControlApi, api: Api): void {
+  for (const step of ['complete', 'cancel'] as const) {
+    api.route(
+      {
+        method: 'post',
+        path: `/calls/{id}/transfer/${step}`,
+        operationId: step === 'complete' ? 'completeTransfer' : 'cancelTransfer',
+        summary: step === 'complete' ? 'Complete an attended transfer: the caller joins the colleague, the agent goes to wrap-up' : 'Cancel an attended transfer: the colleague is released, the caller back with the agent',
+        tag: 'calls',
+        roles: ['admin', 'supervisor', 'agent'],
+        params: Params,
+        answers: { 200: { description: step === 'complete' ? 'Completed: the call is with the colleague' : 'Cancelled: the call is with its agent again', schema: z.object({ call: ControlledCall }) } },
+        problems: [404, 409],
+      },
+      async ({ params, principal }) => {
+        const run = step === 'complete' ? c.completeTransfer : c.cancelTransfer;
+        const e = await refusalsAsProblems(() => run(params.id, c.actor(principal), actorName(principal)));
+        return { status: 200, body: { call: view(e) } };
+      },
+    );
+  }
 }
 
 /** The body's target, checked against the routing files (422 naming the field). */

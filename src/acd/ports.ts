@@ -21,6 +21,8 @@ export interface AcdEntry extends QueueEntry {
   heldAt?: number;
   /** Time on hold before `heldAt` (ms): counted in handle time, not in talk time. */
   heldMs?: number;
+  /** The agent consults a colleague before an attended transfer (the caller on hold meanwhile). */
+  consult?: { agentId: string; legId: string; state: 'ringing' | 'talking'; startedAt: number; by: string };
   /** Agents who missed this call, and when (not offered it again for a ring timeout). */
   missedBy: Record<string, number>;
   /** Position when the call joined (queue_log origposition). */
@@ -123,7 +125,8 @@ export interface CallbackHooks {
 export type OriginateOutcome = 'ok' | 'unknown-endpoint' | 'failed';
 
 export interface AcdTelephony {
-  originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string> }): Promise<OriginateOutcome>;
+  /** `consult`: a consultation leg (its events go to the attended transfer), else an agent leg. */
+  originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string>; consult?: boolean }): Promise<OriginateOutcome>;
   hangup(channelId: string): Promise<void>;
   startMoh(channelId: string, mohClass: string): Promise<void>;
   stopMoh(channelId: string): Promise<void>;

@@ -81,6 +81,8 @@ export function queueLogLines(e: SwitchboardEvent, agent: (agentId: string) => s
     case 'queue.ring-canceled':
       return [call(e.callId, e.queue, 'RINGCANCELED', [e.ringMs], agent(e.agentId))];
     case 'queue.connected':
+      // After an attended transfer app_queue writes no second CONNECT: the ATTENDEDTRANSFER line says it.
+      if (e.transferredFrom !== undefined) return [];
       return [call(e.callId, e.queue, 'CONNECT', [e.holdS, e.legId, e.ringS], agent(e.agentId))];
     case 'queue.connect-failed':
       // The agent hung up between answer and bridge: AGENTDUMP; the bridge could not be made:

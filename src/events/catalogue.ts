@@ -101,7 +101,7 @@ export const QueueRingNoAnswer = ev('queue.ring-no-answer', 'The agent did not t
   cause: z.string(),
 });
 export const QueueRingCanceled = ev('queue.ring-canceled', "The caller left while the agent's phone rang", { callId, queue, agentId, ringMs: z.number().int().nonnegative() });
-export const QueueConnected = ev('queue.connected', 'Caller and agent are connected', { callId, queue, agentId, legId: z.string(), holdS: waitS, ringS: seconds, callerId: z.string().optional().describe("The caller's number (absent in journals written before it was added)") });
+export const QueueConnected = ev('queue.connected', 'Caller and agent are connected', { callId, queue, agentId, legId: z.string(), holdS: waitS, ringS: seconds, callerId: z.string().optional().describe("The caller's number (absent in journals written before it was added)"), transferredFrom: agentId.optional().describe('An attended transfer from this agent brought the call (the queue counted its answer before)') });
 export const QueueConnectFailed = ev('queue.connect-failed', 'The agent answered but caller and agent could not be connected; the caller waits again', {
   callId,
   queue,
@@ -152,6 +152,14 @@ export const QueueTransferred = ev('queue.transferred', "The agent's part of a c
   onHoldS: seconds.optional().describe('Of the talk time, seconds on hold (absent: none)'),
   origPosition: position,
   by: byKey,
+});
+export const QueueConsultStarted = ev('queue.consult-started', "An attended transfer began: the call's agent rings a colleague to consult them while the caller is on hold", { callId, queue, agentId, target: agentId.describe('The agent consulted'), by: byKey });
+export const QueueConsultEnded = ev('queue.consult-ended', 'A consultation ended: the transfer completed, was cancelled, or the colleague did not answer or hung up, or the call ended', {
+  callId,
+  queue,
+  agentId,
+  target: agentId.describe('The agent consulted'),
+  outcome: z.enum(['completed', 'cancelled', 'not-answered', 'target-hung-up', 'call-ended']),
 });
 export const QueueHeld = ev('queue.held', 'A connected caller was put on hold (out of the bridge, hearing music)', { callId, queue, agentId, by: byKey });
 export const QueueResumed = ev('queue.resumed', 'A caller on hold was taken back into the conversation', { callId, queue, agentId, by: byKey, heldS: seconds.describe('How long this hold lasted') });
@@ -281,6 +289,8 @@ export const EVENT_SCHEMAS = [
   QueueHeld,
   QueueResumed,
   QueueTransferred,
+  QueueConsultStarted,
+  QueueConsultEnded,
   CallDisposition,
   SurveyStarted,
   AgentLoggedIn,

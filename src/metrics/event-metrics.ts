@@ -83,6 +83,7 @@ export class EventMetrics {
       case 'queue.entered':
         return this.offered.inc(this.q(event.queue));
       case 'queue.connected':
+        if (event.transferredFrom !== undefined) return; // answered once already, by the agent who transferred it
         this.answered.inc(this.q(event.queue));
         this.wait.observe({ queue: event.queue, outcome: 'answered' }, event.holdS);
         return this.ring.observe({ queue: event.queue, outcome: 'answered' }, event.ringS);

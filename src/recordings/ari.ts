@@ -15,6 +15,14 @@ export class AriRecordingTelephony implements RecordingTelephony {
     return this.rest.recordBridge(bridgeId, { name, format });
   }
 
+  async stop(name: string): Promise<void> {
+    try {
+      await this.rest.stopRecording(name);
+    } catch (err) {
+      if (!(err instanceof AriHttpError && err.notFound)) throw err;
+    }
+  }
+
   pause(name: string, paused: boolean): Promise<void> {
     return this.rest.pauseRecording(name, paused);
   }

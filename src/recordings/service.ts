@@ -15,6 +15,8 @@ import type { RecordingStore } from './store';
 
 export interface RecordingTelephony {
   recordBridge(bridgeId: string, name: string, format: string): Promise<void>;
+  /** Quiet when it ended already. */
+  stop(name: string): Promise<void>;
   pause(name: string, paused: boolean): Promise<void>;
   /** Quiet when the recording or the file is gone already. */
   deleteStored(name: string): Promise<void>;
@@ -50,9 +52,10 @@ export class RecordingService {
 
   /** The event seam's subscriber: a call's events in their order (the seam does not wait for subscribers). */
   readonly subscriber = (e: SwitchboardEvent): Promise<void> | undefined => {
-    if (e.type !== 'queue.connected' && e.type !== 'queue.held' && e.type !== 'queue.resumed') return undefined;
+    if (e.type !== 'queue.connected' && e.type !== 'queue.held' && e.type !== 'queue.resumed' && e.type !== 'queue.transferred') return undefined;
     const work = async (): Promise<void> => {
       if (e.type === 'queue.connected') await this.start(e.callId, e.queue, e.agentId, e.legId);
+      else if (e.type === 'queue.transferred') await this.stopCall(e.callId); // the next agent's part is a recording of its own
       else await this.pauseCall(e.callId, e.type === 'queue.held', 'hold');
     };
     return this.calls.run(e.callId, work, (err) => this.log.error({ err, callId: e.callId, type: e.type }, 'recording bookkeeping failed'));
@@ -87,6 +90,11 @@ export class RecordingService {
     this.log.info({ callId, recording: r.id, why }, paused ? 'recording paused' : 'recording resumed');
     await this.d.events.publish({ type: paused ? 'recording.paused' : 'recording.resumed', callId, queue: r.queue, agentId: r.agentId, recordingId: r.id, why, ...(by !== undefined ? { by } : {}), at: this.d.clock.now() });
     return this.d.store.update(r.id, (cur) => ({ ...cur, state: paused ? 'paused' : 'recording', pauses: cur.pauses + (paused ? 1 : 0) }));
+  }
+
+  private async stopCall(callId: string): Promise<void> {
+    const r = await this.d.store.ofCall(callId);
+    if (r && (r.state === 'recording' || r.state === 'paused')) await this.d.telephony.stop(r.id).catch((err: unknown) => this.log.warn({ err, callId, recording: r.id }, 'could not stop the recording'));
   }
 
   /** Asterisk finished (the bridge ended) or failed the recording. */

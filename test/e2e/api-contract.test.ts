@@ -73,6 +73,8 @@ function example(op: Op): { url: string; body?: unknown } {
     withdrawWaitingCall: { params: { id: 'no-such-call' }, body: { destination: 'nowhere' } },
     updateWaitingCall: { params: { id: 'no-such-call' }, body: { priority: 5 } },
     holdCall: { params: { id: 'no-such-call' } },
+    completeTransfer: { params: { id: 'no-such-call' } },
+    cancelTransfer: { params: { id: 'no-such-call' } },
     transferCall: { params: { id: 'no-such-call' }, body: { mode: 'blind', queue: 'sales' } },
     listRecordings: { query: '?limit=5' },
     getRecording: { params: { id: 'none' } },

@@ -198,7 +198,7 @@ describe('blind transfers', () => {
     expect((await transfer(AGENT1, { mode: 'blind', agent: 'agent1' })).status).toBe(409); // has it already
 
     const done = await transfer(AGENT1, { mode: 'blind', queue: 'support' });
-    expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'queue', target: 'support', queue: 'support' }]);
+    expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'queue', target: 'support', queue: 'support', state: 'done' }]);
     await agent2.waitForInvite(1, 10_000);
     await waitFor('agent2 connected', async () => (await t.journal()).some((e) => e.type === 'queue.connected' && e.callId === callId && e.agentId === 'agent2'));
     expect(await statusOf('agent1')).toBe('wrap-up');
@@ -207,6 +207,27 @@ describe('blind transfers', () => {
     await waitFor('completed with agent2', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId));
     expect(await queueLog(callId)).toEqual(['ENTERQUEUE NONE', 'CONNECT agent1', 'BLINDTRANSFER agent1 support queue', 'ENTERQUEUE NONE', 'CONNECT agent2', 'COMPLETECALLER agent2']);
     expect((await t.journal()).find((e) => e.type === 'queue.transferred' && e.callId === callId)).toMatchObject({ queue: 'sales', agentId: 'agent1', to: 'queue', target: 'support', by: 'agent:agent1' });
+    await waitFor('both agents free', async () => (await statusOf('agent1')) === 'available' && (await statusOf('agent2')) === 'available');
+  });
+
+  test('attended to an agent: agent1 consults agent2 with the caller on hold, then completes; the caller is with agent2', async () => {
+    const agent1 = await agentPhone('agent1');
+    const agent2 = await agentPhone('agent2');
+    const { callId, caller } = await callWithAgent1('15550316', 9000);
+    const consult = await act(callId, 'transfer', AGENT1, { mode: 'attended', agent: 'agent2' });
+    expect([consult.status, consult.body.transfer]).toEqual([200, { id: callId, mode: 'attended', to: 'agent', target: 'agent2', state: 'consulting' }]);
+    await agent2.waitForInvite(1, 10_000);
+    await waitFor('agent2 on the consultation', async () => (await statusOf('agent2')) === 'on-call');
+    expect(((await api('GET', '/calls', ADMIN)).body.calls as Array<{ id: string; onHold?: boolean }>).find((c) => c.id === callId)).toMatchObject({ onHold: true });
+    const completed = await act(callId, 'transfer/complete', AGENT1);
+    expect([completed.status, completed.body.call]).toMatchObject([200, { id: callId, agent: 'agent2', onHold: false }]);
+    await waitFor('agent1 in wrap-up', async () => (await statusOf('agent1')) === 'wrap-up');
+    expect(agent1.answered()).toBe(1);
+    ok(await caller);
+    await waitFor('completed with agent2', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId && e.agentId === 'agent2'));
+    const lines = await queueLog(callId);
+    expect(lines.filter((l) => !l.startsWith('ENTERQUEUE'))).toEqual(['CONNECT agent1', 'ATTENDEDTRANSFER agent1', 'COMPLETECALLER agent2']);
+    expect((await t.journal()).filter((e) => e.callId === callId && e.type.startsWith('queue.consult')).map((e) => `${e.type} ${String(e.outcome ?? '')}`.trim())).toEqual(['queue.consult-started', 'queue.consult-ended completed']);
     await waitFor('both agents free', async () => (await statusOf('agent1')) === 'available' && (await statusOf('agent2')) === 'available');
   });
 
@@ -244,9 +265,9 @@ describe('blind transfers', () => {
     const operator = await AgentPhone.start({ agent: 'operator', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });
     phones.push(operator);
     const { callId, caller } = await callWithAgent1('15550313', 6000);
-    expect((await act(callId, 'transfer', ADMIN, { mode: 'attended', destination: 'operator' })).status).toBe(422); // not yet
+    expect((await act(callId, 'transfer', ADMIN, { mode: 'attended', destination: 'operator' })).status).toBe(422); // attended: to an agent
     const done = await act(callId, 'transfer', ADMIN, { mode: 'blind', destination: 'operator' });
-    expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'destination', target: 'operator' }]);
+    expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'destination', target: 'operator', state: 'done' }]);
     await operator.waitForInvite(1, 10_000);
     ok(await caller);
     const journal = (await t.journal()).filter((e) => e.callId === callId);

@@ -63,6 +63,7 @@ function rig() {
   const telephony: RecordingTelephony = {
     recordBridge: async (b, name, format) => void log.push(`record ${b} ${name} ${format}`),
     pause: async (name, paused) => void log.push(`${paused ? 'pause' : 'unpause'} ${name}`),
+    stop: async (name) => void log.push(`stop ${name}`),
     deleteStored: async (name) => void log.push(`delete ${name}`),
   };
   const queues = new Map([['sales', queueConfig('sales', { recording: { format: 'wav', retentionDays: 7 } })], ['plain', queueConfig('plain')]]);

@@ -19,6 +19,8 @@ export type AgentEvent =
   /** Answered, but caller and agent could not be connected: the call goes back, it never counted. */
   | { type: 'connectFailed'; callId: string; at: number }
   | { type: 'wrapUpEnded'; callId: string; at: number }
+  /** A consultation before an attended transfer ended without the transfer: ringing or talking, the agent is free again (no call taken). */
+  | { type: 'consultEnded'; callId: string; at: number }
   | { type: 'reachability'; reachable: boolean; at: number };
 
 export class TransitionRefused extends Error {
@@ -113,6 +115,10 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): AgentState {
     case 'wrapUpEnded':
       if (s.status !== 'wrap-up' || s.callId !== e.callId) return s; // ended early by "ready", or stale timer
       return move(s, 'available', e.at, { idleSince: e.at });
+    case 'consultEnded':
+      if (s.status !== 'reserved' && s.status !== 'on-call') refuse();
+      sameCall(e.callId);
+      return move(s, 'available', e.at, s.status === 'on-call' ? { callsTaken: Math.max(0, s.callsTaken - 1) } : {});
     case 'reachability':
       // A remote agent is reached through the trunk: the SIP phone's comings and goings do not count.
       if (s.remote !== undefined) return s;

@@ -14,6 +14,8 @@ export interface ConnectedCall {
   heldAt?: number;
   /** A callback's customer not yet reached: nobody to act on. */
   callbackPending?: boolean;
+  /** The agent consults a colleague (attended transfer). */
+  consulting?: boolean;
 }
 
 export interface Actor {
@@ -35,6 +37,7 @@ export function refuseCallAction(callId: string, action: CallAction, call: Conne
   if (by.role === 'agent' && by.agentId !== agentId) return { status: 403, why: 'an agent key acts on its own calls only' };
   if (by.role === 'supervisor' && !by.seesAgent(agentId)) return { status: 403, why: `agent "${agentId}" is not in the teams this key supervises` };
   if (call.state !== 'connected' || call.callbackPending) return { status: 409, why: `call "${callId}" is not connected to its agent yet` };
+  if ((action === 'hold' || action === 'resume') && call.consulting) return { status: 409, why: `call "${callId}" has a consultation going on: complete or cancel the transfer` };
   if (action === 'hold' && call.heldAt !== undefined) return { status: 409, why: `call "${callId}" is on hold already` };
   if (action === 'resume' && call.heldAt === undefined) return { status: 409, why: `call "${callId}" is not on hold` };
   return undefined;

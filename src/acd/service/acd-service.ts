@@ -5,10 +5,12 @@
 // agents.ts, waiting.ts, matching.ts, connecting.ts, recovery.ts.
 import type { AgentState } from '../domain/model';
 import type { Actor } from '../domain/control';
+import { callIdOf } from '../../kernel/ids';
 import type { LegEnd } from '../domain/offer';
 import type { AcdEntry, AcdTimer, EndpointReach } from '../ports';
 import { Agents, type AgentCommand } from './agents';
 import { CallbackCalls, type CallbackJoining } from './callback-calls';
+import { Attended } from './attended';
 import { CallControl } from './call-control';
 import { Connecting } from './connecting';
 import { Transfers, type TransferTarget } from './transfers';
@@ -31,8 +33,12 @@ export class AcdService {
   private readonly callbackCalls: CallbackCalls;
   private readonly control: CallControl;
   private readonly transfers: Transfers;
+  private readonly attended: Attended;
+
+  private readonly store: AcdDeps['store'];
 
   constructor(deps: AcdDeps) {
+    this.store = deps.store;
     const core = new AcdCore(deps);
     this.agents = new Agents(core);
     this.waiting = new Waiting(core);
@@ -42,7 +48,8 @@ export class AcdService {
     this.callbackCalls = new CallbackCalls(core);
     this.control = new CallControl(core);
     this.transfers = new Transfers(core);
-    core.parts = { agents: this.agents, waiting: this.waiting, matching: this.matching, connecting: this.connecting, recovery: this.recovery, callbackCalls: this.callbackCalls };
+    this.attended = new Attended(core);
+    core.parts = { agents: this.agents, waiting: this.waiting, matching: this.matching, connecting: this.connecting, recovery: this.recovery, callbackCalls: this.callbackCalls, attended: this.attended };
   }
 
   // ---- agents ----
@@ -113,6 +120,26 @@ export class AcdService {
   /** A blind transfer of a connected call (transfers.ts); the entry where the call now waits (none for a destination). */
   transfer(callId: string, target: TransferTarget, actor: Actor, by: string): Promise<AcdEntry | undefined> {
     return this.transfers.blind(callId, target, actor, by);
+  }
+  /** An attended transfer to an agent (attended.ts): the caller on hold, the colleague rung. */
+  consult(callId: string, agentId: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.attended.start(callId, agentId, actor, by);
+  }
+  completeTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.attended.complete(callId, actor, by);
+  }
+  cancelTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.attended.cancel(callId, actor, by);
+  }
+  /** A consultation leg answered. */
+  consultAnswered(legId: string): Promise<void> {
+    return this.attended.answered(legId, callIdOf(legId));
+  }
+  /** A consultation leg ended: before the transfer completed, the consultation ends; after, it is the call's agent leg. */
+  async consultLegEnded(legId: string, end: LegEnd): Promise<void> {
+    const entry = await this.store.getEntry(callIdOf(legId));
+    if (entry?.d.legId === legId) return this.connecting.legEnded(legId, end);
+    return this.attended.legEnded(legId, callIdOf(legId));
   }
   /** A playback on a caller's channel that the ACD started (an announcement, an exit prompt) ended. */
   playbackFinished(callId: string, playbackId: string): Promise<void> {

@@ -20,7 +20,7 @@ export class CallActionRefused extends Error {
 }
 
 /** The connected call as the decisions see it. */
-export const controlView = (e: AcdEntry) => ({ state: e.state, agentId: e.agentId, heldAt: e.heldAt, callbackPending: e.callback !== undefined && !e.callback.customerUp });
+export const controlView = (e: AcdEntry) => ({ state: e.state, agentId: e.agentId, heldAt: e.heldAt, callbackPending: e.callback !== undefined && !e.callback.customerUp, consulting: e.consult !== undefined });
 
 export class CallControl {
   constructor(private readonly c: AcdCore) {}

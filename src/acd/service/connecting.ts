@@ -140,7 +140,11 @@ export class Connecting {
     if (!entry || entry.d.legId !== legId) return;
     if (entry.d.state === 'offered' && end.kind !== 'hangup-requested') await this.missed(entry, end);
     else if (entry.d.state === 'connected' && entry.d.callback && !entry.d.callback.customerUp) await this.callbackAgentLeft(callId);
-    else if (entry.d.state === 'connected') await this.callEnded(callId, 'agent');
+    else if (entry.d.state === 'connected') {
+      // Talking with a colleague in an attended transfer: the agent hanging up hands the call over.
+      if (entry.d.consult && (await this.c.parts.attended.firstAgentLeft(callId))) return;
+      await this.callEnded(callId, 'agent');
+    }
   }
 
   /** The agent hung up a callback before its customer answered: the attempt is over (src/callbacks decides what next). */
@@ -254,6 +258,7 @@ export class Connecting {
     if (!res) return;
     const { entry, agentId } = res;
     if (entry.legId) this.doneLegs.add(entry.legId);
+    if (entry.consult) await this.c.parts.attended.callGone(entry);
     // Bookkeeping first: a failing hang-up (Asterisk going away) must not leave the agent in wrap-up for ever.
     if (res.after.status === 'wrap-up') await this.c.deps.timers.set(`wrap:${agentId}`, at + res.wrapUpS * 1000, { kind: 'wrap-up-end', agentId, callId });
     const connectedAt = entry.connectedAt ?? at;

@@ -78,6 +78,10 @@ export interface Parts {
     agentAnswered(entry: AcdEntry): Promise<void>;
     attemptFailed(callId: string): Promise<void>;
   };
+  attended: {
+    firstAgentLeft(callId: string): Promise<boolean>;
+    callGone(entry: AcdEntry): Promise<void>;
+  };
 }
 
 export class UnknownAgent extends Error {

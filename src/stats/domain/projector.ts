@@ -139,10 +139,13 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
       const ev = e as Ev.QueueConnectedShape;
       if (!str(ev.queue) || !str(ev.agentId) || !str(ev.callId) || !nat(ev.holdS)) return next(s);
       const cfg = settings.queue(ev.queue);
-      put('queue', ev.queue, 'answered', 1);
-      put('queue', ev.queue, 'waitAnsweredS', ev.holdS);
-      put('queue', ev.queue, 'waitAnsweredMaxS', ev.holdS);
-      if (ev.holdS <= cfg.thresholdS) put('queue', ev.queue, 'answeredWithinThreshold', 1);
+      // A colleague taking the call in an attended transfer: the queue answered it once already.
+      if (ev.transferredFrom === undefined) {
+        put('queue', ev.queue, 'answered', 1);
+        put('queue', ev.queue, 'waitAnsweredS', ev.holdS);
+        put('queue', ev.queue, 'waitAnsweredMaxS', ev.holdS);
+        if (ev.holdS <= cfg.thresholdS) put('queue', ev.queue, 'answeredWithinThreshold', 1);
+      }
       put('agent', ev.agentId, 'answered', 1);
       const withAgent = setAgent(ev.agentId, { ...s.agents[ev.agentId], q: ev.queue });
       const withNumber = str(ev.callerId) && !ev.callId.startsWith('cb-') ? setNumber(withAgent, ev.callerId, { t: e.at, q: ev.queue, a: ev.agentId }) : withAgent;

@@ -1,0 +1,199 @@
+// Attended transfers to an agent: the call's agent puts the caller on hold and rings a colleague
+// (reserved for it like an offer, under a lease); answered, the two talk in the call's bridge.
+// Then the transfer completes (the caller joins the colleague, the first agent goes to wrap-up)
+// or is cancelled (the colleague is released, the caller taken off hold). The colleague not
+// answering or hanging up cancels it; the first agent hanging up while they talk completes it;
+// the caller hanging up ends it all. Decisions are stored first (entry and agent together).
+import { applyAgentEvent } from '../domain/agent';
+import { heldMsAt, refuseCallAction, type Actor } from '../domain/control';
+import { seconds } from '../domain/model';
+import { callBridgeId, consultLegId } from '../../kernel/ids';
+import { trunkEndpoint } from '../../kernel/dialable';
+import type { AcdEntry, Versioned } from '../ports';
+import { CallActionRefused, controlView } from './call-control';
+import type { AcdCore } from './core';
+
+type ConsultOutcome = 'completed' | 'cancelled' | 'not-answered' | 'target-hung-up' | 'call-ended';
+
+/** How long the colleague's phone rings. */
+const CONSULT_RING_S = 30;
+
+export class Attended {
+  constructor(private readonly c: AcdCore) {}
+
+  /** Starts the consultation: the caller on hold, the colleague rung. */
+  async start(callId: string, target: string, actor: Actor, by: string): Promise<AcdEntry> {
+    const profile = this.c.config().agents.get(target);
+    if (!profile) throw new CallActionRefused(404, `no agent "${target}"`);
+    const first = await this.checked(callId, actor);
+    if (first.d.agentId === target) throw new CallActionRefused(409, `call "${callId}" is with agent "${target}" already`);
+    const wasHeld = first.d.heldAt !== undefined;
+    if (!wasHeld && !(await this.c.telephony.bridgeMembers(callBridgeId(callId)))?.includes(first.d.channelId)) throw new CallActionRefused(409, `call "${callId}" is not connected to its agent yet`);
+    const at = this.c.now();
+    const res = await this.c.retry('consult', async () => {
+      const cur = await this.checked(callId, actor);
+      if (cur.d.consult) throw new CallActionRefused(409, `call "${callId}" has a consultation going on`);
+      const colleague = await this.c.loadAgent(target);
+      if (colleague.d.status !== 'available' || !colleague.d.reachable) throw new CallActionRefused(409, `agent "${target}" is not available to take call "${callId}"`);
+      const nextColleague = applyAgentEvent(colleague.d, { type: 'reserve', callId, at });
+      const offers = cur.d.offers + 1;
+      const next: AcdEntry = { ...cur.d, offers, heldAt: cur.d.heldAt ?? at, consult: { agentId: target, legId: consultLegId(callId, offers), state: 'ringing', startedAt: at, by } };
+      const leaseUntil = at + (CONSULT_RING_S + 10) * 1000;
+      return { apply: () => this.c.store.reserve(cur, next, { cur: colleague, next: nextColleague }, leaseUntil), result: { entry: next, before: colleague.d, after: nextColleague } };
+    });
+    const { entry } = res;
+    const consult = entry.consult!;
+    const tel = this.c.telephony;
+    if (!wasHeld) {
+      await tel.removeFromBridge(callBridgeId(callId), [entry.channelId]).catch(() => undefined);
+      await tel.startMoh(entry.channelId, this.c.config().queues.get(entry.queue)?.musicClass ?? 'default').catch(() => undefined);
+      await this.c.deps.events.publish({ type: 'queue.held', callId, queue: entry.queue, agentId: entry.agentId!, by, at });
+    }
+    await this.c.deps.events.publish({ type: 'queue.consult-started', callId, queue: entry.queue, agentId: entry.agentId!, target, by, at });
+    await this.c.parts.agents.changed(target, res.before, res.after, at);
+    const state = await this.c.store.getAgent(target);
+    const endpoint = state?.d.remote !== undefined && profile.remote ? trunkEndpoint(state.d.remote, profile.remote.trunk) : profile.endpoint;
+    const rung = await tel.originate({ endpoint, legId: consult.legId, callId, callerId: `"Transfer ${entry.agentId}" <${entry.callerId}>`, timeoutS: CONSULT_RING_S, variables: { SWITCHBOARD_CALL_ID: callId, SWITCHBOARD_CONSULT_FROM: entry.agentId! }, consult: true });
+    if (rung !== 'ok') {
+      await this.end(callId, consult.legId, 'not-answered');
+      throw new CallActionRefused(503, `could not ring agent "${target}"`);
+    }
+    this.c.callLogs.of(callId).info({ target, by }, 'consulting a colleague');
+    return entry;
+  }
+
+  /** The colleague answered: they join the first agent in the call's bridge. */
+  async answered(legId: string, callId: string): Promise<void> {
+    const at = this.c.now();
+    const res = await this.c.retry('consult answered', async () => {
+      const cur = await this.c.store.getEntry(callId);
+      if (!cur || cur.d.consult?.legId !== legId || cur.d.consult.state !== 'ringing') return { result: undefined };
+      const colleague = await this.c.loadAgent(cur.d.consult.agentId);
+      if (colleague.d.status !== 'reserved' || colleague.d.callId !== callId) return { result: undefined };
+      const nextColleague = applyAgentEvent(colleague.d, { type: 'answered', callId, at });
+      const next: AcdEntry = { ...cur.d, consult: { ...cur.d.consult, state: 'talking' } };
+      return { apply: () => this.c.store.connect(cur, next, { cur: colleague, next: nextColleague }), result: { id: colleague.d.id, before: colleague.d, after: nextColleague } };
+    });
+    if (!res) {
+      await this.c.telephony.hangup(legId);
+      return;
+    }
+    await this.c.parts.agents.changed(res.id, res.before, res.after, at);
+    await this.c.telephony.bridge(callBridgeId(callId), [legId]).catch((err: unknown) => this.c.callLogs.of(callId).warn({ err }, 'could not bring the colleague in'));
+  }
+
+  /** The caller joins the colleague; the first agent goes to wrap-up. */
+  async complete(callId: string, actor: Actor | 'first-agent-left', by: string): Promise<AcdEntry> {
+    const at = this.c.now();
+    const res = await this.c.retry('transfer complete', async () => {
+      const cur = actor === 'first-agent-left' ? await this.c.store.getEntry(callId) : await this.checked(callId, actor);
+      const consult = cur?.d.consult;
+      if (!cur || consult?.state !== 'talking') throw new CallActionRefused(409, `call "${callId}" has no consultation with a colleague on the line`);
+      const firstId = cur.d.agentId!;
+      const first = await this.c.loadAgent(firstId);
+      const wrapUpS = this.c.config().agents.get(firstId)?.wrapUpS ?? this.c.config().queues.get(cur.d.queue)?.wrapUpS ?? 0;
+      const nextFirst = first.d.status === 'on-call' && first.d.callId === callId ? applyAgentEvent(first.d, { type: 'callEnded', callId, wrapUpS, at }) : first.d;
+      const next: AcdEntry = { ...cur.d, agentId: consult.agentId, legId: consult.legId, connectedAt: at, passedOnBy: [...(cur.d.passedOnBy ?? []), firstId] };
+      for (const k of ['consult', 'heldAt', 'heldMs'] as const) delete next[k];
+      return { apply: () => this.c.store.connect(cur, next, { cur: first, next: nextFirst }), result: { from: cur.d, to: next, first: { id: firstId, before: first.d, after: nextFirst, wrapUpS } } };
+    });
+    const { from, to, first } = res;
+    const tel = this.c.telephony;
+    if (first.after.status === 'wrap-up') await this.c.deps.timers.set(`wrap:${first.id}`, at + first.wrapUpS * 1000, { kind: 'wrap-up-end', agentId: first.id, callId });
+    await tel.hangup(from.legId!).catch(() => undefined);
+    await tel.stopMoh(from.channelId).catch(() => undefined);
+    await tel.bridge(callBridgeId(callId), [from.channelId]).catch((err: unknown) => this.c.callLogs.of(callId).warn({ err }, 'could not bring the caller to the colleague'));
+    const connectedAt = from.connectedAt ?? at;
+    const onHoldS = seconds(heldMsAt(from, at));
+    const events = this.c.deps.events;
+    await events.publish({ type: 'queue.transferred', callId, queue: from.queue, agentId: first.id, mode: 'attended', to: 'agent', target: to.agentId!, holdS: seconds(connectedAt - from.queuedAt), talkS: seconds(at - connectedAt), ...(onHoldS > 0 ? { onHoldS } : {}), origPosition: from.joinPosition, by, at });
+    await events.publish({ type: 'queue.consult-ended', callId, queue: from.queue, agentId: first.id, target: to.agentId!, outcome: 'completed', at });
+    // The colleague's part begins (their recording, screen pop, disposition follow it).
+    await events.publish({ type: 'queue.connected', callId, queue: to.queue, agentId: to.agentId!, legId: to.legId!, holdS: seconds(at - from.queuedAt), ringS: 0, callerId: to.callerId, transferredFrom: first.id, at });
+    await this.c.parts.agents.changed(first.id, first.before, first.after, at);
+    this.c.callLogs.of(callId).info({ from: first.id, to: to.agentId, by }, 'attended transfer completed');
+    return to;
+  }
+
+  /** Back to the caller: the colleague released, the caller off hold. */
+  async cancel(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
+    const cur = await this.checked(callId, actor);
+    if (!cur.d.consult) throw new CallActionRefused(409, `call "${callId}" has no consultation going on`);
+    const after = await this.end(callId, cur.d.consult.legId, 'cancelled', by);
+    return after ?? cur.d;
+  }
+
+  /** The colleague's leg is gone: not answered, or hung up while consulting. */
+  async legEnded(legId: string, callId: string): Promise<void> {
+    const cur = await this.c.store.getEntry(callId);
+    if (cur?.d.consult?.legId !== legId) return;
+    await this.end(callId, legId, cur.d.consult.state === 'ringing' ? 'not-answered' : 'target-hung-up');
+  }
+
+  /** The first agent left during a consultation: talking, the transfer completes; ringing, it is called off. True when handled here. */
+  async firstAgentLeft(callId: string): Promise<boolean> {
+    const cur = await this.c.store.getEntry(callId);
+    if (cur?.d.consult?.state === 'talking') {
+      await this.complete(callId, 'first-agent-left', 'first-agent-left').catch(() => undefined);
+      return true;
+    }
+    if (cur?.d.consult) await this.end(callId, cur.d.consult.legId, 'call-ended');
+    return false;
+  }
+
+  /** The call left the ACD with a consultation on (the caller hung up): the colleague is released. */
+  async callGone(entry: AcdEntry): Promise<void> {
+    const consult = entry.consult;
+    if (!consult) return;
+    await this.c.telephony.hangup(consult.legId).catch(() => undefined);
+    await this.releaseColleague(entry.callId, consult.agentId);
+    await this.c.deps.events.publish({ type: 'queue.consult-ended', callId: entry.callId, queue: entry.queue, agentId: entry.agentId!, target: consult.agentId, outcome: 'call-ended', at: this.c.now() });
+  }
+
+  private async checked(callId: string, actor: Actor): Promise<Versioned<AcdEntry>> {
+    const e = await this.c.store.getEntry(callId);
+    const refusal = refuseCallAction(callId, 'transfer', e && controlView(e.d), actor);
+    if (refusal) throw new CallActionRefused(refusal.status, refusal.why);
+    return e!;
+  }
+
+  /** Ends the consultation `legId` without a transfer: entry and colleague together; the caller off hold. */
+  private async end(callId: string, legId: string, outcome: ConsultOutcome, by = 'system'): Promise<AcdEntry | undefined> {
+    const at = this.c.now();
+    const res = await this.c.retry('consult end', async () => {
+      const cur = await this.c.store.getEntry(callId);
+      const consult = cur?.d.consult;
+      if (!cur || consult?.legId !== legId) return { result: undefined };
+      const colleague = await this.c.loadAgent(consult.agentId);
+      const mine = (colleague.d.status === 'reserved' || colleague.d.status === 'on-call') && colleague.d.callId === callId;
+      const nextColleague = mine ? applyAgentEvent(colleague.d, { type: 'consultEnded', callId, at }) : colleague.d;
+      const next: AcdEntry = { ...cur.d, heldMs: heldMsAt(cur.d, at) };
+      for (const k of ['consult', 'heldAt'] as const) delete next[k];
+      return { apply: () => this.c.store.connect(cur, next, { cur: colleague, next: nextColleague }), result: { from: cur.d, to: next, colleague: { id: colleague.d.id, before: colleague.d, after: nextColleague } } };
+    });
+    await this.c.telephony.hangup(legId).catch(() => undefined);
+    if (!res) return undefined;
+    const { from, to, colleague } = res;
+    const tel = this.c.telephony;
+    await tel.stopMoh(from.channelId).catch(() => undefined);
+    await tel.bridge(callBridgeId(callId), [from.channelId]).catch((err: unknown) => this.c.callLogs.of(callId).warn({ err }, 'could not take the caller off hold'));
+    const events = this.c.deps.events;
+    await events.publish({ type: 'queue.consult-ended', callId, queue: from.queue, agentId: from.agentId!, target: colleague.id, outcome, at });
+    await events.publish({ type: 'queue.resumed', callId, queue: from.queue, agentId: from.agentId!, by, heldS: seconds(at - (from.heldAt ?? at)), at });
+    await this.c.parts.agents.changed(colleague.id, colleague.before, colleague.after, at);
+    this.c.callLogs.of(callId).info({ target: colleague.id, outcome }, 'consultation ended');
+    return to;
+  }
+
+  private async releaseColleague(callId: string, agentId: string): Promise<void> {
+    const at = this.c.now();
+    const res = await this.c.retry('consult release', async () => {
+      const cur = await this.c.loadAgent(agentId);
+      const mine = (cur.d.status === 'reserved' || cur.d.status === 'on-call') && cur.d.callId === callId;
+      if (!mine) return { result: undefined };
+      const next = applyAgentEvent(cur.d, { type: 'consultEnded', callId, at });
+      return { apply: () => this.c.store.releaseLease(agentId, { cur, next }), result: { before: cur.d, after: next } };
+    });
+    if (res) await this.c.parts.agents.changed(agentId, res.before, res.after, at);
+  }
+}
