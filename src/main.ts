@@ -146,6 +146,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
     agentEnded: (callId) => void agentEnded(callId),
     legVariables: (callId) => contacts.legVariables(callId),
+    lastAgentOf: async (callerId) => (await contacts.recent(callerId)).find((c) => c.agentId !== undefined)?.agentId,
     dispositionPending: async (callId) => {
       // Most configurations require no disposition: then a wrap-up's end costs no Redis read.
       if (![...config.current.queues.values()].some((q) => q.requireDisposition)) return false;

@@ -71,6 +71,7 @@ export const QueueEntered = ev('queue.entered', 'The caller entered a queue (als
   position: position.describe('Position on entry'),
   priority: z.number().int(),
   from: queue.optional().describe('The queue it came from (overflow or exit)'),
+  preferredAgent: agentId.optional().describe("The caller's preferred agent, who has the call first for the queue's window"),
 });
 export const QueueRefused = ev('queue.refused', 'The caller was refused at the door (then goes to the exit the queue names)', {
   callId,

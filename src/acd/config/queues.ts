@@ -93,6 +93,7 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
     wrapUpS: q.wrapUp,
     serviceLevel: { thresholdS: q.serviceLevel.threshold, targetPct: q.serviceLevel.target, shortAbandonS: q.serviceLevel.shortAbandon, formula: q.serviceLevel.formula },
     repeatWindowS: q.repeatWindow * 3600,
+    ...(q.preferredAgent ? { preferredAgent: { windowS: q.preferredAgent.window, lastAgent: q.preferredAgent.lastAgent } } : {}),
     ...(q.maxWaiting && maxWaiting ? { maxWaiting: { count: q.maxWaiting.count, exit: maxWaiting } } : {}),
     ...(q.maxWait && maxWait ? { maxWait: { seconds: q.maxWait.seconds, exit: maxWait } } : {}),
     ...(whenNoAgents ? { whenNoAgents } : {}),

@@ -61,6 +61,13 @@ export const QueueSchema = z.strictObject({
       formula: z.enum(['sl1', 'sl2', 'sl3']).default('sl1').describe('The service level the statistics headline: sl1 answered within / answered; sl2 (answered + abandoned within) / (answered + abandoned); sl3 answered within / (offered - short abandons)'),
     })
     .default({ threshold: 20, target: 80, shortAbandon: 5, formula: 'sl1' }),
+  preferredAgent: z
+    .strictObject({
+      window: positiveSeconds('window').max(600, 'window must be at most 600 seconds').default(30).describe('Seconds the preferred agent has the call to themselves'),
+      lastAgent: z.boolean().default(true).describe("Prefer the caller's last agent (else only an agent the flow names in the preferredAgent attribute, e.g. from a lookup)"),
+    })
+    .optional()
+    .describe("A caller's preferred agent (the flow's preferredAgent attribute, or the last agent who took their call) gets the call first, for a window, when eligible and free"),
   repeatWindow: z
     .number({ error: 'repeatWindow must be a number of hours' })
     .positive('repeatWindow must be more than 0 hours')

@@ -68,6 +68,8 @@ export interface QueueConfig {
     /** Statistics: the headline service-level formula (sl1 when absent; docs/statistics.md). */
     readonly formula?: 'sl1' | 'sl2' | 'sl3';
   };
+  /** The caller's preferred agent (the flow's preferredAgent attribute, or their last agent) has the call first for `windowS`, when eligible and free. */
+  readonly preferredAgent?: { readonly windowS: number; readonly lastAgent: boolean };
   /** Statistics: a call from the same number this soon after a handled call is a repeat contact (72 h when absent). */
   readonly repeatWindowS?: number;
   readonly maxWaiting?: { readonly count: number; readonly exit: QueueExit };

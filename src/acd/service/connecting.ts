@@ -305,9 +305,13 @@ export class Connecting {
   }
 }
 
-/** The call waits again at its place (its enqueue time); not offered to `agentId` again for a ring timeout. */
+/**
+ * The call waits again at its place (its enqueue time); not offered to `agentId` again for a ring
+ * timeout. An agent it was kept for (preferred, named in a transfer) had their chance: anyone now.
+ */
 function backToWaiting(e: AcdEntry, agentId: string, at: number): AcdEntry {
-  const back: AcdEntry = { ...e, state: 'waiting', missedBy: { ...e.missedBy, [agentId]: at } };
+  const { keptFor, ...rest } = e;
+  const back: AcdEntry = { ...rest, state: 'waiting', missedBy: { ...e.missedBy, [agentId]: at }, ...(keptFor && keptFor.agentId !== agentId ? { keptFor } : {}) };
   delete back.agentId;
   delete back.legId;
   delete back.connectedAt;

@@ -40,6 +40,8 @@ export interface AcdDeps {
   agentEnded?: (callId: string) => void;
   /** Set when the callbacks feature runs (callback entries are its to dial). */
   callbacks?: CallbackHooks;
+  /** The agent who last took a call from this number (src/contacts), for a queue's preferredAgent. */
+  lastAgentOf?: (callerId: string) => Promise<string | undefined>;
   /** Screen-pop variables for an agent's leg (src/contacts): the IVR path, the caller's last contact. */
   legVariables?: (callId: string) => Promise<Record<string, string>>;
   /** The call's queue requires a disposition and none is recorded yet: its agent stays in wrap-up. */

@@ -3,7 +3,7 @@
 // rules send them to.
 import { announceMinutes, estimatedWaitS } from '../domain/ewt';
 import { movedEntry } from '../domain/control';
-import { countsForWait, couldServe, requirementNow } from '../domain/eligibility';
+import { countsForWait, couldServe, mayBeOffered, requirementNow } from '../domain/eligibility';
 import type { QueueConfig, QueueExit } from '../domain/model';
 import { compareEntries } from '../domain/select';
 import { currentStep, nextStepAt } from '../domain/steps';
@@ -54,7 +54,7 @@ export class Waiting {
       await this.exit(call, door.exit, hops);
       return;
     }
-    const entry: AcdEntry = {
+    const draft: AcdEntry = {
       callId: call.callId,
       channelId: call.channelId,
       callerId: call.callerId,
@@ -69,9 +69,11 @@ export class Waiting {
       joinPosition: position,
       announceSeq: 0,
     };
+    const preferred = call.from === undefined ? await this.preferredAgent(draft, queue, at).catch((err: unknown) => void log.warn({ err }, 'could not look up the preferred agent')) : undefined;
+    const entry: AcdEntry = preferred ? { ...draft, keptFor: preferred } : draft;
     if (!(await this.c.store.addEntry(entry)).ok) return; // already queued (a repeated command)
     const added = { v: 1, d: entry }; // as addEntry stores it: the match needs no read of it
-    await this.c.deps.events.publish({ type: 'queue.entered', callId: call.callId, queue: call.queue, callerId: call.callerId, position, priority: call.priority, from: call.from, at });
+    await this.c.deps.events.publish({ type: 'queue.entered', callId: call.callId, queue: call.queue, callerId: call.callerId, position, priority: call.priority, from: call.from, ...(preferred ? { preferredAgent: preferred.agentId } : {}), at });
     log.info({ position, priority: call.priority }, 'entered queue');
     // The agent's phone first: hold music and the call's deadlines go out alongside the offer.
     await Promise.all([
@@ -80,6 +82,22 @@ export class Waiting {
       this.armTimers(entry, queue),
     ]);
     if (queue.callback) await this.c.deps.callbacks?.callerJoined(entry).catch((err: unknown) => log.warn({ err }, 'could not look for a pending callback'));
+  }
+
+  /**
+   * The caller's preferred agent, kept the call for the queue's window when eligible and free now:
+   * the one the flow names (attribute preferredAgent, e.g. from a lookup), else the last agent who
+   * took this number's call.
+   */
+  private async preferredAgent(entry: AcdEntry, queue: QueueConfig, at: number): Promise<AcdEntry['keptFor']> {
+    const settings = queue.preferredAgent;
+    if (!settings) return undefined;
+    const named = entry.attributes.preferredAgent;
+    const agentId = typeof named === 'string' && named !== '' ? named : settings.lastAgent ? await this.c.deps.lastAgentOf?.(entry.callerId) : undefined;
+    const profile = agentId !== undefined ? this.c.config().agents.get(agentId) : undefined;
+    const state = profile && (await this.c.store.getAgent(profile.id));
+    if (!profile || !state || !mayBeOffered(profile, state.d, entry, queue, at)) return undefined;
+    return { agentId: profile.id, until: at + settings.windowS * 1000 };
   }
 
   private async anyAgentCouldServe(queue: QueueConfig, attributes: Record<string, string | number | boolean>): Promise<boolean> {
