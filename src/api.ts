@@ -16,6 +16,7 @@ import { eventStreamRoutes, type EventStream } from './stream';
 import { statsRoutes, type StatsQueries, type StatsScope } from './stats';
 import { dispositionRoutes, type DispositionApi } from './dispositions';
 import { monitorRoutes, type MonitorApi } from './monitor';
+import { outboundRoutes, type OutboundApi } from './outbound';
 import { recordingRoutes, type RecordingApi } from './recordings';
 
 export interface ApiPorts {
@@ -23,6 +24,7 @@ export interface ApiPorts {
   calls: CallsApi;
   control: CallControlApi;
   monitor: MonitorApi;
+  outbound: OutboundApi;
   recordings: RecordingApi;
   callbacks: CallbackService;
   config: ConfigApi;
@@ -36,6 +38,7 @@ export interface ApiPorts {
 export function apiRoutes(p: ApiPorts): RouteModule[] {
   return [
     agentRoutes(p.agents),
+    outboundRoutes(p.outbound),
     callRoutes(p.calls),
     callControlRoutes(p.control),
     monitorRoutes(p.monitor),
@@ -68,6 +71,7 @@ export function openApiText(): string {
     calls: unused('calls'),
     control: unused('control'),
     monitor: unused('monitor'),
+    outbound: unused('outbound'),
     recordings: unused('recordings'),
     callbacks: unused('callbacks'),
     config: unused('config'),

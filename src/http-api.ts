@@ -12,6 +12,7 @@ import { CallbackRefused, type CallbackService } from './callbacks';
 import type { DispositionStore } from './dispositions';
 import type { ContactHistory } from './contacts';
 import type { MonitorService } from './monitor';
+import type { OutboundService } from './outbound';
 import type { RecordingService } from './recordings';
 import { configVersion } from './config/http';
 import { ConfigError, formatProblem, loadRoutingDir, type RoutingConfig } from './config/routing';
@@ -52,6 +53,7 @@ export interface HttpComposition {
   monitor: MonitorService;
   recordings: { service: RecordingService; file(id: string): Promise<Buffer | undefined> };
   contacts: ContactHistory;
+  outbound: OutboundService;
   link: AriLink;
   readiness: () => Readiness;
   reloadConfig: () => Promise<{ ok: boolean; detail: string }>;
@@ -59,7 +61,7 @@ export interface HttpComposition {
 }
 
 export function composeHttp(d: HttpComposition): { app: Express; eventStream: EventStream } {
-  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions, monitor, recordings, contacts } = d;
+  const { env, config, redis, keys, clock, logger, events, acd, acdStore, calls, callbacks, voicemails, rest, stats, link, readiness, reloadConfig, applied, dispositions, monitor, recordings, contacts, outbound } = d;
   /** What a key may see: all, or some agents and the queues they serve (an agent key: itself and no queue). */
   const keyScope = (p: Principal): StatsScope => {
     const cfg = config.current;
@@ -177,6 +179,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         now: () => clock.now(),
       },
       monitor: { service: monitor, actor: actorOf },
+      outbound: { service: outbound, mayActFor: (p, agentId) => (p.role === 'agent' ? p.agentId === agentId : actorOf(p).seesAgent(agentId)) },
       recordings: { service: recordings.service, file: recordings.file, viewer: actorOf },
       control: {
         hold: (callId, actor, by) => acd.hold(callId, actor, by),

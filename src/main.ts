@@ -34,6 +34,7 @@ import { DispositionStore } from './dispositions';
 import { ContactHistory, ContactStore } from './contacts';
 import { createMonitoring } from './monitor';
 import { createRecordings } from './recordings';
+import { AriOutboundTelephony, OutboundService, registerOutboundAriHandlers } from './outbound';
 import { Keys } from './platform/redis/keys';
 import { RedisTimers } from './platform/timers/redis-timers';
 
@@ -265,6 +266,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   registerAcdAriHandlers(router, { acd, serialize: (callId, what, work) => void controller.run(callId, what, work), logger });
   registerCallbackAriHandlers(router, { callbacks, inQueue, serialize: (callId, what, work) => void controller.run(callId, what, work) });
   const recordings = createRecordings({ redis, keys, rest, ari: { url: env.SWITCHBOARD_ARI_URL, user: env.SWITCHBOARD_ARI_USER, password: env.SWITCHBOARD_ARI_PASSWORD }, router, events, queues: () => config.current.queues, clock, logger });
+  const outbound = new OutboundService({ redis, keys, telephony: new AriOutboundTelephony(rest, app), agents: () => config.current.agents, agentState: async (id) => (await acdStore.getAgent(id))?.d, agentBusy: (id, callId, started, by) => acd.agentOutbound(id, callId, started, by), events, clock, logger });
+  registerOutboundAriHandlers(router, outbound, (callId, what, work) => void controller.run(callId, what, work));
   const monitor = createMonitoring({ redis, keys, rest, app, router, events, clock, logger, phones: () => config.current.supervisors, serialize: (callId, what, work) => void controller.run(callId, what, work), call: async (callId) => (await acdStore.getEntry(callId))?.d });
   const claimKey = keys.ariClaim(app);
   const link = new AriLink({
@@ -386,6 +389,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     monitor,
     recordings,
     contacts,
+    outbound,
     link,
     readiness,
     reloadConfig,

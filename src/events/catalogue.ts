@@ -228,6 +228,20 @@ export const CallbackCancelled = ev('callback.cancelled', 'The callback was canc
 
 // ------------------------------------------------------------ service, config --
 
+// -------------------------------------------------------- agents' own calls --
+
+const outboundNumber = z.string().describe('The number the agent called');
+export const OutboundStarted = ev('outbound.started', "An agent placed a call of their own (blended work): their phone rings first, then the number", { callId, agentId, number: outboundNumber, by: z.string().describe('Who asked: "agent:<id>", or a key id') });
+export const OutboundAnswered = ev('outbound.answered', "The called party answered the agent's call", { callId, agentId, number: outboundNumber });
+export const OutboundEnded = ev('outbound.ended', "An agent's own call ended", {
+  callId,
+  agentId,
+  number: outboundNumber,
+  answered: z.boolean(),
+  talkS: seconds.describe('From the answer to the end (0 when not answered)'),
+  reason: z.enum(['agent-hung-up', 'far-end-hung-up', 'agent-not-answered', 'not-answered', 'failed', 'stopped']),
+});
+
 // ------------------------------------------------------------- recordings --
 
 const recordingId = z.string().describe("The recording's id (Asterisk's stored recording name)");
@@ -310,6 +324,9 @@ export const EVENT_SCHEMAS = [
   CallbackRetryScheduled,
   CallbackFailed,
   CallbackCancelled,
+  OutboundStarted,
+  OutboundAnswered,
+  OutboundEnded,
   RecordingStarted,
   RecordingPaused,
   RecordingResumed,

@@ -18,6 +18,8 @@ export const whisperId = (callId: string, attempt: number): string => `${callId}
 export const callbackPromptId = (callId: string, n: number): string => `${callId}-cbd-${n}`;
 /** The n-th leg an agent rings to consult a colleague before an attended transfer (numbered with the call's offers). */
 export const consultLegId = (callId: string, n: number): string => `${callId}-consult-${n}`;
+/** An agent's own call (src/outbound): its id, its agent's leg, the called party's leg, its bridge. */
+export const outboundIds = (id: string) => ({ agentLeg: `${id}-ob-agent`, farLeg: `${id}-ob-far`, bridge: `${id}-ob-bridge` });
 /** The bridge of a call and its agent. */
 export const callBridgeId = (callId: string): string => `${callId}-bridge`;
 /** The bridge of a call and a destination an IVR dial step rang. */
@@ -33,7 +35,7 @@ export const announcementId = (callId: string, n: number): string => `${callId}-
 /** The prompt a queue exit plays before hanging up. */
 export const exitPromptId = (callId: string): string => `${callId}-exit`;
 
-export type ChannelKind = 'caller' | 'agent-leg' | 'consult-leg' | 'dial-leg' | 'customer-leg' | 'monitor-leg' | 'snoop';
+export type ChannelKind = 'caller' | 'agent-leg' | 'consult-leg' | 'outbound-leg' | 'dial-leg' | 'customer-leg' | 'monitor-leg' | 'snoop';
 export type PlaybackKind = 'ivr' | 'announcement' | 'exit-prompt' | 'whisper' | 'callback-prompt' | 'unknown';
 
 const LEG = /^(.+)-leg-\d+$/;
@@ -41,6 +43,7 @@ const DIAL = /^(.+)-ivr-dl-\d+$/;
 const CUSTOMER = /^(.+)-cust-\d+$/;
 const MONITOR = /^(.+)-mon-[a-z0-9]+$/;
 const CONSULT = /^(.+)-consult-\d+$/;
+const OUTBOUND = /^(.+)-ob-(?:agent|far)$/;
 const SNOOP = /^(.+)-mon-[a-z0-9]+-snoop-\d+$/;
 
 /** Whose channel this is: an agent leg, an IVR dial leg, a callback's customer leg, a supervisor's monitoring leg or its snoop, or otherwise a caller. */
@@ -49,6 +52,7 @@ export function channelKind(channelId: string): ChannelKind {
   if (MONITOR.test(channelId)) return 'monitor-leg';
   if (LEG.test(channelId)) return 'agent-leg';
   if (CONSULT.test(channelId)) return 'consult-leg';
+  if (OUTBOUND.test(channelId)) return 'outbound-leg';
   if (DIAL.test(channelId)) return 'dial-leg';
   if (CUSTOMER.test(channelId)) return 'customer-leg';
   return 'caller';
@@ -56,7 +60,7 @@ export function channelKind(channelId: string): ChannelKind {
 
 /** The call a channel, bridge or playback id belongs to. */
 export function callIdOf(id: string): string {
-  const m = /^(.+?)-(?:leg-\d+|consult-\d+|cust-\d+|whisper-\d+|cbd-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit|mon-[a-z0-9]+(?:-bridge|-snoop-\d+)?)$/.exec(id);
+  const m = /^(.+?)-(?:leg-\d+|consult-\d+|ob-agent|ob-far|ob-bridge|cust-\d+|whisper-\d+|cbd-\d+|ivr-[a-z]{2}-\d+|bridge|dial-bridge|ann-\d+|exit|mon-[a-z0-9]+(?:-bridge|-snoop-\d+)?)$/.exec(id);
   return m ? m[1]! : id;
 }
 

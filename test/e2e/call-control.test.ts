@@ -178,6 +178,31 @@ test('a remote agent: agent1 logs in at a number on the demo carrier and takes a
   expect((await t.journal()).filter((e) => e.type === 'agent.logged-out').at(-1)).toMatchObject({ agentId: 'agent1', reason: 'end-of-shift', by: 'agent:agent1' });
 });
 
+test("an agent's own call: agent1 calls a number on the carrier; a queue call waits meanwhile, then is offered to agent1", async () => {
+  const agent1 = await agentPhone('agent1');
+  const far = await AgentPhone.start({ agent: 'far', password: '-', target, behaviour: { kind: 'answer', afterMs: 100, hangupAfterMs: 2500 }, register: false, port: Number(TEST.CARRIER_PORT) });
+  phones.push(far);
+  const place = (token: string, agent: string, number: string) => api('POST', `/agents/${agent}/calls`, token, { number });
+  expect((await place(AGENT2, 'agent1', '15550888')).status).toBe(403);
+  expect((await place(AGENT1, 'agent1', '34910000000')).status).toBe(422);
+  const placed = await place(AGENT1, 'agent1', '15550888');
+  expect([placed.status, placed.body.call]).toMatchObject([201, { agent: 'agent1', number: '15550888', state: 'ringing-agent' }]);
+  await far.waitForInvite(1, 10_000);
+  expect(far.trace()).toMatch(/^INVITE sip:15550888@127\.0\.0\.1/m);
+  expect(await statusOf('agent1')).toBe('on-call');
+  // A caller for sales meanwhile waits: agent1 is busy with its own call.
+  const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550317', hangupAfterMs: 2000 }), { rtpPort: 9, timeoutS: 40 });
+  await waitFor('the caller waiting', async () => (await t.journal()).some((e) => e.type === 'queue.entered' && e.callerId === '15550317'));
+  expect(agent1.invites()).toBe(1);
+  // The called party hangs up: agent1 is free, and the waiting caller rings it.
+  await agent1.waitForInvite(2, 15_000);
+  ok(await caller);
+  const mine = (await t.journal()).filter((e) => e.type.startsWith('outbound.'));
+  expect(mine.map((e) => e.type)).toEqual(['outbound.started', 'outbound.answered', 'outbound.ended']);
+  expect(mine[2]).toMatchObject({ agentId: 'agent1', number: '15550888', answered: true, reason: 'far-end-hung-up' });
+  await waitFor('agent1 free again', async () => (await statusOf('agent1')) === 'available');
+});
+
 describe('blind transfers', () => {
   /** A call from `number` to sales, answered by agent1; its id once connected. */
   async function callWithAgent1(number: string, holdForMs = 15_000): Promise<{ callId: string; caller: Promise<SippResult> }> {

@@ -46,3 +46,29 @@ describe('remote agents', () => {
     expect(s).not.toHaveProperty('remote');
   });
 });
+
+describe("an agent's own call", () => {
+  it('makes the agent busy for the ACD (no offer) until it ends; then the waiting call is offered', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await t.online('a1');
+    await t.acd.agentOutbound('a1', 'out-1', true, 'agent:a1');
+    expect(await t.state('a1')).toMatchObject({ status: 'on-call', callId: 'out-1' });
+    t.tel.take();
+    await t.call('c1', 'sales');
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual([]);
+    await t.advance(40_000);
+    await t.acd.agentOutbound('a1', 'out-1', false);
+    expect(t.tel.take().filter((l) => l.startsWith('originate'))).toEqual(['originate PJSIP/a1 c1-leg-1']);
+    expect(t.published.filter((e) => e.type === 'agent.state-changed').map((e) => ('to' in e ? e.to : ''))).toEqual(['available', 'on-call', 'available']);
+  });
+
+  it('is refused while logged out or on a call', async () => {
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })]);
+    await expect(t.acd.agentOutbound('a1', 'out-1', true)).rejects.toThrow('log in first');
+    await t.online('a1');
+    await t.acd.agentOutbound('a1', 'out-1', true);
+    await expect(t.acd.agentOutbound('a1', 'out-2', true)).rejects.toThrow('finish the call first');
+    await t.acd.agentOutbound('a1', 'out-2', false); // not its call: nothing
+    expect(await t.state('a1')).toMatchObject({ status: 'on-call', callId: 'out-1' });
+  });
+});

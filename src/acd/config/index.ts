@@ -89,6 +89,7 @@ function buildAgents(files: readonly AcdFile[], check: Checker, skills: Readonly
         ...(a.maxMissedOffers !== undefined ? { maxMissedOffers: a.maxMissedOffers } : {}),
         autoLogin: a.autoLogin,
         ...(a.remote ? { remote: { trunk: a.remote.trunk, numberPattern: a.remote.numberPattern } } : {}),
+        ...(a.outbound ? { outbound: { trunk: a.outbound.trunk, numberPattern: a.outbound.numberPattern, callerId: a.outbound.callerId } } : {}),
       });
     }
   }

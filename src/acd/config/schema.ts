@@ -106,6 +106,14 @@ export const AgentSchema = z.strictObject({
   wrapUp: nonNegativeSeconds('wrapUp').optional().describe("Wrap-up seconds, overriding the queue's"),
   maxMissedOffers: positiveInt('maxMissedOffers').optional().describe("Overrides the queue's maxMissedOffers"),
   autoLogin: z.boolean().default(false).describe('Logged in when the phone registers, out when it unregisters'),
+  outbound: z
+    .strictObject({
+      trunk: trunkName.describe('Outbound trunk: the number is dialled as PJSIP/<number>@<trunk>'),
+      numberPattern: dialPattern.describe('Numbers the agent may call (matched whole); only digits and a leading + are ever dialled'),
+      callerId: z.string().regex(/^\+?[0-9]{1,20}$/, 'must be a phone number of digits (an optional leading +)').describe('Caller id the called party sees'),
+    })
+    .optional()
+    .describe('The agent may place calls of their own (POST /api/v1/agents/{id}/calls {"number"}); busy for the ACD meanwhile'),
   remote: z
     .strictObject({
       trunk: trunkName.describe('Outbound trunk the remote number is rung through: PJSIP/<number>@<trunk>'),

@@ -19,6 +19,9 @@ export type AgentEvent =
   /** Answered, but caller and agent could not be connected: the call goes back, it never counted. */
   | { type: 'connectFailed'; callId: string; at: number }
   | { type: 'wrapUpEnded'; callId: string; at: number }
+  /** The agent places a call of their own (blended work): busy for the ACD until it ends. */
+  | { type: 'outboundStarted'; callId: string; at: number }
+  | { type: 'outboundEnded'; callId: string; at: number }
   /** A consultation before an attended transfer ended without the transfer: ringing or talking, the agent is free again (no call taken). */
   | { type: 'consultEnded'; callId: string; at: number }
   | { type: 'reachability'; reachable: boolean; at: number };
@@ -115,6 +118,12 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): AgentState {
     case 'wrapUpEnded':
       if (s.status !== 'wrap-up' || s.callId !== e.callId) return s; // ended early by "ready", or stale timer
       return move(s, 'available', e.at, { idleSince: e.at });
+    case 'outboundStarted':
+      if (s.status !== 'available' && s.status !== 'paused' && s.status !== 'wrap-up') refuse(s.status === 'logged-out' ? 'log in first' : 'finish the call first');
+      return move(s, 'on-call', e.at, { callId: e.callId });
+    case 'outboundEnded':
+      if (s.status !== 'on-call' || s.callId !== e.callId) return s; // ended already
+      return move(s, 'available', e.at, { idleSince: e.at, talkTimeMs: s.talkTimeMs + Math.max(0, e.at - s.since) });
     case 'consultEnded':
       if (s.status !== 'reserved' && s.status !== 'on-call') refuse();
       sameCall(e.callId);

@@ -27,6 +27,8 @@ export interface AgentProfile {
   readonly maxMissedOffers?: number;
   /** Logged in when the phone registers, out when the registration ends (demo). */
   readonly autoLogin: boolean;
+  /** The agent may place calls of their own through this trunk, to numbers matching the pattern, showing this caller id. */
+  readonly outbound?: { readonly trunk: string; readonly numberPattern: string; readonly callerId: string };
   /** The agent may log in at an external number instead of the SIP phone: rung as PJSIP/<number>@<trunk>, the number matching the pattern. */
   readonly remote?: { readonly trunk: string; readonly numberPattern: string };
 }

@@ -57,6 +57,10 @@ export class AcdService {
   agentCommand(agentId: string, command: AgentCommand, reason?: string, by?: string, remote?: string): Promise<AgentState> {
     return this.agents.command(agentId, command, reason, by, remote);
   }
+  /** An agent's own call (src/outbound) begins (busy for the ACD) or ends (available again). */
+  agentOutbound(agentId: string, callId: string, started: boolean, by?: string): Promise<AgentState> {
+    return this.agents.outbound(agentId, callId, started, by);
+  }
   /** The phone registered / unregistered / got busy outside Switchboard. */
   setReachable(agentId: string, reachable: boolean): Promise<void> {
     return this.agents.setReachable(agentId, reachable);

@@ -58,6 +58,23 @@ export class Agents {
     return after;
   }
 
+  /** The agent's own call (src/outbound) begins or ends: busy for the ACD meanwhile. */
+  async outbound(agentId: string, callId: string, started: boolean, by?: string): Promise<AgentState> {
+    this.c.profile(agentId);
+    if (started) {
+      const now = (await this.c.loadAgent(agentId)).d;
+      if (now.status === 'wrap-up' && now.callId && (await this.c.deps.dispositionPending?.(now.callId))) throw new DispositionPending(agentId, now.callId);
+    }
+    const at = this.c.now();
+    const { before, after } = await this.c.retry('outbound call', async () => {
+      const cur = await this.c.loadAgent(agentId);
+      const next = applyAgentEvent(cur.d, started ? { type: 'outboundStarted', callId, at } : { type: 'outboundEnded', callId, at });
+      return { apply: next === cur.d ? undefined : () => this.c.store.saveAgent({ cur, next }), result: { before: cur.d, after: next } };
+    });
+    await this.changed(agentId, before, after, at, { by });
+    return after;
+  }
+
   /** The phone registered / unregistered / got busy outside Switchboard. */
   async setReachable(agentId: string, reachable: boolean): Promise<void> {
     const profile = this.c.profile(agentId);

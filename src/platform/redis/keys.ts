@@ -108,6 +108,11 @@ export class Keys {
   statsCountersPattern(): string {
     return `${this.prefix}:stats:g*`;
   }
+  // ---- agents' own calls (src/outbound) ----
+  /** An agent's own call in progress (JSON). */
+  outboundCall(id: string): string {
+    return `${this.prefix}:ob:${id}`;
+  }
   // ---- contact history (src/contacts/store.ts) ----
   /** A call's contact record (JSON). */
   contact(callId: string): string {
