@@ -1,7 +1,8 @@
 // Composition only: the platform (Redis, ARI, timers, configuration), the event seam, and each
-// feature (the call flow with the IVR, the ACD, callbacks, statistics, webhooks) wired to them; the
-// HTTP face is composed in http-api.ts. No business rules here. A little over 400 lines: the
-// ports each feature needs are wired inline, where a reader sees what connects to what.
+// feature (the call flow with the IVR, the ACD, callbacks, statistics, webhooks, contact history,
+// recordings, monitoring, agents' own calls) wired to them; the HTTP face is composed in
+// http-api.ts. No business rules here. About 450 lines: the ports each feature needs are wired
+// inline, where a reader sees what connects to what.
 import type { Server } from 'node:http';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
