@@ -20,18 +20,9 @@ export class AriAcdTelephony implements AcdTelephony {
     private readonly app: string,
   ) {}
 
-  async originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string>; consult?: boolean }): Promise<OriginateOutcome> {
-    try {
-      await this.rest.originate({ endpoint: o.endpoint, channelId: o.legId, app: this.app, appArgs: [o.consult ? 'consult-leg' : 'agent-leg', o.callId], callerId: o.callerId, timeoutS: o.timeoutS, variables: o.variables });
-      return 'ok';
-    } catch (err) {
-      if (err instanceof AriHttpError) {
-        if (err.conflict) return 'ok'; // this leg was originated already: a retried command
-        // Asterisk answers 400/404 for an endpoint it cannot find.
-        if ((err.status === 404 || err.status === 400) && /endpoint|not found/i.test(err.detail)) return 'unknown-endpoint';
-      }
-      return 'failed';
-    }
+  originate(o: { endpoint: string; legId: string; callId: string; callerId: string; timeoutS: number; variables: Record<string, string>; consult?: boolean }): Promise<OriginateOutcome> {
+    // A 409 (this leg was originated already: a retried command) counts as done.
+    return this.rest.originateOutcome({ endpoint: o.endpoint, channelId: o.legId, app: this.app, appArgs: [o.consult ? 'consult-leg' : 'agent-leg', o.callId], callerId: o.callerId, timeoutS: o.timeoutS, variables: o.variables });
   }
 
   hangup(channelId: string): Promise<void> {

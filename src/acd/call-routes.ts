@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Api } from '../platform/http/api';
 import type { Principal } from '../platform/http/auth';
-import { HttpError, problem } from '../platform/http/problem';
+import { problem, refusalProblem } from '../platform/http/problem';
 import type { Actor } from './domain/control';
 import type { AcdEntry } from './ports';
 import { CallActionRefused } from './service/call-control';
@@ -57,7 +57,7 @@ export async function refusalsAsProblems<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof CallActionRefused) throw err.status === 503 ? new HttpError(503, 'unavailable', err.message, undefined, { 'Retry-After': '1' }) : problem(err.status, err.message);
+    if (err instanceof CallActionRefused) throw refusalProblem(err.status, err.message);
     throw err;
   }
 }

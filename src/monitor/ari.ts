@@ -22,14 +22,8 @@ export class AriMonitorTelephony implements MonitorTelephony {
     private readonly app: string,
   ) {}
 
-  async ring(o: { endpoint: string; channelId: string; callerId: string; timeoutS: number }): Promise<'ok' | 'unknown-endpoint' | 'failed'> {
-    try {
-      await this.rest.originate({ endpoint: o.endpoint, channelId: o.channelId, app: this.app, appArgs: ['monitor-leg'], callerId: o.callerId, timeoutS: o.timeoutS });
-      return 'ok';
-    } catch (err) {
-      if (err instanceof AriHttpError && (err.status === 404 || err.status === 400) && /endpoint|not found/i.test(err.detail)) return 'unknown-endpoint';
-      return 'failed';
-    }
+  ring(o: { endpoint: string; channelId: string; callerId: string; timeoutS: number }): Promise<'ok' | 'unknown-endpoint' | 'failed'> {
+    return this.rest.originateOutcome({ endpoint: o.endpoint, channelId: o.channelId, app: this.app, appArgs: ['monitor-leg'], callerId: o.callerId, timeoutS: o.timeoutS });
   }
 
   async snoop(channelId: string, o: { snoopId: string; spy: 'both'; whisper: 'none' | 'out' }): Promise<void> {

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Api } from '../platform/http/api';
 import type { Principal } from '../platform/http/auth';
-import { HttpError, problem } from '../platform/http/problem';
+import { refusalProblem } from '../platform/http/problem';
 import { MONITOR_MODES, type Monitorer } from './domain/decide';
 import { MonitorRefused, type MonitorService } from './service';
 import type { MonitorSession } from './store';
@@ -35,9 +35,8 @@ async function answering<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (!(err instanceof MonitorRefused)) throw err;
-    if (err.status === 503) throw new HttpError(503, 'unavailable', err.message, undefined, { 'Retry-After': '1' });
-    throw problem(err.status, err.message, err.field ? [{ name: err.field, reason: err.message }] : undefined);
+    if (err instanceof MonitorRefused) throw refusalProblem(err.status, err.message, err.field);
+    throw err;
   }
 }
 

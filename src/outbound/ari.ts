@@ -1,5 +1,4 @@
 // Agents' own calls over ARI: both legs (appArgs "outbound-leg") and the telephony port.
-import { AriHttpError } from '../platform/ari/errors';
 import type { AriRest } from '../platform/ari/rest';
 import type { AriRouter } from '../platform/ari/router';
 import type { OutboundService, OutboundTelephony } from './service';
@@ -10,14 +9,8 @@ export class AriOutboundTelephony implements OutboundTelephony {
     private readonly app: string,
   ) {}
 
-  async originate(o: { endpoint: string; channelId: string; callerId: string; timeoutS: number }): Promise<'ok' | 'unknown-endpoint' | 'failed'> {
-    try {
-      await this.rest.originate({ endpoint: o.endpoint, channelId: o.channelId, app: this.app, appArgs: ['outbound-leg'], callerId: o.callerId, timeoutS: o.timeoutS });
-      return 'ok';
-    } catch (err) {
-      if (err instanceof AriHttpError && (err.status === 404 || err.status === 400) && /endpoint|not found/i.test(err.detail)) return 'unknown-endpoint';
-      return 'failed';
-    }
+  originate(o: { endpoint: string; channelId: string; callerId: string; timeoutS: number }): Promise<'ok' | 'unknown-endpoint' | 'failed'> {
+    return this.rest.originateOutcome({ endpoint: o.endpoint, channelId: o.channelId, app: this.app, appArgs: ['outbound-leg'], callerId: o.callerId, timeoutS: o.timeoutS });
   }
 
   async bridge(bridgeId: string, channelIds: string[]): Promise<void> {

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { Api } from '../platform/http/api';
 import type { Principal } from '../platform/http/auth';
-import { HttpError, problem } from '../platform/http/problem';
+import { problem, refusalProblem } from '../platform/http/problem';
 import { OutboundRefused, type OutboundCall, type OutboundService } from './service';
 
 export interface OutboundApi {
@@ -23,9 +23,8 @@ async function answering<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (!(err instanceof OutboundRefused)) throw err;
-    if (err.status === 503) throw new HttpError(503, 'unavailable', err.message, undefined, { 'Retry-After': '1' });
-    throw problem(err.status, err.message, err.field ? [{ name: err.field, reason: err.message }] : undefined);
+    if (err instanceof OutboundRefused) throw refusalProblem(err.status, err.message, err.field);
+    throw err;
   }
 }
 

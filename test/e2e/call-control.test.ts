@@ -7,7 +7,7 @@ import { AgentPhone } from '../support/agent-phone';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
-import { startTestService, waitReady, type TestService } from '../support/service';
+import { apiAs, startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall, type SippResult } from '../support/sipp';
 import { ROOT, TEST } from '../support/stack';
 
@@ -34,14 +34,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function api(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1${route}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const api = (method: string, route: string, token: string, body?: unknown) => apiAs(t, method, route, token, body);
 const act = (callId: string, action: string, token: string, body?: unknown) => api('POST', `/calls/${encodeURIComponent(callId)}/${action}`, token, body);
 
 /** The agent's phone; its audio is an echo of what it hears, or an RtpSink's at `rtpPort`. */

@@ -9,7 +9,7 @@ import { AgentPhone } from '../support/agent-phone';
 import { clearAsterisk, expectNothingLeftBehind } from '../support/leftovers';
 import { waitFor } from '../support/net';
 import { RtpSink } from '../support/rtp';
-import { startTestService, waitReady, type TestService } from '../support/service';
+import { apiAs, startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall } from '../support/sipp';
 import { ROOT, TEST } from '../support/stack';
 
@@ -36,15 +36,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-async function api(method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1${route}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-}
+const api = (method: string, route: string, token: string, body?: unknown) => apiAs(t, method, route, token, body);
 
 /** An ear that speaks silence until told otherwise. */
 async function ear(): Promise<RtpSink> {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { AgentPhone } from '../support/agent-phone';
 import { waitFor } from '../support/net';
-import { startTestService, waitReady, type TestService } from '../support/service';
+import { apiAs, startTestService, waitReady, type TestService } from '../support/service';
 import { callerScenario, placeCall } from '../support/sipp';
 import { ROOT, TEST } from '../support/stack';
 
@@ -24,10 +24,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-const api = async (method: string, route: string, body?: unknown) => {
-  const res = await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1${route}`, { method, headers: { Authorization: `Bearer ${ADMIN}`, ...(body ? { 'Content-Type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const api = (method: string, route: string, body?: unknown) => apiAs(t, method, route, ADMIN, body);
 const connected = (n: number) => waitFor(`call ${n} connected`, async () => (await t.journal()).filter((e) => e.type === 'queue.connected' && e.agentId === 'agent1').map((e) => String(e.callId))[n - 1]);
 
 test('a second call from the same number pops its IVR path and the first call (queue, agent, disposition)', async () => {

@@ -67,3 +67,14 @@ export async function startTestService(over: Record<string, string> = {}, opts: 
 export async function waitReady(t: TestService, timeoutMs = 15_000): Promise<void> {
   await waitFor('Switchboard ready', () => t.service.readiness().ready, timeoutMs);
 }
+
+/** One JSON request to the service's API as `token`; the status and the parsed body ({} when empty). */
+export async function apiAs(t: TestService, method: string, route: string, token: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(`http://127.0.0.1:${t.service.httpPort}/api/v1${route}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}

@@ -126,6 +126,23 @@ export class AriRest {
     return this.request('DELETE', `/playbacks/${encodeURIComponent(playbackId)}`);
   }
 
+  /**
+   * Originates and says how it went: 'ok' (also for a retried originate of a channel id that
+   * exists already: 409), 'unknown-endpoint' (Asterisk answers 400/404 naming it), or 'failed'.
+   */
+  async originateOutcome(o: OriginateRequest): Promise<'ok' | 'unknown-endpoint' | 'failed'> {
+    try {
+      await this.originate(o);
+      return 'ok';
+    } catch (err) {
+      if (err instanceof AriHttpError) {
+        if (err.conflict) return 'ok';
+        if ((err.status === 404 || err.status === 400) && /endpoint|not found/i.test(err.detail)) return 'unknown-endpoint';
+      }
+      return 'failed';
+    }
+  }
+
   originate(o: OriginateRequest): Promise<AriChannel> {
     return this.request(
       'POST',

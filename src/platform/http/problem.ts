@@ -72,6 +72,15 @@ export function problemDetails(e: HttpError): Problem {
   };
 }
 
+/**
+ * A feature's refusal as an answer: a problem naming the field, or for 503 (Asterisk could not do
+ * it; nothing changed) `unavailable` with Retry-After.
+ */
+export function refusalProblem(status: number, detail: string, field?: string): HttpError {
+  if (status === 503) return new HttpError(503, 'unavailable', detail, undefined, { 'Retry-After': '1' });
+  return problem(status, detail, field ? [{ name: field, reason: detail }] : undefined);
+}
+
 /** A problem for `status` with its standard code. */
 export const problem = (status: number, detail: string, invalid?: ReadonlyArray<InvalidField>): HttpError => new HttpError(status, errorCode(status), detail, invalid);
 
