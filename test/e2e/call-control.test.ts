@@ -184,7 +184,7 @@ test("an agent's own call: agent1 calls a number on the carrier; a queue call wa
   expect(far.trace()).toMatch(/^INVITE sip:15550888@127\.0\.0\.1/m);
   expect(await statusOf('agent1')).toBe('on-call');
   // A caller for sales meanwhile waits: agent1 is busy with its own call.
-  const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550317', hangupAfterMs: 2000 }), { rtpPort: 9, timeoutS: 40 });
+  const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550317', hangupAfterMs: 8000 }), { rtpPort: 9, timeoutS: 40 });
   await waitFor('the caller waiting', async () => (await t.journal()).some((e) => e.type === 'queue.entered' && e.callerId === '15550317'));
   expect(agent1.invites()).toBe(1);
   // The called party hangs up: agent1 is free, and the waiting caller rings it.
