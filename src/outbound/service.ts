@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Logger } from 'pino';
+import { ringEndpoint } from '../acd/domain';
 import type { AgentProfile, AgentState } from '../acd/domain/model';
 import type { EventSink } from '../events';
 import { acceptNumber, trunkEndpoint } from '../kernel/dialable';
@@ -77,8 +78,7 @@ export class OutboundService {
     }
     await this.save(call);
     await this.d.events.publish({ type: 'outbound.started', callId: call.id, agentId, number, by, at: call.startedAt });
-    const state = await this.d.agentState(agentId);
-    const endpoint = state?.remote !== undefined && profile.remote ? trunkEndpoint(state.remote, profile.remote.trunk) : profile.endpoint;
+    const endpoint = ringEndpoint(profile, await this.d.agentState(agentId));
     const rung = await this.d.telephony.originate({ endpoint, channelId: outboundIds(call.id).agentLeg, callerId: `"Calling ${number}" <${number}>`, timeoutS: AGENT_RING_S });
     if (rung !== 'ok') {
       await this.end(call.id, 'failed');

@@ -1,7 +1,8 @@
 // The agent state machine. The agent chooses status (login, ready, pause, logout); the system
 // moves state (reserved, on call, wrap-up). Every transition is pure and either returns the new
 // state or says why it is refused.
-import type { AgentState, AgentStatus } from './model';
+import { trunkEndpoint } from '../../kernel/dialable';
+import type { AgentProfile, AgentState, AgentStatus } from './model';
 
 export type AgentEvent =
   /** `remote`: at this external number instead of the SIP phone (reachable while logged in there). */
@@ -133,6 +134,11 @@ export function applyAgentEvent(s: AgentState, e: AgentEvent): AgentState {
       if (s.remote !== undefined) return s;
       return s.reachable === e.reachable ? s : { ...s, reachable: e.reachable };
   }
+}
+
+/** Where the agent is rung: the remote number through its trunk while logged in remotely, else the SIP phone. */
+export function ringEndpoint(profile: AgentProfile, state: Pick<AgentState, 'remote'> | undefined): string {
+  return state?.remote !== undefined && profile.remote ? trunkEndpoint(state.remote, profile.remote.trunk) : profile.endpoint;
 }
 
 /** Can this agent be offered a call right now? */

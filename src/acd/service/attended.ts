@@ -4,11 +4,10 @@
 // or is cancelled (the colleague is released, the caller taken off hold). The colleague not
 // answering or hanging up cancels it; the first agent hanging up while they talk completes it;
 // the caller hanging up ends it all. Decisions are stored first (entry and agent together).
-import { applyAgentEvent } from '../domain/agent';
+import { applyAgentEvent, ringEndpoint } from '../domain/agent';
 import { heldMsAt, refuseCallAction, type Actor } from '../domain/control';
 import { seconds } from '../domain/model';
 import { callBridgeId, consultLegId } from '../../kernel/ids';
-import { trunkEndpoint } from '../../kernel/dialable';
 import type { AcdEntry, Versioned } from '../ports';
 import { CallActionRefused, controlView } from './call-control';
 import type { AcdCore } from './core';
@@ -51,8 +50,7 @@ export class Attended {
     }
     await this.c.deps.events.publish({ type: 'queue.consult-started', callId, queue: entry.queue, agentId: entry.agentId!, target, by, at });
     await this.c.parts.agents.changed(target, res.before, res.after, at);
-    const state = await this.c.store.getAgent(target);
-    const endpoint = state?.d.remote !== undefined && profile.remote ? trunkEndpoint(state.d.remote, profile.remote.trunk) : profile.endpoint;
+    const endpoint = ringEndpoint(profile, (await this.c.store.getAgent(target))?.d);
     const rung = await tel.originate({ endpoint, legId: consult.legId, callId, callerId: `"Transfer ${entry.agentId}" <${entry.callerId}>`, timeoutS: CONSULT_RING_S, variables: { SWITCHBOARD_CALL_ID: callId, SWITCHBOARD_CONSULT_FROM: entry.agentId! }, consult: true });
     if (rung !== 'ok') {
       await this.end(callId, consult.legId, 'not-answered');

@@ -9,8 +9,7 @@ import type { AgentProfile, QueueConfig } from '../domain/model';
 import { compareEntries, selectAgent, selectCall, type AgentView } from '../domain/select';
 import { currentStep } from '../domain/steps';
 import { movedEntry } from '../domain/control';
-import { trunkEndpoint } from '../../kernel/dialable';
-import { applyAgentEvent } from '../domain/agent';
+import { applyAgentEvent, ringEndpoint } from '../domain/agent';
 import { legId as legIdOf } from '../../kernel/ids';
 import type { AcdEntry, CommitResult, Versioned } from '../ports';
 import { StillConflicting, type AcdCore, type Attempt } from './core';
@@ -147,7 +146,7 @@ export class Matching {
     const leaseUntil = now + queue.ringTimeoutS * 1000 + (this.c.deps.leaseGraceMs ?? 10_000);
     return {
       apply: () => this.c.store.reserve(entry, next, { cur: { v: agentV, d: agent.state }, next: nextAgent }, leaseUntil),
-      result: { entry: next, profile: agent.profile, queue, endpoint: agent.state.remote !== undefined && agent.profile.remote ? trunkEndpoint(agent.state.remote, agent.profile.remote.trunk) : agent.profile.endpoint },
+      result: { entry: next, profile: agent.profile, queue, endpoint: ringEndpoint(agent.profile, agent.state) },
     };
   }
 

@@ -4,9 +4,8 @@
 // queue), or to a configured destination (the caller leaves the ACD and a one-step flow dials
 // it). The transferring agent's part of the call ends there: wrap-up, counted as handled. The
 // decision is stored first (entry and agent in one step), then Asterisk is told.
-import { applyAgentEvent } from '../domain/agent';
+import { applyAgentEvent, isOfferable } from '../domain/agent';
 import { heldMsAt, refuseCallAction, requeuedEntry, type Actor } from '../domain/control';
-import { isOfferable } from '../domain/agent';
 import { seconds, type AgentState } from '../domain/model';
 import { callBridgeId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
