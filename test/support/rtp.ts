@@ -6,6 +6,7 @@
 // received (a caller connected to an echoing agent before any hold music would otherwise wait for
 // the agent, and the agent for the caller).
 import dgram from 'node:dgram';
+import { handedOutForSipp } from './net';
 
 /** μ-law encoding of a linear sample (G.711). */
 function linearToUlaw(sample: number): number {
@@ -53,6 +54,11 @@ export class RtpSink {
   static async open(): Promise<RtpSink> {
     const sink = new RtpSink();
     await new Promise<void>((resolve) => sink.socket.bind(0, '127.0.0.1', () => resolve()));
+    // Not on a port just handed to a SIPp that has not bound it yet (net.ts).
+    if (handedOutForSipp(sink.socket.address().port)) {
+      await new Promise<void>((resolve) => sink.socket.close(() => resolve()));
+      return RtpSink.open();
+    }
     sink.socket.on('message', (msg, rinfo) => {
       sink.remote ??= { address: rinfo.address, port: rinfo.port };
       sink.onPacket(msg);
