@@ -82,6 +82,7 @@ describe('ConfigHolder', () => {
   it('serialises reloads: a slow older reload never lands after a newer one', async () => {
     const dir = await folder(number('1000'));
     let calls = 0;
+    let olderRead = false;
     let releaseFirst: () => void = () => undefined;
     const firstGate = new Promise<void>((r) => (releaseFirst = r));
     // The first reload reads the folder, then stalls before returning (a slow disk); meanwhile the
@@ -89,7 +90,10 @@ describe('ConfigHolder', () => {
     const load = async (d: string) => {
       const n = ++calls;
       const cfg = await loadRoutingDir(d);
-      if (n === 2) await firstGate;
+      if (n === 2) {
+        olderRead = true;
+        await firstGate;
+      }
       return cfg;
     };
     const applied: string[][] = [];
@@ -97,7 +101,8 @@ describe('ConfigHolder', () => {
     await holder.load(); // call 1
 
     const older = holder.reload(); // call 2: reads 1000, stalls
-    await waitFor(() => calls === 2);
+    // Once it has read the folder: a write while it reads could hand it a truncated file (it did once).
+    await waitFor(() => olderRead);
     await writeFile(path.join(dir, 'numbers.yaml'), number('2000'));
     const newer = holder.reload(); // must wait for the first, then read 2000
     const shared = holder.reload(); // queued behind the same: shares the queued reload
