@@ -147,7 +147,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
     agentEnded: (callId) => void agentEnded(callId),
-    legVariables: (callId) => contacts.legVariables(callId),
+    legVariables: (callId, callerId) => contacts.legVariables(callId, callerId),
     lastAgentOf: async (callerId) => (await contacts.recent(callerId)).find((c) => c.agentId !== undefined)?.agentId,
     dispositionPending: async (callId) => {
       // Most configurations require no disposition: then a wrap-up's end costs no Redis read.

@@ -9,10 +9,10 @@
 // Longer than most files: requests, due jobs, the ACD's hooks and the customer leg share one set
 // of stored steps (step, apply, toDialling), and splitting them would spread the dial-once rule.
 import { randomBytes } from 'node:crypto';
-import { trunkEndpoint } from '../kernel/dialable';
 import type { Logger } from 'pino';
 import type { AcdEntry, CallbackHooks } from '../acd';
 import type { AgentProfile, QueueConfig } from '../acd/domain';
+import { trunkEndpoint } from '../kernel/dialable';
 import type { EventSink } from '../events';
 import { customerLegId, whisperId } from '../kernel/ids';
 import type { Clock } from '../platform/clock';

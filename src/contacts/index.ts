@@ -58,10 +58,11 @@ export class ContactHistory {
    * Channel variables for the agent's leg (a desk phone or CRM reads them; the PJSIP_HEADER ones
    * go out as SIP headers on the INVITE): the IVR path and the caller's last contact.
    */
-  async legVariables(callId: string): Promise<Record<string, string>> {
-    const r = await this.store.get(callId);
+  async legVariables(callId: string, callerId: string): Promise<Record<string, string>> {
+    // Both reads at once: the caller's number is known without the record.
+    const [r, recent] = await Promise.all([this.store.get(callId), this.store.recent(callerId, 1, callId)]);
     if (!r) return {};
-    const last = (await this.store.recent(r.callerId, 1, callId))[0];
+    const last = recent[0];
     const path = pathText(r);
     const lastText = last ? `${new Date(last.at).toISOString()} ${last.queue ?? '-'} ${last.agentId ?? '-'} ${last.disposition ? (last.disposition.resolved ? 'resolved' : 'not-resolved') : '-'}` : '';
     return {

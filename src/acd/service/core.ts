@@ -43,7 +43,7 @@ export interface AcdDeps {
   /** The agent who last took a call from this number (src/contacts), for a queue's preferredAgent. */
   lastAgentOf?: (callerId: string) => Promise<string | undefined>;
   /** Screen-pop variables for an agent's leg (src/contacts): the IVR path, the caller's last contact. */
-  legVariables?: (callId: string) => Promise<Record<string, string>>;
+  legVariables?: (callId: string, callerId: string) => Promise<Record<string, string>>;
   /** The call's queue requires a disposition and none is recorded yet: its agent stays in wrap-up. */
   dispositionPending?: (callId: string) => Promise<boolean>;
 }

@@ -155,6 +155,8 @@ export class Matching {
     const { entry, profile, queue, endpoint } = o;
     const legId = entry.legId!;
     const log = this.c.deps.logger.child({ callId: entry.callId, agentId: profile.id, legId });
+    // The screen pop's history (Redis reads), fetched alongside the announcements below: without it the phone still rings.
+    const screenPop = entry.callback ? Promise.resolve({}) : (this.c.deps.legVariables?.(entry.callId, entry.callerId) ?? Promise.resolve({})).catch((err: unknown) => (log.warn({ err }, 'no screen-pop history for the agent leg'), {}));
     this.lastPickedByQueue.set(queue.id, profile.id);
     log.info({ queue: queue.id, remote: endpoint !== profile.endpoint }, 'offering call to agent');
     const connecting = this.c.parts.connecting;
@@ -163,8 +165,6 @@ export class Matching {
     const deadline = this.c.deps.timers
       .set(`ring:${entry.callId}`, this.c.now() + (queue.ringTimeoutS + 3) * 1000, { kind: 'ring-timeout', callId: entry.callId, legId })
       .catch((err: unknown) => log.warn({ err }, 'could not set the ring deadline; the lease still bounds the offer'));
-    // The screen pop's history (one Redis read): without it the phone still rings.
-    const screenPop = entry.callback ? {} : await (this.c.deps.legVariables?.(entry.callId) ?? Promise.resolve({})).catch((err: unknown) => (log.warn({ err }, 'no screen-pop history for the agent leg'), {}));
     const outcome = await this.c.telephony.originate({
       endpoint,
       legId,
@@ -178,7 +178,7 @@ export class Matching {
         SWITCHBOARD_CALLER: entry.callerId,
         SWITCHBOARD_ENQUEUED_AT: String(entry.enqueuedAt),
         ...(entry.callback ? { SWITCHBOARD_CALLBACK: '1', SWITCHBOARD_CALLBACK_ID: entry.callback.id, SWITCHBOARD_CALLBACK_ATTEMPT: String(entry.callback.attempt) } : {}),
-        ...screenPop,
+        ...(await screenPop),
       },
     });
     await deadline;
