@@ -1,5 +1,6 @@
 // What the ACD needs from the outside world.
 import type { AgentState, QueueEntry } from './domain/model';
+import type { RingLeg } from './domain/offer';
 
 export interface Versioned<T> {
   v: number;
@@ -11,8 +12,11 @@ export interface AcdEntry extends QueueEntry {
   channelId: string;
   callerId: string;
   state: 'waiting' | 'offered' | 'connected';
+  /** The agent offered or connected; for a ring-all offer, its leading leg (`ringing` has them all). */
   agentId?: string;
   legId?: string;
+  /** A ring-all offer: every agent leg still ringing (two or more; the first leads). */
+  ringing?: RingLeg[];
   /** Offers made so far (numbers the agent legs). */
   offers: number;
   offeredAt?: number;
@@ -86,14 +90,16 @@ export interface AcdStorePort extends AcdReads {
   saveAgent(change: AgentChange): Promise<CommitResult>;
   /** A caller joins a queue (fails when the call has an entry already: a repeated command). */
   addEntry(entry: AcdEntry): Promise<CommitResult>;
-  /** A waiting call is offered to an agent: both reserved together, with a lease on the agent until `leaseUntil`. */
-  reserve(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange, leaseUntil: number): Promise<CommitResult>;
-  /** The agent answered: the call is connected, the lease dropped. */
-  connect(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange): Promise<CommitResult>;
+  /** A waiting call is offered to an agent (ring-all: to several): all reserved together, each with a lease until `leaseUntil`. */
+  reserve(entry: Versioned<AcdEntry>, next: AcdEntry, agents: AgentChange | readonly AgentChange[], leaseUntil: number): Promise<CommitResult>;
+  /** The agent answered: the call is connected, the leases dropped (ring-all: the other agents rung are released alongside). */
+  connect(entry: Versioned<AcdEntry>, next: AcdEntry, agents: AgentChange | readonly AgentChange[]): Promise<CommitResult>;
   /** An offered or connected call goes back to waiting at its place (missed offer, failed connect); the agent is released. */
   requeue(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange): Promise<CommitResult>;
-  /** The call leaves the ACD (abandon, exit, end of a connected call); an agent who had it changes too. */
-  removeEntry(entry: Versioned<AcdEntry>, agent?: AgentChange): Promise<CommitResult>;
+  /** One leg of a ring-all offer is over while others still ring: its agent is released, the call stays offered. */
+  dropLeg(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange): Promise<CommitResult>;
+  /** The call leaves the ACD (abandon, exit, end of a connected call); the agents who had it (or were rung for it) change too. */
+  removeEntry(entry: Versioned<AcdEntry>, agents?: AgentChange | readonly AgentChange[]): Promise<CommitResult>;
   /** A waiting call moves to another queue (overflow). */
   moveEntry(entry: Versioned<AcdEntry>, next: AcdEntry): Promise<CommitResult>;
   /** A waiting call's own bookkeeping (announcements). */

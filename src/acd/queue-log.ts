@@ -80,6 +80,8 @@ export function queueLogLines(e: SwitchboardEvent, agent: (agentId: string) => s
       return [call(e.callId, e.queue, 'RINGNOANSWER', [e.ringMs], agent(e.agentId))];
     case 'queue.ring-canceled':
       return [call(e.callId, e.queue, 'RINGCANCELED', [e.ringMs], agent(e.agentId))];
+    case 'queue.ring-stopped':
+      return []; // app_queue's ringall writes nothing for the phones another member's answer stopped
     case 'queue.connected':
       // After an attended transfer app_queue writes no second CONNECT: the ATTENDEDTRANSFER line says it.
       if (e.transferredFrom !== undefined) return [];

@@ -102,6 +102,7 @@ export const QueueRingNoAnswer = ev('queue.ring-no-answer', 'The agent did not t
   cause: z.string(),
 });
 export const QueueRingCanceled = ev('queue.ring-canceled', "The caller left while the agent's phone rang", { callId, queue, agentId, ringMs: z.number().int().nonnegative() });
+export const QueueRingStopped = ev('queue.ring-stopped', "Another agent answered a ring-all offer: this agent's phone stopped ringing (no strike)", { callId, queue, agentId, answeredBy: agentId, ringMs: z.number().int().nonnegative() });
 export const QueueConnected = ev('queue.connected', 'Caller and agent are connected', { callId, queue, agentId, legId: z.string(), holdS: waitS, ringS: seconds, callerId: z.string().optional().describe("The caller's number (absent in journals written before it was added)"), transferredFrom: agentId.optional().describe('An attended transfer from this agent brought the call (the queue counted its answer before)') });
 export const QueueConnectFailed = ev('queue.connect-failed', 'The agent answered but caller and agent could not be connected; the caller waits again', {
   callId,
@@ -296,6 +297,7 @@ export const EVENT_SCHEMAS = [
   QueueOffered,
   QueueRingNoAnswer,
   QueueRingCanceled,
+  QueueRingStopped,
   QueueConnected,
   QueueConnectFailed,
   QueueAbandoned,

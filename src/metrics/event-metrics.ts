@@ -58,7 +58,7 @@ export class EventMetrics {
     this.callbacks = new Counter({ name: 'switchboard_callbacks_total', help: 'Callbacks by outcome (callback.requested, .connected, .failed, .cancelled)', labelNames: ['queue', 'outcome'], registers });
     this.slaBreaches = new Counter({ name: 'switchboard_sla_breaches_total', help: "Calls that waited past the queue's service-level threshold (queue.sla-breached)", labelNames: ['queue'], registers });
     this.wait = new Histogram({ name: 'switchboard_queue_wait_seconds', help: 'Time in queue until answered (queue.connected holdS) or abandoned (queue.abandoned waitS)', labelNames: ['queue', 'outcome'], buckets: WAIT_BUCKETS, registers });
-    this.ring = new Histogram({ name: 'switchboard_agent_ring_seconds', help: "Time an agent's phone rang, by outcome (queue.connected, queue.ring-no-answer, queue.ring-canceled)", labelNames: ['queue', 'outcome'], buckets: RING_BUCKETS, registers });
+    this.ring = new Histogram({ name: 'switchboard_agent_ring_seconds', help: "Time an agent's phone rang, by outcome (queue.connected, queue.ring-no-answer, queue.ring-canceled, queue.ring-stopped)", labelNames: ['queue', 'outcome'], buckets: RING_BUCKETS, registers });
     this.talk = new Histogram({ name: 'switchboard_call_talk_seconds', help: 'Talk time of connected calls (queue.completed talkS)', labelNames: ['queue'], buckets: TALK_BUCKETS, registers });
     // Series that exist from the start read 0, so increase() counts the first event too.
     this.arrived.inc(0);
@@ -91,6 +91,8 @@ export class EventMetrics {
         return this.ring.observe({ ...this.q(event.queue), outcome: 'no-answer' }, event.ringMs / 1000);
       case 'queue.ring-canceled':
         return this.ring.observe({ ...this.q(event.queue), outcome: 'canceled' }, event.ringMs / 1000);
+      case 'queue.ring-stopped':
+        return this.ring.observe({ ...this.q(event.queue), outcome: 'answered-elsewhere' }, event.ringMs / 1000);
       case 'queue.abandoned': {
         this.abandoned.inc(this.q(event.queue));
         this.wait.observe({ queue: event.queue, outcome: 'abandoned' }, event.waitS);

@@ -273,7 +273,7 @@ describe('routing files: ACD', () => {
       'b.yaml:7:13: queues.q1.wrapUp: wrapUp must be 0 or more seconds',
       'b.yaml:12:9: queues.q1.steps.3: needs exactly one of requires, overflow',
       'b.yaml:13:35: queues.q1.maxWaiting.exit: needs exactly one of hangup, queue, hook',
-      'b.yaml:17:15: queues.q2.strategy: Invalid option: expected one of "longest-idle"|"most-skilled"|"fewest-calls"|"least-talk-time"|"round-robin"|"random"',
+      'b.yaml:17:15: queues.q2.strategy: Invalid option: expected one of "longest-idle"|"most-skilled"|"fewest-calls"|"least-talk-time"|"round-robin"|"random"|"ring-all"',
       'b.yaml:19:22: numbers.100.greeting: needs at least one prompt (or a queue)',
       'b.yaml:20:33: numbers.101.priority: priority must be a whole number',
     ]);

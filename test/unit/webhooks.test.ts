@@ -14,7 +14,7 @@ describe('matching', () => {
     expect(typesMatching('callback.*', EVENT_TYPES)).toEqual(['callback.requested', 'callback.updated', 'callback.offered', 'callback.dialling', 'callback.connected', 'callback.retry-scheduled', 'callback.failed', 'callback.cancelled']);
     expect(typesMatching('*', EVENT_TYPES)).toEqual(EVENT_TYPES);
     expect(typesMatching('*.ended', EVENT_TYPES)).toEqual(['call.ended', 'ivr.ended', 'outbound.ended', 'monitor.ended']);
-    expect(typesMatching('queue.ring-*', EVENT_TYPES)).toEqual(['queue.ring-no-answer', 'queue.ring-canceled']);
+    expect(typesMatching('queue.ring-*', EVENT_TYPES)).toEqual(['queue.ring-no-answer', 'queue.ring-canceled', 'queue.ring-stopped']);
     expect(typesMatching('queue.entred', EVENT_TYPES)).toEqual([]);
     expect(matchesPattern('call.arrived', 'call.arrived')).toBe(true);
     // "." is literal, not any character.

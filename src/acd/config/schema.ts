@@ -12,7 +12,7 @@ const proficiency = z
   .min(1, 'proficiency must be a whole number from 1 to 10')
   .max(10, 'proficiency must be a whole number from 1 to 10');
 
-export const STRATEGIES = ['longest-idle', 'most-skilled', 'fewest-calls', 'least-talk-time', 'round-robin', 'random'] as const satisfies readonly Strategy[];
+export const STRATEGIES = ['longest-idle', 'most-skilled', 'fewest-calls', 'least-talk-time', 'round-robin', 'random', 'ring-all'] as const satisfies readonly Strategy[];
 
 export const QueueExitSchema = z
   .strictObject({

@@ -13,7 +13,8 @@ export interface Requirement {
 
 export type CallAttributes = Readonly<Record<string, string | number | boolean>> & { readonly language?: string };
 
-export type Strategy = 'longest-idle' | 'most-skilled' | 'fewest-calls' | 'least-talk-time' | 'round-robin' | 'random';
+/** ring-all: every eligible free agent is rung at once; the first to answer takes the call. */
+export type Strategy = 'longest-idle' | 'most-skilled' | 'fewest-calls' | 'least-talk-time' | 'round-robin' | 'random' | 'ring-all';
 
 export interface AgentProfile {
   readonly id: string;

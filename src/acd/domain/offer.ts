@@ -4,6 +4,43 @@
 // deadline of our own never pauses an agent for "no-answer" (app_queue's autopause counts only
 // RINGNOANSWER too).
 
+/** One agent leg of an offer: the agent rung and the channel ringing them. */
+export interface RingLeg {
+  readonly agentId: string;
+  readonly legId: string;
+}
+
+/** An offered call: its leading leg, and every leg when a ring-all offer rings several. */
+interface Offered {
+  readonly agentId?: string;
+  readonly legId?: string;
+  readonly ringing?: readonly RingLeg[];
+}
+
+/** Every agent leg ringing for an offered call: a ring-all offer's legs, or its one leg. */
+export function ringingLegs(e: Offered): readonly RingLeg[] {
+  if (e.ringing && e.ringing.length > 0) return e.ringing;
+  return e.agentId && e.legId ? [{ agentId: e.agentId, legId: e.legId }] : [];
+}
+
+/** Is this leg one of the offer's? */
+export function isRinging(e: Offered, legId: string): boolean {
+  return ringingLegs(e).some((l) => l.legId === legId);
+}
+
+/**
+ * A ring-all offer goes on without one leg (missed while the others still ring): the next leg
+ * leads, and a lone leg left is an ordinary offer. Undefined when it was the last leg.
+ */
+export function withoutLeg<E extends Offered>(e: E, legId: string): E | undefined {
+  const rest = ringingLegs(e).filter((l) => l.legId !== legId);
+  const lead = rest[0];
+  if (!lead) return undefined;
+  const next: E = { ...e, agentId: lead.agentId, legId: lead.legId, ringing: rest };
+  if (rest.length === 1) delete (next as { ringing?: unknown }).ringing;
+  return next;
+}
+
 /** Why an agent leg ended, as the ACD learns it. */
 export type LegEnd =
   /** Asterisk destroyed the leg with this Q.850 cause (ARI ChannelDestroyed). */

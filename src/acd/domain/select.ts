@@ -84,6 +84,20 @@ export function selectAgent(queue: QueueConfig, entry: QueueEntry & Partial<Miss
   return best;
 }
 
+/**
+ * Every agent to ring at once for `entry` (ring-all), longest idle first; for the other strategies
+ * the one agent selectAgent() picks. Empty when nobody may be offered the call.
+ */
+export function selectAgents(queue: QueueConfig, entry: QueueEntry & Partial<MissedBy>, agents: readonly AgentView[], ctx: SelectContext): AgentView[] {
+  if (queue.strategy !== 'ring-all') {
+    const one = selectAgent(queue, entry, agents, ctx);
+    return one ? [one] : [];
+  }
+  const may = offerableTo(entry, queue, ctx.now);
+  if (!may) return [];
+  return agents.filter((a) => !ctx.skip?.has(a.profile.id) && may(a.profile, a.state)).sort(byIdleThenId);
+}
+
 /** Queue order: higher priority first, then the longest wait (original enqueue time), then call id. */
 export function compareEntries(a: QueueEntry, b: QueueEntry): number {
   return b.priority - a.priority || a.enqueuedAt - b.enqueuedAt || (a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0);

@@ -5,9 +5,9 @@ import type { Logger } from 'pino';
 import { applyAgentEvent } from '../domain/agent';
 import { heldMsAt } from '../domain/control';
 import { seconds, type AgentState } from '../domain/model';
-import { isAgentsMiss, legEndLabel, type LegEnd } from '../domain/offer';
+import { isAgentsMiss, isRinging, legEndLabel, ringingLegs, withoutLeg, type LegEnd, type RingLeg } from '../domain/offer';
 import { announcementId, callBridgeId, callIdOf } from '../../kernel/ids';
-import type { AcdEntry, Versioned } from '../ports';
+import type { AcdEntry, AgentChange, Versioned } from '../ports';
 import type { AcdCore } from './core';
 import { RecentSet } from '../../kernel/recent-set';
 
@@ -16,6 +16,12 @@ const BRIDGE_ATTEMPTS = 3;
 const BRIDGE_RETRY_MS = 250;
 
 type ConnectFailure = 'caller-gone' | 'agent-gone' | 'failed';
+
+/** An agent rung for a call who is let go with it (ring-all's other phones, an abandon). */
+interface ReleasedAgent {
+  leg: RingLeg;
+  change: AgentChange;
+}
 
 export class Connecting {
   /** Agent legs this process is done with: their remaining events (up to three per leg) need no look-up. */
@@ -27,23 +33,31 @@ export class Connecting {
   async legAnswered(legId: string): Promise<void> {
     const callId = callIdOf(legId);
     const at = this.c.now();
-    const connected = await this.c.retry('connect', async () => {
+    const res = await this.c.retry('connect', async () => {
       const entry = await this.c.store.getEntry(callId);
-      if (!entry || entry.d.state !== 'offered' || entry.d.legId !== legId || !entry.d.agentId) return { result: undefined };
-      const agent = await this.c.loadAgent(entry.d.agentId);
+      const leg = entry?.d.state === 'offered' ? ringingLegs(entry.d).find((l) => l.legId === legId) : undefined;
+      if (!entry || !leg) return { result: undefined };
+      const agent = await this.c.loadAgent(leg.agentId);
       if (agent.d.status !== 'reserved' || agent.d.callId !== callId) return { result: undefined };
-      const next: AcdEntry = { ...entry.d, state: 'connected', connectedAt: at };
+      const next: AcdEntry = { ...entry.d, state: 'connected', agentId: leg.agentId, legId, connectedAt: at };
+      delete next.ringing;
       const nextAgent = applyAgentEvent(agent.d, { type: 'answered', callId, at });
-      return { apply: () => this.c.store.connect(entry, next, { cur: agent, next: nextAgent }), result: next };
+      // Ring-all: the agents whose phones still ring for this call are released in the same step.
+      const others = await this.releasedWith(entry.d, legId, at);
+      const changes = [{ cur: agent, next: nextAgent }, ...others.map((o) => o.change)];
+      return { apply: () => this.c.store.connect(entry, next, changes), result: { next, others } };
     });
-    if (!connected) {
-      // Nobody waits for this leg any more (caller left, or the offer timed out): let it go.
+    if (!res) {
+      // Nobody waits for this leg any more (caller left, another agent answered, or the offer timed out): let it go.
       await this.c.telephony.hangup(legId);
       return;
     }
+    const connected = res.next;
     const log = this.c.deps.logger.child({ callId, agentId: connected.agentId, legId });
+    const stopping = this.stopRinging(connected, res.others, at);
     await this.c.parts.waiting.cancelTimers(callId);
     if (connected.callback) {
+      await stopping;
       await this.c.parts.callbackCalls.agentAnswered(connected);
       return;
     }
@@ -55,6 +69,7 @@ export class Connecting {
       this.c.deps.callbacks?.callerDone(callId).catch(() => undefined),
     ]);
     const bridged = await this.bridgeCaller(callId, connected.channelId, legId, log);
+    await stopping;
     if (bridged !== 'bridged') {
       await this.connectFailed(connected, bridged, log);
       return;
@@ -63,6 +78,28 @@ export class Connecting {
     const ringS = seconds(at - (connected.offeredAt ?? at));
     await this.c.deps.events.publish({ type: 'queue.connected', callId, queue: connected.queue, agentId: connected.agentId!, legId, holdS, ringS, callerId: connected.callerId, at });
     log.info({ holdS, ringS }, 'connected');
+  }
+
+  /** The other agents a ring-all offer rang, reserved for this call still: each released (no strike). */
+  private async releasedWith(entry: AcdEntry, exceptLeg: string, at: number): Promise<ReleasedAgent[]> {
+    const out: ReleasedAgent[] = [];
+    for (const leg of ringingLegs(entry)) {
+      if (leg.legId === exceptLeg) continue;
+      const cur = await this.c.loadAgent(leg.agentId);
+      if (cur.d.status !== 'reserved' || cur.d.callId !== entry.callId) continue;
+      out.push({ leg, change: { cur, next: applyAgentEvent(cur.d, { type: 'offerCancelled', callId: entry.callId, at }) } });
+    }
+    return out;
+  }
+
+  /** Another agent answered a ring-all offer: the other phones stop ringing, and their agents are free again. */
+  private async stopRinging(connected: AcdEntry, others: readonly ReleasedAgent[], at: number): Promise<void> {
+    for (const o of others) this.doneLegs.add(o.leg.legId);
+    await Promise.all(others.map((o) => this.c.telephony.hangup(o.leg.legId).catch(() => undefined)));
+    for (const { leg, change } of others) {
+      await this.c.deps.events.publish({ type: 'queue.ring-stopped', callId: connected.callId, queue: connected.queue, agentId: leg.agentId, answeredBy: connected.agentId!, ringMs: at - (connected.offeredAt ?? at), at });
+      await this.c.parts.agents.changed(leg.agentId, change.cur.d, change.next, at);
+    }
   }
 
   /**
@@ -137,9 +174,12 @@ export class Connecting {
     if (this.doneLegs.has(legId)) return;
     const callId = callIdOf(legId);
     const entry = await this.c.store.getEntry(callId);
+    if (entry?.d.state === 'offered') {
+      if (end.kind !== 'hangup-requested' && isRinging(entry.d, legId)) await this.missed(entry, end, legId);
+      return;
+    }
     if (!entry || entry.d.legId !== legId) return;
-    if (entry.d.state === 'offered' && end.kind !== 'hangup-requested') await this.missed(entry, end);
-    else if (entry.d.state === 'connected' && entry.d.callback && !entry.d.callback.customerUp) await this.callbackAgentLeft(callId);
+    if (entry.d.state === 'connected' && entry.d.callback && !entry.d.callback.customerUp) await this.callbackAgentLeft(callId);
     else if (entry.d.state === 'connected') {
       // Talking with a colleague in an attended transfer: the agent hanging up hands the call over.
       if (entry.d.consult && (await this.c.parts.attended.firstAgentLeft(callId))) return;
@@ -157,20 +197,26 @@ export class Connecting {
   /** Asterisk's originate timeout should have ended the leg; if its event was lost, end it here. */
   async ringTimeoutDue(callId: string, legId: string): Promise<void> {
     const entry = await this.c.store.getEntry(callId);
-    if (entry?.d.state === 'offered' && entry.d.legId === legId) {
-      await this.c.telephony.hangup(legId);
-      await this.legEnded(legId, { kind: 'ring-timeout' });
+    if (entry?.d.state !== 'offered' || !isRinging(entry.d, legId)) return;
+    for (const leg of ringingLegs(entry.d)) {
+      await this.c.telephony.hangup(leg.legId);
+      await this.legEnded(leg.legId, { kind: 'ring-timeout' });
     }
   }
 
-  /** The offer was not taken: the call goes back to its place; the agent gets a strike only when it was their doing (domain/offer.ts). */
-  async missed(entryIn: Versioned<AcdEntry>, end: LegEnd): Promise<void> {
+  /**
+   * The offer was not taken on `legId` (the leading leg unless named): the call goes back to its
+   * place, or, while other legs of a ring-all offer still ring, stays offered to them. The agent
+   * gets a strike only when it was their doing (domain/offer.ts).
+   */
+  async missed(entryIn: Versioned<AcdEntry>, end: LegEnd, legId = entryIn.d.legId): Promise<void> {
     const callId = entryIn.d.callId;
     const at = this.c.now();
     const res = await this.c.retry('missed offer', async () => {
       const entry = await this.c.store.getEntry(callId);
-      if (!entry || entry.d.state !== 'offered' || entry.d.legId !== entryIn.d.legId || !entry.d.agentId) return { result: undefined };
-      const agentId = entry.d.agentId;
+      const leg = entry?.d.state === 'offered' && legId ? ringingLegs(entry.d).find((l) => l.legId === legId) : undefined;
+      if (!entry || !leg) return { result: undefined };
+      const agentId = leg.agentId;
       const queue = this.c.config().queues.get(entry.d.queue);
       const profile = this.c.config().agents.get(agentId);
       const agent = await this.c.loadAgent(agentId);
@@ -180,11 +226,25 @@ export class Connecting {
         agent.d.status === 'reserved' && agent.d.callId === callId
           ? applyAgentEvent(agent.d, strike ? { type: 'missed', callId, maxMissedOffers, at } : { type: 'offerCancelled', callId, at })
           : agent.d;
-      const back = backToWaiting(entry.d, agentId, at);
-      return { apply: () => this.c.store.requeue(entry, back, { cur: agent, next: nextAgent }), result: { agentId, before: agent.d, after: nextAgent, entry: entry.d } };
+      const change = { cur: agent, next: nextAgent };
+      const others = withoutLeg(entry.d, leg.legId);
+      // Not offered to this agent again for a ring timeout, as after any miss.
+      const rest = others && { ...others, missedBy: { ...others.missedBy, [agentId]: at } };
+      const result = { agentId, before: agent.d, after: nextAgent, entry: entry.d, rest };
+      if (rest) return { apply: () => this.c.store.dropLeg(entry, rest, change), result };
+      return { apply: () => this.c.store.requeue(entry, backToWaiting(entry.d, agentId, at), change), result };
     });
     if (!res) return;
-    this.doneLegs.add(entryIn.d.legId!);
+    this.doneLegs.add(legId!);
+    const cause = legEndLabel(end);
+    const log = this.c.deps.logger.child({ callId, agentId: res.agentId });
+    if (res.rest) {
+      await this.ringingOn(res.entry, res.rest);
+      log.info({ cause, counted: isAgentsMiss(end), missed: res.after.missed, stillRinging: ringingLegs(res.rest).length }, 'offer missed; other phones still ring');
+      await this.c.deps.events.publish({ type: 'queue.ring-no-answer', callId, queue: res.entry.queue, agentId: res.agentId, ringMs: at - (res.entry.offeredAt ?? at), cause, at });
+      await this.c.parts.agents.changed(res.agentId, res.before, res.after, at);
+      return;
+    }
     await this.c.deps.timers.cancel(`ring:${callId}`);
     // Deadlines that came due while the agent rang were skipped: arm them again, and make sure
     // the caller hears hold music (an announcement may have ended while the agent rang).
@@ -195,11 +255,18 @@ export class Connecting {
       if (back.d.callback) await this.c.deps.callbacks?.offerMissed(callId);
       else await this.c.telephony.startMoh(back.d.channelId, q.musicClass).catch(() => undefined);
     }
-    const cause = legEndLabel(end);
-    this.c.deps.logger.child({ callId, agentId: res.agentId }).info({ cause, counted: isAgentsMiss(end), missed: res.after.missed }, 'offer missed');
+    log.info({ cause, counted: isAgentsMiss(end), missed: res.after.missed }, 'offer missed');
     await this.c.deps.events.publish({ type: 'queue.ring-no-answer', callId, queue: res.entry.queue, agentId: res.agentId, ringMs: at - (res.entry.offeredAt ?? at), cause, at });
     await this.c.parts.agents.changed(res.agentId, res.before, res.after, at);
     await this.c.parts.matching.matchCall(callId);
+  }
+
+  /** A ring-all offer goes on with fewer legs: when its leading leg changed, the ring deadline names the new one (same time). */
+  private async ringingOn(before: AcdEntry, rest: AcdEntry): Promise<void> {
+    if (rest.legId === before.legId) return;
+    const q = this.c.config().queues.get(rest.queue);
+    const due = (rest.offeredAt ?? this.c.now()) + ((q?.ringTimeoutS ?? 15) + 3) * 1000;
+    await this.c.deps.timers.set(`ring:${rest.callId}`, due, { kind: 'ring-timeout', callId: rest.callId, legId: rest.legId! }).catch((err: unknown) => this.c.callLogs.of(rest.callId).warn({ err }, 'could not move the ring deadline; the leases still bound the offer'));
   }
 
   /** The caller hung up (or the flow ended the call) while in the ACD; `answeredBy`: an agent had answered, the bridge not yet made. */
@@ -212,34 +279,30 @@ export class Connecting {
       return;
     }
     const position = await this.c.parts.waiting.positionOf(entry.d);
-    type Abandon = { entry: AcdEntry; agent?: { id: string; before: AgentState; after: AgentState } } | undefined;
+    type Abandon = { entry: AcdEntry; agents: ReleasedAgent[] } | undefined;
     const res = await this.c.retry<Abandon>('abandon', async () => {
       const e = await this.c.store.getEntry(callId);
       if (!e || e.d.state === 'connected') return { result: undefined };
-      if (e.d.state === 'offered' && e.d.agentId) {
-        const agent = await this.c.loadAgent(e.d.agentId);
-        if (agent.d.status === 'reserved' && agent.d.callId === callId) {
-          const next = applyAgentEvent(agent.d, { type: 'offerCancelled', callId, at });
-          return { apply: () => this.c.store.removeEntry(e, { cur: agent, next }), result: { entry: e.d, agent: { id: e.d.agentId, before: agent.d, after: next } } };
-        }
-      }
-      return { apply: () => this.c.store.removeEntry(e), result: { entry: e.d } };
+      // Every agent rung for it (one, or several for ring-all) is released with it.
+      const agents = e.d.state === 'offered' ? await this.releasedWith(e.d, '', at) : [];
+      return { apply: () => this.c.store.removeEntry(e, agents.map((a) => a.change)), result: { entry: e.d, agents } };
     });
     if (!res) {
       if ((await this.c.store.getEntry(callId))?.d.state === 'connected') await this.callEnded(callId, 'caller');
       return;
     }
     const gone = res.entry;
-    if (gone.legId) this.doneLegs.add(gone.legId);
+    const legs = gone.state === 'offered' ? ringingLegs(gone) : [];
+    for (const leg of legs) this.doneLegs.add(leg.legId);
     await this.c.deps.callbacks?.callerDone(callId).catch(() => undefined);
     await this.c.parts.waiting.cancelTimers(callId);
-    if (gone.legId) await this.c.telephony.hangup(gone.legId);
+    await Promise.all(legs.map((leg) => this.c.telephony.hangup(leg.legId)));
     const events = this.c.deps.events;
     const ringing = gone.state === 'offered';
-    if (ringing && gone.agentId) await events.publish({ type: 'queue.ring-canceled', callId, queue: gone.queue, agentId: gone.agentId, ringMs: at - (gone.offeredAt ?? at), at });
+    for (const leg of legs) await events.publish({ type: 'queue.ring-canceled', callId, queue: gone.queue, agentId: leg.agentId, ringMs: at - (gone.offeredAt ?? at), at });
     await events.publish({ type: 'queue.abandoned', callId, queue: gone.queue, position, origPosition: gone.joinPosition, waitS: seconds(at - gone.queuedAt), ringing, answeredBy, at });
     this.c.callLogs.of(callId).info({ ringing }, 'caller abandoned');
-    if (res.agent) await this.c.parts.agents.changed(res.agent.id, res.agent.before, res.agent.after, at);
+    for (const a of res.agents) await this.c.parts.agents.changed(a.leg.agentId, a.change.cur.d, a.change.next, at);
   }
 
   /** A connected call ends (`by` hung up first): hang up the other side, start wrap-up. */

@@ -68,7 +68,7 @@ export interface Parts {
   connecting: {
     legAnswered(legId: string): Promise<void>;
     legEnded(legId: string, end: LegEnd): Promise<void>;
-    missed(entry: Versioned<AcdEntry>, end: LegEnd): Promise<void>;
+    missed(entry: Versioned<AcdEntry>, end: LegEnd, legId?: string): Promise<void>;
     callerLeft(callId: string, answeredBy?: string): Promise<void>;
     callEnded(callId: string, by: 'caller' | 'agent'): Promise<void>;
     wrapUpDue(agentId: string, callId: string): Promise<void>;

@@ -1,6 +1,7 @@
 // After a restart, a reconnect, or Redis coming back: settle what the ACD holds against what
 // Asterisk still has. And reservations whose instance died mid-offer (their lease ran out).
 import { applyAgentEvent } from '../domain/agent';
+import { ringingLegs } from '../domain/offer';
 import type { AcdEntry } from '../ports';
 import type { AcdCore } from './core';
 
@@ -39,9 +40,7 @@ export class Recovery {
         if (q) await parts.waiting.armTimers(e, q, 'reconciled');
       } else if (e.state === 'offered') {
         report.offered++;
-        const leg = e.legId ? await tel.channelState(e.legId) : undefined;
-        if (!leg) await parts.connecting.missed(entry, { kind: 'lost' });
-        else if (leg === 'Up') await parts.connecting.legAnswered(e.legId!); // answered while we could not hear of it
+        await this.reconcileOffer(e);
       } else {
         report.connected++;
         if (!e.legId || !(await tel.channelExists(e.legId))) await parts.connecting.callEnded(callId, 'agent');
@@ -50,6 +49,17 @@ export class Recovery {
     await this.releaseExpiredLeases();
     this.c.log.info(report, 'ACD reconciled');
     return report;
+  }
+
+  /** Each leg of an offer (several for ring-all): one answered while we could not hear of it connects; one gone is missed. */
+  private async reconcileOffer(e: AcdEntry): Promise<void> {
+    const { telephony: tel, parts } = this.c;
+    for (const { legId } of ringingLegs(e)) {
+      const state = await tel.channelState(legId);
+      if (state === 'Up') return parts.connecting.legAnswered(legId);
+      const cur = state ? undefined : await this.c.store.getEntry(e.callId);
+      if (cur) await parts.connecting.missed(cur, { kind: 'lost' }, legId);
+    }
   }
 
   /** A callback has no caller channel while it waits: only its agent leg, and its customer leg once dialled, are checked. */
@@ -91,9 +101,10 @@ export class Recovery {
       const agent = await store.getAgent(agentId);
       if (agent?.d.status === 'reserved' && agent.d.callId) {
         const entry = await store.getEntry(agent.d.callId);
-        if (entry?.d.state === 'offered' && entry.d.agentId === agentId && entry.d.legId) {
-          if (await tel.channelExists(entry.d.legId)) await tel.hangup(entry.d.legId);
-          await this.c.parts.connecting.missed(entry, { kind: 'lease-expired' });
+        const leg = entry?.d.state === 'offered' ? ringingLegs(entry.d).find((l) => l.agentId === agentId) : undefined;
+        if (entry && leg) {
+          if (await tel.channelExists(leg.legId)) await tel.hangup(leg.legId);
+          await this.c.parts.connecting.missed(entry, { kind: 'lease-expired' }, leg.legId);
           released++;
           continue;
         }

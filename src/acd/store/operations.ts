@@ -75,16 +75,22 @@ export class AcdOperations implements AcdStorePort {
     });
   }
 
-  reserve(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange, leaseUntil: number): Promise<CommitResult> {
-    const p = this.withEntry(this.agent(agent), entry, next);
+  reserve(entry: Versioned<AcdEntry>, next: AcdEntry, agents: AgentChange | readonly AgentChange[], leaseUntil: number): Promise<CommitResult> {
+    const all = list(agents);
+    const p = this.withEntry(this.agents(all), entry, next);
     return this.docs.commit({
       ...p,
       zrem: [{ key: this.docs.queueWaitingKey(entry.d.queue), member: entry.d.callId }],
-      zadd: [{ key: this.docs.leasesKey(), score: leaseUntil, member: agent.cur.d.id }],
+      zadd: all.map((a) => ({ key: this.docs.leasesKey(), score: leaseUntil, member: a.cur.d.id })),
     });
   }
 
-  connect(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange): Promise<CommitResult> {
+  connect(entry: Versioned<AcdEntry>, next: AcdEntry, agents: AgentChange | readonly AgentChange[]): Promise<CommitResult> {
+    const all = list(agents);
+    return this.docs.commit({ ...this.withEntry(this.agents(all), entry, next), zrem: all.map((a) => this.lease(a)) });
+  }
+
+  dropLeg(entry: Versioned<AcdEntry>, next: AcdEntry, agent: AgentChange): Promise<CommitResult> {
     return this.docs.commit({ ...this.withEntry(this.agent(agent), entry, next), zrem: [this.lease(agent)] });
   }
 
@@ -99,11 +105,11 @@ export class AcdOperations implements AcdStorePort {
     });
   }
 
-  removeEntry(entry: Versioned<AcdEntry>, agent?: AgentChange): Promise<CommitResult> {
+  removeEntry(entry: Versioned<AcdEntry>, agents?: AgentChange | readonly AgentChange[]): Promise<CommitResult> {
     const key = this.docs.entryKey(entry.d.callId);
-    const p: Parts = agent ? this.agent(agent) : { expect: [], put: [], sadd: [] };
-    const zrem = [{ key: this.docs.queueWaitingKey(entry.d.queue), member: entry.d.callId }];
-    if (agent) zrem.push(this.lease(agent));
+    const all = agents ? list(agents) : [];
+    const p = this.agents(all);
+    const zrem = [{ key: this.docs.queueWaitingKey(entry.d.queue), member: entry.d.callId }, ...all.map((a) => this.lease(a))];
     return this.docs.commit({ ...p, expect: [...p.expect, { key, v: entry.v }], del: [key], zrem });
   }
 
@@ -139,6 +145,18 @@ export class AcdOperations implements AcdStorePort {
     };
   }
 
+  /** Several agents' writes in one transaction. */
+  private agents(all: readonly AgentChange[]): Parts {
+    const p: Parts = { expect: [], put: [], sadd: [] };
+    for (const a of all) {
+      const one = this.agent(a);
+      p.expect.push(...one.expect);
+      p.put.push(...one.put);
+      p.sadd.push(...one.sadd);
+    }
+    return p;
+  }
+
   private withEntry(p: Parts, entry: Versioned<AcdEntry>, next: AcdEntry): Parts {
     const key = this.docs.entryKey(entry.d.callId);
     return { ...p, expect: [...p.expect, { key, v: entry.v }], put: [...p.put, { key, doc: next, v: entry.v + 1 }] };
@@ -151,4 +169,8 @@ export class AcdOperations implements AcdStorePort {
   private lease(agent: AgentChange): { key: string; member: string } {
     return { key: this.docs.leasesKey(), member: agent.cur.d.id };
   }
+}
+
+function list(agents: AgentChange | readonly AgentChange[]): readonly AgentChange[] {
+  return Array.isArray(agents) ? agents : [agents as AgentChange];
 }
