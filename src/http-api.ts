@@ -188,6 +188,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         consult: (callId, agentId, actor, by) => acd.consult(callId, agentId, actor, by),
         completeTransfer: (callId, actor, by) => acd.completeTransfer(callId, actor, by),
         cancelTransfer: (callId, actor, by) => acd.cancelTransfer(callId, actor, by),
+        assist: (callId, flow, actor, by) => acd.startAssist(callId, flow, actor, by),
         targets: () => {
           const cfg = config.current;
           return { queues: new Set(cfg.queues.keys()), agents: new Set(cfg.agents.keys()), destinations: new Set(cfg.destinations.keys()) };

@@ -132,6 +132,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Set once the call flow exists.
   let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined;
   let agentEnded: (callId: string) => Promise<void> = async () => undefined;
+  let startAssist: (callId: string, flow: string) => Promise<void> = async () => undefined;
   // Set once the callbacks feature exists (it needs the ACD too).
   let callbacks!: CallbackService;
   let inQueue!: InQueueOffers;
@@ -147,6 +148,8 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     // Not awaited: the ACD runs inside the call's own queue, and the flow start queues behind it.
     afterCall: async ({ callId, flow }) => void startFlow(callId, flow),
     agentEnded: (callId) => void agentEnded(callId),
+    // Called from an API request, not from the call's queue: waiting for the flow's start is safe.
+    startAssist: ({ callId, flow }) => startAssist(callId, flow),
     legVariables: (callId, callerId) => contacts.legVariables(callId, callerId),
     lastAgentOf: async (callerId) => (await contacts.recent(callerId)).find((c) => c.agentId !== undefined)?.agentId,
     dispositionPending: async (callId) => {
@@ -215,6 +218,7 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   });
   const controller = new CallController({ telephony, calls, events, ivr, acd, admission, context: () => callContext(config.current), clock, logger, store: storeHealth(redis) });
   startFlow = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, at: clock.now() });
+  startAssist = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, returnToAgent: true, at: clock.now() });
 
   // ---- callbacks: records in Redis, due times on BullMQ, dialled through the ACD ----
   const callbackJobs = new CallbackJobs({ url: env.SWITCHBOARD_REDIS_URL, prefix: keys.bullPrefix(), clock, logger });

@@ -1,4 +1,4 @@
-// Actions on a connected call through the API: hold, resume and transfer. The call's agent
+// Actions on a connected call through the API: hold, resume, transfer, and an assist flow. The call's agent
 // (agent key), a supervisor of the agent's teams or an admin may act; domain/control.ts decides
 // who and when. Transfer targets are names from the routing files, never a dial string.
 import { z } from 'zod';
@@ -19,6 +19,8 @@ export interface CallControlApi {
   consult(callId: string, agentId: string, actor: Actor, by: string): Promise<AcdEntry>;
   completeTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
   cancelTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
+  /** The caller goes to one of the queue's assist flows and comes back to the agent at its end. */
+  assist(callId: string, flow: string, actor: Actor, by: string): Promise<AcdEntry>;
   /** What a transfer may name, from the running configuration. */
   targets(): { queues: ReadonlySet<string>; agents: ReadonlySet<string>; destinations: ReadonlySet<string> };
   /** The flow that takes a caller to a configured destination. */
@@ -46,6 +48,7 @@ const ControlledCall = z
     agent: z.string(),
     onHold: z.boolean(),
     heldSeconds: z.number().int().nonnegative().describe('Time on hold in this call before the current hold (if any)'),
+    assistFlow: z.string().optional().describe('The assist flow the caller is in (they come back to the agent at its end)'),
   })
   .meta({ id: 'ControlledCall' });
 
@@ -57,12 +60,14 @@ export async function refusalsAsProblems<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    if (err instanceof CallActionRefused) throw refusalProblem(err.status, err.message);
+    if (err instanceof CallActionRefused) throw refusalProblem(err.status, err.message, err.field);
     throw err;
   }
 }
 
-const view = (e: AcdEntry) => ({ id: e.callId, queue: e.queue, agent: e.agentId ?? '', onHold: e.heldAt !== undefined, heldSeconds: Math.floor((e.heldMs ?? 0) / 1000) });
+const view = (e: AcdEntry) => ({ id: e.callId, queue: e.queue, agent: e.agentId ?? '', onHold: e.heldAt !== undefined, heldSeconds: Math.floor((e.heldMs ?? 0) / 1000), ...(e.assist ? { assistFlow: e.assist.flow } : {}) });
+
+const AssistBody = z.strictObject({ flow: z.string().min(1).max(64).describe("One of the queue's assistFlows (routing files)") });
 
 export function callControlRoutes(c: CallControlApi) {
   return (api: Api): void => {
@@ -125,6 +130,24 @@ export function callControlRoutes(c: CallControlApi) {
       },
     );
     finishRoutes(c, api);
+    api.route(
+      {
+        method: 'post',
+        path: '/calls/{id}/assist',
+        operationId: 'assistCall',
+        summary: "Send the connected caller to one of the queue's assist flows (a payment IVR); the agent stays on the line and gets the caller back when the flow ends",
+        tag: 'calls',
+        roles: ['admin', 'supervisor', 'agent'],
+        params: Params,
+        body: AssistBody,
+        answers: { 200: { description: 'The caller is in the flow', schema: z.object({ call: ControlledCall }) } },
+        problems: [404, 409, 422],
+      },
+      async ({ params, body, principal }) => {
+        const e = await refusalsAsProblems(() => c.assist(params.id, body.flow, c.actor(principal), actorName(principal)));
+        return { status: 200, body: { call: view(e) } };
+      },
+    );
   };
 }
 

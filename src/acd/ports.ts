@@ -11,6 +11,8 @@ export interface Versioned<T> {
 export interface AcdEntry extends QueueEntry {
   channelId: string;
   callerId: string;
+  /** The caller's name (cleaned by the call flow: printable, no quotes or angle brackets), when any. */
+  callerName?: string;
   state: 'waiting' | 'offered' | 'connected';
   /** The agent offered or connected; for a ring-all offer, its leading leg (`ringing` has them all). */
   agentId?: string;
@@ -25,6 +27,8 @@ export interface AcdEntry extends QueueEntry {
   heldAt?: number;
   /** Time on hold before `heldAt` (ms): counted in handle time, not in talk time. */
   heldMs?: number;
+  /** The caller is in an assist flow (a payment IVR) since `startedAt`, out of the bridge; its end brings them back. */
+  assist?: { flow: string; startedAt: number; by: string };
   /** The agent consults a colleague before an attended transfer (the caller on hold meanwhile). */
   consult?: { agentId: string; legId: string; state: 'ringing' | 'talking'; startedAt: number; by: string };
   /** Agents who missed this call, and when (not offered it again for a ring timeout). */

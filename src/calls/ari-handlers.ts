@@ -28,11 +28,21 @@ export function registerCallAriHandlers(router: AriRouter, deps: { handle(event:
   });
 }
 
+/**
+ * The caller's name as the network sent it (CNAM, a SIP display name), fit to show and to pass on:
+ * printable characters only (never a line break into a SIP header), no quotes or angle brackets
+ * (it goes into a caller id), at most 64 characters. Absent when nothing is left.
+ */
+export function callerName(raw: string): { callerName?: string } {
+  const name = raw.replace(/[\u0000-\u001f\u007f"<>\\]/g, '').trim().slice(0, 64).trim();
+  return name ? { callerName: name } : {};
+}
+
 function callerEvent(ev: ChannelEvent, at: number): CallEvent | undefined {
   const callId = ev.channel.id;
   switch (ev.type) {
     case 'StasisStart':
-      return { type: 'CallArrived', callId, channelId: callId, number: ev.args[1] ?? ev.channel.dialplan?.exten ?? '', callerId: ev.channel.caller.number, at };
+      return { type: 'CallArrived', callId, channelId: callId, number: ev.args[1] ?? ev.channel.dialplan?.exten ?? '', callerId: ev.channel.caller.number, ...callerName(ev.channel.caller.name), at };
     // A hang-up request comes before the PlaybackFinished that the hang-up causes, so the flow
     // learns the caller left before it could take the end of a prompt for "prompt complete".
     case 'ChannelHangupRequest':

@@ -26,10 +26,12 @@ export interface IvrPorts {
 
 /** The part of the ACD the call flow hands calls to. */
 export interface QueueHandoff {
-  enqueue(call: { callId: string; channelId: string; callerId: string; queue: string; priority: number; attributes: Record<string, string | number | boolean> }): Promise<void>;
+  enqueue(call: { callId: string; channelId: string; callerId: string; callerName?: string; queue: string; priority: number; attributes: Record<string, string | number | boolean> }): Promise<void>;
   callerLeft(callId: string): Promise<void>;
   /** A key the caller pressed while waiting. */
   callerDigit(callId: string, digit: string): Promise<void>;
+  /** The caller's assist flow ended: back to their agent. */
+  assistDone(callId: string): Promise<void>;
 }
 
 export interface CallCommandsDeps {
@@ -116,9 +118,12 @@ export class CallCommands {
       case 'queueDigit':
         await this.deps.acd?.callerDigit(call.callId, c.digit);
         return;
+      case 'backToAgent':
+        await this.deps.acd?.assistDone(call.callId);
+        return;
       case 'enqueue':
         if (!this.deps.acd) throw new Error('no ACD to take the call');
-        await this.deps.acd.enqueue({ callId: call.callId, channelId: call.channelId, callerId: call.callerId, queue: c.queue, priority: c.priority, attributes: c.attributes });
+        await this.deps.acd.enqueue({ callId: call.callId, channelId: call.channelId, callerId: call.callerId, ...(call.callerName ? { callerName: call.callerName } : {}), queue: c.queue, priority: c.priority, attributes: c.attributes });
         return;
       case 'play':
         await telephony.play(call.channelId, c.playbackId, c.prompts.map((p) => `sound:${p}`), c.language);

@@ -23,6 +23,8 @@ export interface QueuedCall {
   callback?: { id: string; number: string };
   /** On hold since then (connected calls). */
   heldAt?: number;
+  /** In an assist flow (connected calls): back with the agent at its end. */
+  assist?: { flow: string };
 }
 
 /** What a screen pop adds to a call (src/contacts). */
@@ -78,6 +80,7 @@ const CallViewSchema = z
     kind: z.enum(['call', 'callback']),
     number: z.string().optional().describe('Number dialled (calls)'),
     callerId: z.string().describe("Caller's number (callbacks: the number to call back)"),
+    callerName: z.string().optional().describe("Caller's name as the network sent it (CNAM, SIP display name), when any"),
     state: z.enum(['ivr', 'waiting', 'ringing', 'connected']),
     flow: z.string().optional().describe('The flow the call is in'),
     step: z.string().optional().describe('… and its step'),
@@ -87,6 +90,7 @@ const CallViewSchema = z
     arrivedAt: z.number().int().optional().describe('When the call arrived (epoch ms)'),
     waitSeconds: z.number().int().nonnegative().optional().describe('Seconds in the current queue so far'),
     onHold: z.boolean().optional().describe('Connected calls: the caller is on hold'),
+    assistFlow: z.string().optional().describe('Connected calls: the assist flow the caller is in (back with the agent at its end)'),
   })
   .meta({ id: 'Call' });
 export type CallView = z.infer<typeof CallViewSchema>;
@@ -127,9 +131,10 @@ export function callViews(active: readonly CallState[], queued: readonly QueuedC
         kind: 'call' as const,
         number: c.number,
         callerId: c.callerId,
+        ...(c.callerName ? { callerName: c.callerName } : {}),
         state: q ? ({ waiting: 'waiting', offered: 'ringing', connected: 'connected' } as const)[q.state] : ('ivr' as const),
         ...(c.ivr ? { flow: c.ivr.flowId, step: c.ivr.stepId } : {}),
-        ...(q ? { queue: q.queue, priority: q.priority, waitSeconds: secondsSince(now, q.queuedAt), ...(q.agentId ? { agent: q.agentId } : {}), ...(q.state === 'connected' ? { onHold: q.heldAt !== undefined } : {}) } : {}),
+        ...(q ? { queue: q.queue, priority: q.priority, waitSeconds: secondsSince(now, q.queuedAt), ...(q.agentId ? { agent: q.agentId } : {}), ...(q.state === 'connected' ? { onHold: q.heldAt !== undefined, ...(q.assist ? { assistFlow: q.assist.flow } : {}) } : {}) } : {}),
         arrivedAt: c.arrivedAt,
       };
     });

@@ -74,7 +74,7 @@ export function flowOfNumber(number: string, route: NumberRouteConfig): string {
 export function loadRoutingDir(dir: string, options: LoadOptions = {}): Promise<RoutingConfig> {
   return routing.load(dir, async (run, files) => {
     const acd = await run(acdSection, undefined);
-    const ivr = await run(ivrSection, { languages: acd.languages });
+    const ivr = await run(ivrSection, { languages: acd.languages, assistFlows: acd.assistFlows });
     const calls = await run(numbersSection, { languages: acd.languages });
     const apiKeys = await run(apiKeysSection, { agents: new Set(acd.agents.keys()), teams: new Set(acd.teams.keys()) });
     const hooks = await run(webhooksSection, { env: options.env ?? process.env });

@@ -23,7 +23,7 @@ const ev = <T extends string, S extends z.ZodRawShape>(type: T, description: str
 
 // ------------------------------------------------------------------ calls --
 
-export const CallArrived = ev('call.arrived', 'A call entered Switchboard', { callId, number: z.string().describe('Number dialled'), callerId: z.string().describe("Caller's number") });
+export const CallArrived = ev('call.arrived', 'A call entered Switchboard', { callId, number: z.string().describe('Number dialled'), callerId: z.string().describe("Caller's number"), callerName: z.string().optional().describe("Caller's name as the network sent it (CNAM, SIP display name), when any") });
 export const CallRefused = ev('call.refused', 'Switchboard was overloaded and sent the call to the dialplan\'s overload branch without taking it', {
   callId,
   number: z.string().describe('Number dialled'),
@@ -43,7 +43,7 @@ export const CallEnded = ev('call.ended', 'The call is over for Switchboard', {
 const flow = z.string().describe('Flow id');
 const step = z.string().describe('Step id');
 export const IvrStarted = ev('ivr.started', 'A flow started on the call', { callId, flow });
-export const IvrStep = ev('ivr.step', 'The call reached a step', { callId, flow, step, kind: z.string().describe('Step kind') });
+export const IvrStep = ev('ivr.step', 'The call reached a step', { callId, flow, step, kind: z.string().describe('Step kind'), sensitive: z.literal(true).optional().describe('A collect of sensitive digits (recordings pause until the next step)') });
 export const IvrChoice = ev('ivr.choice', 'The caller chose a menu option', { callId, flow, step, digit: z.string() });
 export const IvrRetry = ev('ivr.retry', 'A menu or input got an invalid key or no input', { callId, flow, step, why: z.enum(['invalid', 'no-input']), try: z.number().int() });
 export const IvrCollected = ev('ivr.collected', 'Digits collected into a variable (a sensitive input only by its length)', {
@@ -165,6 +165,8 @@ export const QueueConsultEnded = ev('queue.consult-ended', 'A consultation ended
 });
 export const QueueHeld = ev('queue.held', 'A connected caller was put on hold (out of the bridge, hearing music)', { callId, queue, agentId, by: byKey });
 export const QueueResumed = ev('queue.resumed', 'A caller on hold was taken back into the conversation', { callId, queue, agentId, by: byKey, heldS: seconds.describe('How long this hold lasted') });
+export const QueueAssistStarted = ev('queue.assist-started', 'The agent sent the connected caller to an assist flow (a payment IVR); the agent waits in the call', { callId, queue, agentId, flow, by: byKey });
+export const QueueAssistEnded = ev('queue.assist-ended', 'The assist flow ended and the caller is back in the conversation with the agent', { callId, queue, agentId, flow, assistS: seconds.describe('Time the caller spent in the flow') });
 export const CallDisposition = ev('call.disposition', "The outcome of a handled call, recorded at wrap-up by its agent or a supervisor (the notes stay out of the journal)", {
   callId,
   queue,
@@ -247,8 +249,8 @@ export const OutboundEnded = ev('outbound.ended', "An agent's own call ended", {
 
 const recordingId = z.string().describe("The recording's id (Asterisk's stored recording name)");
 export const RecordingStarted = ev('recording.started', "A connected call's recording started (its queue records calls)", { callId, queue, agentId, recordingId });
-export const RecordingPaused = ev('recording.paused', "A call's recording was paused: the caller went on hold, or someone asked (payment details)", { callId, queue, agentId, recordingId, why: z.enum(['hold', 'api']), by: z.string().optional().describe('Who asked (why api)') });
-export const RecordingResumed = ev('recording.resumed', "A call's paused recording resumed", { callId, queue, agentId, recordingId, why: z.enum(['hold', 'api']), by: z.string().optional().describe('Who asked (why api)') });
+export const RecordingPaused = ev('recording.paused', "A call's recording was paused: the caller went on hold, someone asked (payment details), or the caller keys sensitive digits", { callId, queue, agentId, recordingId, why: z.enum(['hold', 'api', 'sensitive']).describe('hold: the caller went on hold; api: someone asked; sensitive: the caller is keying sensitive digits in an assist flow'), by: z.string().optional().describe('Who asked (why api)') });
+export const RecordingResumed = ev('recording.resumed', "A call's paused recording resumed", { callId, queue, agentId, recordingId, why: z.enum(['hold', 'api', 'sensitive']), by: z.string().optional().describe('Who asked (why api)') });
 export const RecordingFinished = ev('recording.finished', "A call's recording ended with the agent's part of the call", { callId, queue, agentId, recordingId, ok: z.boolean(), durationS: z.number().nonnegative().optional().describe('Audio in the file (paused stretches left out)') });
 export const RecordingDeleted = ev('recording.deleted', 'A recording was deleted: through the API, or past its retention', { callId, queue, agentId, recordingId, by: z.string().describe('The API key id, or "retention"') });
 
@@ -305,6 +307,8 @@ export const EVENT_SCHEMAS = [
   QueueCompleted,
   QueueHeld,
   QueueResumed,
+  QueueAssistStarted,
+  QueueAssistEnded,
   QueueTransferred,
   QueueConsultStarted,
   QueueConsultEnded,

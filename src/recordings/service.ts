@@ -1,8 +1,8 @@
 // Call recordings: a queue with `recording` records each connected call's bridge (caller and agent
 // mixed) from the connection to the end of the agent's part. It subscribes to the event seam:
 // queue.connected starts a recording, queue.held pauses it and queue.resumed resumes it (hold
-// music and dead air stay out of the file), and agents pause it through the API around payment
-// details. Asterisk's RecordingFinished gives the length. Past its queue's retention a recording
+// music and dead air stay out of the file), a sensitive collect step of an assist flow pauses it
+// until the next step, and agents pause it through the API around payment details. Asterisk's RecordingFinished gives the length. Past its queue's retention a recording
 // is deleted, audio and metadata.
 import type { Logger } from 'pino';
 import type { QueueConfig } from '../acd/domain/model';
@@ -50,8 +50,20 @@ export class RecordingService {
     this.log = d.logger.child({ component: 'recordings' });
   }
 
+  /** Calls in a sensitive step (marked as its event comes): their next step or the flow's end is work to queue. */
+  private readonly inSensitiveStep = new Set<string>();
+  /** Of those, the calls whose recording was paused for it (in the call's order): the next step resumes it. */
+  private readonly sensitive = new Set<string>();
+
   /** The event seam's subscriber: a call's events in their order (the seam does not wait for subscribers). */
   readonly subscriber = (e: SwitchboardEvent): Promise<void> | undefined => {
+    if (e.type === 'ivr.step' || e.type === 'ivr.ended' || e.type === 'queue.assist-ended') {
+      const entering = e.type === 'ivr.step' && e.sensitive === true;
+      if (!entering && !this.inSensitiveStep.has(e.callId)) return undefined; // most steps: no work, no Redis read
+      if (entering) this.inSensitiveStep.add(e.callId);
+      else this.inSensitiveStep.delete(e.callId);
+      return this.calls.run(e.callId, () => this.sensitiveStep(e.callId, entering), (err) => this.log.error({ err, callId: e.callId, type: e.type }, 'recording bookkeeping failed'));
+    }
     if (e.type !== 'queue.connected' && e.type !== 'queue.held' && e.type !== 'queue.resumed' && e.type !== 'queue.transferred') return undefined;
     const work = async (): Promise<void> => {
       if (e.type === 'queue.connected') await this.start(e.callId, e.queue, e.agentId, e.legId);
@@ -77,8 +89,23 @@ export class RecordingService {
     this.log.info({ callId, agentId, recording: id }, 'recording the call');
   }
 
-  /** Pauses or resumes the call's running recording; `why` says who asked (hold, or an API request: `by`). */
-  private async pauseCall(callId: string, paused: boolean, why: 'hold' | 'api', by?: string): Promise<RecordingMeta | undefined> {
+  /**
+   * A caller with a recorded agent (an assist flow) keys sensitive digits: the recording pauses
+   * until the flow moves on. A recording paused already (hold, an agent's request) is left alone.
+   */
+  private async sensitiveStep(callId: string, entering: boolean): Promise<void> {
+    if (!entering) {
+      if (this.sensitive.delete(callId)) await this.pauseCall(callId, false, 'sensitive');
+      return;
+    }
+    if (this.sensitive.has(callId)) return; // one sensitive step after another: still paused
+    const r = await this.d.store.ofCall(callId);
+    if (r?.state !== 'recording') return;
+    if ((await this.pauseCall(callId, true, 'sensitive'))?.state === 'paused') this.sensitive.add(callId);
+  }
+
+  /** Pauses or resumes the call's running recording; `why` says who asked (hold, a sensitive step, or an API request: `by`). */
+  private async pauseCall(callId: string, paused: boolean, why: 'hold' | 'api' | 'sensitive', by?: string): Promise<RecordingMeta | undefined> {
     const r = await this.d.store.ofCall(callId);
     if (!r || r.state === 'done' || r.state === 'failed' || (r.state === 'paused') === paused) return r;
     try {
@@ -101,6 +128,8 @@ export class RecordingService {
   async finished(id: string, ok: boolean, durationS: number | undefined): Promise<void> {
     const r = await this.d.store.update(id, (cur) => ({ ...cur, state: ok ? 'done' : 'failed', endedAt: this.d.clock.now(), ...(durationS !== undefined ? { durationS } : {}) }));
     if (!r) return;
+    this.sensitive.delete(r.callId);
+    this.inSensitiveStep.delete(r.callId);
     await this.d.events.publish({ type: 'recording.finished', callId: r.callId, queue: r.queue, agentId: r.agentId, recordingId: id, ok, ...(durationS !== undefined ? { durationS } : {}), at: this.d.clock.now() });
     this.log.info({ callId: r.callId, recording: id, durationS, ok }, 'recording finished');
   }

@@ -79,6 +79,7 @@ function example(op: Op): { url: string; body?: unknown } {
     completeTransfer: { params: { id: 'no-such-call' } },
     cancelTransfer: { params: { id: 'no-such-call' } },
     transferCall: { params: { id: 'no-such-call' }, body: { mode: 'blind', queue: 'sales' } },
+    assistCall: { params: { id: 'no-such-call' }, body: { flow: 'payment' } },
     listRecordings: { query: '?limit=5' },
     getRecording: { params: { id: 'none' } },
     downloadRecording: { params: { id: 'none' } },

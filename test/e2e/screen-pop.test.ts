@@ -40,16 +40,20 @@ test('a second call from the same number pops its IVR path and the first call (q
   expect((await first).code).toBe(0);
   await waitFor('agent1 available again', async () => ((await api('GET', '/agents')).body.agents as Array<{ id: string; status: string }>).some((a) => a.id === 'agent1' && a.status === 'available'), 15_000);
 
-  const second = placeCall(target, '5000', viaMenu, { rtpPort: 9, timeoutS: 40 });
+  // The second time the caller's network sends their name: it pops and shows on the phone.
+  const named = callerScenario({ callerNumber: '15550901', callerName: 'Ana Ruiz', script: [{ pauseMs: 500 }, { keys: '1' }], hangupAfterMs: 4000 });
+  const second = placeCall(target, '5000', named, { rtpPort: 9, timeoutS: 40 });
   const secondId = await connected(2);
   const pop2 = await api('GET', `/calls/${encodeURIComponent(secondId)}`);
-  expect(pop2.body).toMatchObject({ ivrPath: [{ flow: 'main', digit: '1' }], recentContacts: [{ callId: firstId, number: '5000', queue: 'sales', agent: 'agent1', disposition: { resolved: false, reason: 'info' } }] });
+  expect(pop2.body).toMatchObject({ call: { callerId: '15550901', callerName: 'Ana Ruiz' }, ivrPath: [{ flow: 'main', digit: '1' }], recentContacts: [{ callId: firstId, number: '5000', queue: 'sales', agent: 'agent1', disposition: { resolved: false, reason: 'info' } }] });
   expect((pop2.body.recentContacts as unknown[]).length).toBe(1);
   // The agent's phone got it in the INVITE, for a desk phone or a CRM.
   const invites = agent1.trace().split(/^-{10,}.*$/m).filter((m) => /^INVITE /m.test(m));
   const last = invites.at(-1) ?? '';
   expect(last).toMatch(new RegExp(`^X-Switchboard-Call-Id: ${secondId.replace('.', '\\.')}`, 'm'));
   expect(last).toMatch(/^X-Switchboard-IVR-Path: menu:1/m);
+  expect(last).toMatch(/^X-Switchboard-Caller-Name: Ana Ruiz\r?$/m);
+  expect(last).toMatch(/^From: "Ana Ruiz" <sip:15550901@/m);
   expect(last).toMatch(/^X-Switchboard-Last-Contact: \S+ sales agent1 not-resolved/m);
   expect((await second).code).toBe(0);
   expect((await api('GET', '/calls/no-such-call')).status).toBe(404);

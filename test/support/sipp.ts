@@ -49,6 +49,8 @@ export interface CallerOptions {
   /** Expect this final response instead of 200 (e.g. 404 for an unknown number). */
   expectFailure?: number;
   callerNumber?: string;
+  /** A display name in the From header (what a carrier sends as CNAM). */
+  callerName?: string;
   /** After the answer (and `digits`): pauses, key presses and speech, in order. */
   script?: Array<{ pauseMs: number } | { keys: string } | { speech: true }>;
   /** Offer A-law (needed to play the stock speech recording, g711a.pcap). Default μ-law. */
@@ -76,7 +78,7 @@ export function callerScenario(o: CallerOptions): string {
   const from = o.callerNumber ?? '15550100';
   const invite = `INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/UDP [local_ip]:[local_port];branch=[branch]
-From: <sip:${from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
+From: ${o.callerName ? `"${o.callerName}" ` : ''}<sip:${from}@[local_ip]:[local_port]>;tag=[pid]SIPpTag[call_number]
 To: <sip:[service]@[remote_ip]:[remote_port]>
 Call-ID: [call_id]
 CSeq: 1 INVITE

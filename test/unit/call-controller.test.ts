@@ -98,6 +98,7 @@ function setup(store?: StoreHealth) {
     enqueue: async (c: { callId: string; queue: string }) => void telephony.log.push(`enqueue ${c.callId} ${c.queue}`),
     callerLeft: async (callId: string) => void telephony.log.push(`left queue ${callId}`),
     callerDigit: async (callId: string, digit: string) => void telephony.log.push(`queue digit ${callId} ${digit}`),
+    assistDone: async (callId: string) => void telephony.log.push(`back to agent ${callId}`),
   };
   const calls = new MemoryCalls();
   const entries: NewEvent[] = [];

@@ -3,7 +3,8 @@
 import { callStep, type CallCommand, type CallContext, type CallState } from '../../src/calls/domain/call';
 import type { CallEvent } from '../../src/calls/domain/events';
 import { numberFlow, numberFlowId } from '../../src/calls/domain/number-flow';
-import type { Flow } from '../../src/ivr/domain';
+import { callerName } from '../../src/calls/ari-handlers';
+import type { Flow, Step } from '../../src/ivr/domain';
 
 const greeting = numberFlow('5000', { greeting: ['hello-world', 'demo-congrats'], priority: 0, attributes: {} });
 const queued = numberFlow('5001', { greeting: [], queue: 'sales', priority: 3, attributes: { vip: true } });
@@ -83,6 +84,23 @@ describe('a call', () => {
   });
 });
 
+describe("the caller's name", () => {
+  it('comes with the arrival, is kept with the call and announced', () => {
+    const a = run([{ ...arrive(), callerName: 'Ana Ruiz' } as CallEvent]);
+    expect(a.state).toMatchObject({ callerId: '+15550100', callerName: 'Ana Ruiz' });
+    expect(a.commands[0]).toEqual({ kind: 'notify', notice: { type: 'call.arrived', number: '5000', callerId: '+15550100', callerName: 'Ana Ruiz' } });
+    expect(run([arrive()]).state).not.toHaveProperty('callerName');
+  });
+
+  it('is cleaned at the edge: printable, no quotes, brackets or line breaks, 64 characters at most', () => {
+    expect(callerName('  "Ana" <Ruiz>\r\nX-Evil: 1 ')).toEqual({ callerName: 'Ana RuizX-Evil: 1' });
+    expect(callerName('José Müller')).toEqual({ callerName: 'José Müller' });
+    expect(callerName('x'.repeat(100)).callerName).toHaveLength(64);
+    expect(callerName(' "" ')).toEqual({});
+    expect(callerName('')).toEqual({});
+  });
+});
+
 describe('a caller who hangs up to end a voicemail', () => {
   const vmFlow: Flow = { id: 'vm', start: 'rec', language: 'en', steps: new Map([['rec', { kind: 'voicemail', prompts: [], mailbox: 'general', maxSeconds: 60, silenceSeconds: 5 }]]) };
   const vmCtx: CallContext = { ...ctx, flows: new Map([[vmFlow.id, vmFlow]]), route: () => ({ flow: 'vm' }) };
@@ -103,5 +121,67 @@ describe('a caller who hangs up to end a voicemail', () => {
     const r = step([{ type: 'CallVanished', callId: 'c1', at: 9 }], recording.state);
     expect(r.state?.phase).toBe('ended');
     expect(kinds(r.commands)).toEqual(['call.ended']);
+  });
+});
+
+// An assist flow (a payment IVR an agent sends the connected caller to): its end gives the caller
+// back to the agent instead of ending the call; the caller hanging up in it ends the call in the ACD.
+describe('an assist flow', () => {
+  const retries = { retries: 1, invalidPrompts: [], noInputPrompts: [], onFail: 'done' };
+  const payment: Flow = {
+    id: 'payment',
+    start: 'card',
+    language: 'es',
+    steps: new Map<string, Step>([
+      ['card', { kind: 'collect', prompts: ['enter-card'], variable: 'card', minDigits: 4, maxDigits: 4, timeoutS: 5, interDigitTimeoutS: 3, sensitive: true, derive: { last4: true }, next: 'done', ...retries }],
+      ['done', { kind: 'hangup', prompts: ['thank-you'] }],
+    ]),
+  };
+  const withPayment: CallContext = { ...ctx, flows: new Map([...flows, ['payment', payment]]) };
+  const assist = (at = 6000): CallEvent => ({ type: 'FlowStart', callId: 'c1', flow: 'payment', returnToAgent: true, at });
+  const key = (digit: string, at: number): CallEvent => ({ type: 'DigitReceived', callId: 'c1', digit, at });
+  const inQueue = () => run([arrive('5001')], undefined, withPayment).state!;
+
+  it('starts on a queued caller (keeping language and variables) and marks its sensitive step', () => {
+    const a = run([assist()], { ...inQueue(), ivr: { ...inQueue().ivr!, language: 'fr', vars: { account: '42' } } }, withPayment);
+    expect(a.state).toMatchObject({ assist: true, ivr: { flowId: 'payment', language: 'fr', vars: { account: '42' } } });
+    expect(a.commands.find((c) => c.kind === 'notify' && c.notice.type === 'ivr.step')).toMatchObject({ notice: { step: 'card', kind: 'collect', sensitive: true } });
+    // Keys go to the flow, not to the queue.
+    const b = run(['1', '2', '3', '4'].map((d, i) => key(d, 7000 + i * 300)), a.state, withPayment);
+    expect(b.commands.filter((c) => c.kind === 'queueDigit')).toEqual([]);
+    expect(b.state?.ivr?.vars).toMatchObject({ card_valid: 'yes', card_last4: '1234' });
+    expect(b.state?.ivr?.vars).not.toHaveProperty('card');
+  });
+
+  it('its end gives the caller back to the agent: no hang-up, the call goes on, queued again', () => {
+    const keyed = run([assist(), ...['1', '2', '3', '4'].map((d, i) => key(d, 7000 + i * 300))], inQueue(), withPayment);
+    const thanks = keyed.commands.filter((c) => c.kind === 'play').at(-1)!;
+    expect(thanks).toMatchObject({ prompts: ['thank-you'] });
+    const a = run([{ type: 'PlaybackFinished', callId: 'c1', playbackId: thanks.kind === 'play' ? thanks.playbackId : '', at: 9000 }], keyed.state, withPayment);
+    expect(kinds(a.commands)).toEqual(['ivr.ended', 'backToAgent']);
+    expect(a.commands.some((c) => c.kind === 'hangup')).toBe(false);
+    expect(a.state).toMatchObject({ phase: 'ivr', ivr: { phase: 'queued' } });
+    expect(a.state).not.toHaveProperty('assist');
+    // Back with the agent, keys are the queue's again; a later hang-up leaves the queue as always.
+    expect(kinds(run([key('5', 9500)], a.state, withPayment).commands)).toEqual(['queueDigit']);
+    expect(kinds(run([{ type: 'CallHungUp', callId: 'c1', at: 9900 }], a.state, withPayment).commands)[0]).toBe('leaveQueue');
+  });
+
+  it('the caller hanging up in it ends the call in the ACD too', () => {
+    const a = run([{ type: 'CallHungUp', callId: 'c1', at: 7000 }], run([assist()], inQueue(), withPayment).state, withPayment);
+    expect(kinds(a.commands)[0]).toBe('leaveQueue');
+    expect(kinds(a.commands).slice(-2)).toEqual(['ivr.hangup', 'call.ended']);
+    expect(a.state?.phase).toBe('ended');
+  });
+
+  it('the agent hanging up meanwhile ends the call (the ACD hangs up the caller)', () => {
+    const a = run([assist(), { type: 'AgentHungUp', callId: 'c1', at: 7000 }], inQueue(), withPayment);
+    expect(a.state?.phase).toBe('ended');
+    expect(a.commands.at(-1)).toEqual({ kind: 'notify', notice: { type: 'call.ended', reason: 'agent-hangup' } });
+  });
+
+  it('does not start for a caller who is not with the ACD (still in the IVR, or gone)', () => {
+    const inIvr = run([arrive()], undefined, withPayment).state!;
+    expect(run([assist()], inIvr, withPayment).state).toBe(inIvr);
   });
 });

@@ -37,3 +37,8 @@ it('folds a call: path, inputs (never a sensitive one), queue, agent, transfer, 
   });
   expect(pathText(r!)).toBe('menu:3 > confirm:1');
 });
+
+it("keeps the caller's name when the network sent one", () => {
+  expect(applyContactEvent(undefined, ev({ type: 'call.arrived', number: '5000', callerId: '15550100', callerName: 'Ana Ruiz' }))).toMatchObject({ callerId: '15550100', callerName: 'Ana Ruiz' });
+  expect(applyContactEvent(undefined, ev({ type: 'call.arrived', number: '5000', callerId: '15550100' }))).not.toHaveProperty('callerName');
+});

@@ -107,3 +107,53 @@ describe('the recording of a call', () => {
     expect(t.published.at(-1)).toMatchObject({ type: 'recording.deleted', recordingId: 'rec-c1-leg-1', by: 'retention' });
   });
 });
+
+describe('a sensitive step of an assist flow', () => {
+  const step = (sensitive?: true) => ({ type: 'ivr.step', callId: 'c1', flow: 'payment', step: sensitive ? 'card' : 'thanks', kind: sensitive ? 'collect' : 'play', ...(sensitive ? { sensitive } : {}) });
+  const connected = async (t: ReturnType<typeof rig>) => {
+    await t.send({ type: 'queue.connected', callId: 'c1', queue: 'sales', agentId: 'a1', legId: 'c1-leg-1', holdS: 3, ringS: 1 });
+    t.log.splice(0);
+  };
+
+  it('pauses the recording until the next step; two sensitive steps in a row are one pause', async () => {
+    const t = rig();
+    await connected(t);
+    await t.send(step(true));
+    await t.send(step(true));
+    expect(t.log).toEqual(['pause rec-c1-leg-1']);
+    await t.send(step());
+    expect(t.log).toEqual(['pause rec-c1-leg-1', 'unpause rec-c1-leg-1']);
+    expect(t.published.filter((e) => e.type.startsWith('recording.p') || e.type === 'recording.resumed').map((e) => `${e.type} ${String(e.why)}`)).toEqual(['recording.paused sensitive', 'recording.resumed sensitive']);
+    expect(t.docs.get('rec-c1-leg-1')).toMatchObject({ state: 'recording', pauses: 1 });
+  });
+
+  it('events that come at once (the seam does not wait for subscribers) are taken in their order', async () => {
+    const t = rig();
+    await connected(t);
+    await Promise.all([t.send(step(true)), t.send({ type: 'ivr.collected', callId: 'c1', flow: 'payment', step: 'card', variable: 'card', input: { sensitive: true, length: 4 } }), t.send(step())]);
+    expect(t.log).toEqual(['pause rec-c1-leg-1', 'unpause rec-c1-leg-1']);
+  });
+
+  it("the flow's end, or the caller back with the agent, resumes it too", async () => {
+    for (const end of [{ type: 'ivr.ended', callId: 'c1', flow: 'payment', step: 'card', reason: 'hangup step' }, { type: 'queue.assist-ended', callId: 'c1', queue: 'sales', agentId: 'a1', flow: 'payment', assistS: 9 }]) {
+      const t = rig();
+      await connected(t);
+      await t.send(step(true));
+      await t.send(end);
+      expect(t.log).toEqual(['pause rec-c1-leg-1', 'unpause rec-c1-leg-1']);
+    }
+  });
+
+  it("leaves alone a recording an agent paused (and never resumes it), and calls that record nothing", async () => {
+    const t = rig();
+    await connected(t);
+    await t.service.pauseByRequest('c1', true, { role: 'admin', seesAgent: () => true }, 'agent:a1');
+    t.log.splice(0);
+    await t.send(step(true));
+    await t.send(step());
+    expect(t.log).toEqual([]);
+    expect(t.docs.get('rec-c1-leg-1')?.state).toBe('paused');
+    await t.send({ ...step(true), callId: 'c9' });
+    expect(t.log).toEqual([]);
+  });
+});

@@ -104,7 +104,8 @@ describe('routing files: ACD', () => {
     expect(cfg.numbers.get('5099')?.flow).toBe('after-hours');
     expect(['5001', '5002', '5003'].map((n) => cfg.numbers.get(n)?.queue)).toEqual(['sales', 'support', 'billing']);
     // The numbers with a queue and no flow run a flow of their own (calls/domain/number-flow.ts).
-    expect([...cfg.flows.keys()]).toEqual(['main', 'after-hours', 'number:5001', 'number:5002', 'number:5003']);
+    expect([...cfg.flows.keys()]).toEqual(['main', 'after-hours', 'payment', 'number:5001', 'number:5002', 'number:5003']);
+    expect([...cfg.queues.values()].map((q) => q.assistFlows)).toEqual([['payment'], ['payment'], ['payment']]);
     expect([...cfg.schedules.keys()]).toEqual(['always', 'never']);
     expect(cfg.lookups.get('customers')).toEqual({ id: 'customers', url: 'http://127.0.0.1:8081/customers', method: 'GET', timeoutS: 2 });
     expect(cfg.pauseReasons.has('no-answer')).toBe(true);

@@ -544,3 +544,27 @@ describe('routing files: IVR flows', () => {
     expect(regexErrorOffset('a\\')).toBe(1);
   });
 });
+
+describe('assist flows', () => {
+  it('a queue names flows that exist and that give the caller back (no queue, transfer, dial or voicemail step)', async () => {
+    const out = await problems({
+      'catalog.yaml': lines('skills: [sales]', 'languages: [en]', 'queues:', '  sales: { requires: skill.sales, assistFlows: [payment, nowhere, routed] }'),
+      'flows.yaml': lines(
+        'flows:',
+        '  payment:',
+        '    start: card',
+        '    steps:',
+        '      card: { collect: { prompt: [enter-card], variable: card, min: 4, max: 16, sensitive: true, onFail: done }, next: done }',
+        '      done: { hangup: { prompt: [thank-you] } }',
+        '  routed:',
+        '    start: a',
+        '    steps:',
+        '      a: { queue: sales }',
+      ),
+    });
+    expect(out).toEqual([
+      'catalog.yaml:4:58: queues.sales.assistFlows.1: unknown flow "nowhere"',
+      'catalog.yaml:4:67: queues.sales.assistFlows.2: flow "routed" cannot be an assist flow: its step "a" is a queue step (an assist flow plays, asks, collects, looks up and sets; its end returns the caller to the agent)',
+    ]);
+  });
+});

@@ -4,7 +4,9 @@ import { notInCatalog } from '../../platform/config/fields';
 import type { Checker, Section } from '../../platform/config/loader';
 import type { SoundUse } from '../../platform/config/sounds';
 import type { AgentProfile, QueueConfig } from '../domain/model';
-import { buildQueues } from './queues';
+import { buildQueues, type FlowUse } from './queues';
+
+export type { FlowUse } from './queues';
 import { ACD_KEYS, type AcdFile } from './schema';
 
 export { AgentSchema, AnnouncementsSchema, PauseReasonSchema, QueueExitSchema, QueueSchema, QueueStepSchema, STRATEGIES, TeamSchema } from './schema';
@@ -33,6 +35,8 @@ export interface AcdConfig {
   dispositions: ReadonlyMap<string, { label: string }>;
   /** The prompts the queues name, for the sounds check. */
   sounds: SoundUse[];
+  /** Flows queues name as assist flows (the IVR section checks each can return the caller). */
+  assistFlows: FlowUse[];
 }
 
 export const acdSection: Section<typeof ACD_KEYS, void, AcdConfig> = {
@@ -48,14 +52,15 @@ export const acdSection: Section<typeof ACD_KEYS, void, AcdConfig> = {
     for (const { data } of files) for (const [code, r] of Object.entries(data.pauseReasons ?? {})) pauseReasons.set(code, { label: r.label });
     const agents = buildAgents(files, check, skills, languages);
     const sounds: SoundUse[] = [];
-    const queues = buildQueues(files, { check, skills, languages, sounds });
+    const assistFlows: FlowUse[] = [];
+    const queues = buildQueues(files, { check, skills, languages, sounds, assistFlows });
     const teams = buildTeams(files, check, agents);
     const dispositions = new Map<string, { label: string }>();
     for (const { data } of files) for (const [code, d] of Object.entries(data.dispositions ?? {})) dispositions.set(code, { label: d.label });
     if (dispositions.size === 0) {
       for (const { src, data } of files) for (const [id, q] of Object.entries(data.queues ?? {})) if (q.requireDisposition) check.at(src, ['queues', id, 'requireDisposition'], 'requires dispositions, but no disposition codes are defined (dispositions:)');
     }
-    return { skills, languages, pauseReasons, agents, queues, teams, dispositions, sounds };
+    return { skills, languages, pauseReasons, agents, queues, teams, dispositions, sounds, assistFlows };
   },
 };
 

@@ -14,6 +14,15 @@ export interface QueueChecks {
   skills: ReadonlySet<string>;
   languages: ReadonlySet<string>;
   sounds: SoundUse[];
+  /** Where queues name assist flows: the IVR checks those flows can give the caller back (ivr/config). */
+  assistFlows: FlowUse[];
+}
+
+/** A flow named in a queue's settings, and where. */
+export interface FlowUse {
+  src: YamlFile;
+  path: Path;
+  flow: string;
 }
 
 export function buildQueues(files: readonly AcdFile[], ctx: QueueChecks): Map<string, QueueConfig> {
@@ -71,6 +80,11 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
   const steps = baseReq ? [{ afterS: 0, requirement: baseReq }, ...buildSteps(src, id, q, ctx)] : buildSteps(src, id, q, ctx);
   const flows = check.defined('flows');
   if (q.survey !== undefined && !flows.has(q.survey)) check.at(src, [...base, 'survey'], `unknown flow "${q.survey}"${didYouMean(q.survey, flows.keys())}`);
+  for (const [i, flow] of (q.assistFlows ?? []).entries()) {
+    const path = [...base, 'assistFlows', i];
+    if (!flows.has(flow)) check.at(src, path, `unknown flow "${flow}"${didYouMean(flow, flows.keys())}`);
+    else ctx.assistFlows.push({ src, path, flow });
+  }
   if (q.rankSkill !== undefined && !skills.has(q.rankSkill)) check.at(src, [...base, 'rankSkill'], `unknown skill "${q.rankSkill}"${didYouMean(q.rankSkill, skills)}`);
   const rankSkill = q.rankSkill ?? (q.strategy === 'most-skilled' ? baseReq?.skills[0] : undefined);
   if (q.strategy === 'most-skilled' && baseReq && rankSkill === undefined) check.at(src, [...base, 'strategy'], 'most-skilled needs rankSkill (requires reads no skill)');
@@ -108,6 +122,7 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
     },
     maxMissedOffers: q.maxMissedOffers,
     ...(q.survey !== undefined ? { survey: q.survey } : {}),
+    ...(q.assistFlows?.length ? { assistFlows: [...new Set(q.assistFlows)] } : {}),
     ...(q.requireDisposition ? { requireDisposition: true } : {}),
     ...(q.recording ? { recording: { format: q.recording.format, retentionDays: q.recording.retention } } : {}),
     ...(q.callback ? { callback: toCallbackSettings(q.callback) } : {}),

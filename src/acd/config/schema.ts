@@ -87,6 +87,10 @@ export const QueueSchema = z.strictObject({
   announcements: AnnouncementsSchema.optional().describe('Periodic announcements to waiting callers (off when absent)'),
   maxMissedOffers: positiveInt('maxMissedOffers').default(3).describe('Missed offers in a row before an agent is paused (no-answer)'),
   survey: z.string().optional().describe('A flow the caller enters when the agent hangs up first (post-call survey)'),
+  assistFlows: z
+    .array(z.string())
+    .optional()
+    .describe("Flows an agent may send a connected caller to and get them back from (a payment IVR: POST /api/v1/calls/{id}/assist); the flow's end returns the caller to the agent"),
   requireDisposition: z.boolean().default(false).describe("Agents record each call's disposition before they leave wrap-up (POST /api/v1/calls/{id}/disposition)"),
   recording: z
     .strictObject({

@@ -6,7 +6,7 @@
 import type { QueueEntry } from './model';
 import { compareEntries } from './select';
 
-export type CallAction = 'hold' | 'resume' | 'transfer';
+export type CallAction = 'hold' | 'resume' | 'transfer' | 'assist';
 
 export interface ConnectedCall {
   state: 'waiting' | 'offered' | 'connected';
@@ -16,6 +16,8 @@ export interface ConnectedCall {
   callbackPending?: boolean;
   /** The agent consults a colleague (attended transfer). */
   consulting?: boolean;
+  /** The caller is in an assist flow (a payment IVR), away from the agent until it ends. */
+  assisting?: boolean;
 }
 
 export interface Actor {
@@ -37,7 +39,9 @@ export function refuseCallAction(callId: string, action: CallAction, call: Conne
   if (by.role === 'agent' && by.agentId !== agentId) return { status: 403, why: 'an agent key acts on its own calls only' };
   if (by.role === 'supervisor' && !by.seesAgent(agentId)) return { status: 403, why: `agent "${agentId}" is not in the teams this key supervises` };
   if (call.state !== 'connected' || call.callbackPending) return { status: 409, why: `call "${callId}" is not connected to its agent yet` };
-  if ((action === 'hold' || action === 'resume') && call.consulting) return { status: 409, why: `call "${callId}" has a consultation going on: complete or cancel the transfer` };
+  if (call.assisting) return { status: 409, why: `the caller of call "${callId}" is in an assist flow: wait until it gives them back` };
+  if ((action === 'hold' || action === 'resume' || action === 'assist') && call.consulting) return { status: 409, why: `call "${callId}" has a consultation going on: complete or cancel the transfer` };
+  if (action === 'assist' && call.heldAt !== undefined) return { status: 409, why: `call "${callId}" is on hold: resume it first` };
   if (action === 'hold' && call.heldAt !== undefined) return { status: 409, why: `call "${callId}" is on hold already` };
   if (action === 'resume' && call.heldAt === undefined) return { status: 409, why: `call "${callId}" is not on hold` };
   return undefined;

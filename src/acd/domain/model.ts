@@ -84,6 +84,8 @@ export interface QueueConfig {
   readonly maxMissedOffers: number;
   /** A flow the caller enters when the agent hangs up first (post-call survey). */
   readonly survey?: string;
+  /** Flows an agent may send the connected caller to; the flow's end brings the caller back (a payment IVR). */
+  readonly assistFlows?: readonly string[];
   /** Agents record each call's disposition before they leave wrap-up. */
   readonly requireDisposition?: boolean;
   /** The queue's connected calls are recorded (src/recordings). */

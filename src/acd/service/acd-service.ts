@@ -10,6 +10,7 @@ import type { LegEnd } from '../domain/offer';
 import type { AcdEntry, AcdTimer, EndpointReach } from '../ports';
 import { Agents, type AgentCommand } from './agents';
 import { CallbackCalls, type CallbackJoining } from './callback-calls';
+import { Assist } from './assist';
 import { Attended } from './attended';
 import { CallControl } from './call-control';
 import { Connecting } from './connecting';
@@ -34,6 +35,7 @@ export class AcdService {
   private readonly control: CallControl;
   private readonly transfers: Transfers;
   private readonly attended: Attended;
+  private readonly assist: Assist;
 
   private readonly store: AcdDeps['store'];
 
@@ -49,6 +51,7 @@ export class AcdService {
     this.control = new CallControl(core);
     this.transfers = new Transfers(core);
     this.attended = new Attended(core);
+    this.assist = new Assist(core, this.control);
     core.parts = { agents: this.agents, waiting: this.waiting, matching: this.matching, connecting: this.connecting, recovery: this.recovery, callbackCalls: this.callbackCalls, attended: this.attended };
   }
 
@@ -134,6 +137,14 @@ export class AcdService {
   }
   cancelTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
     return this.attended.cancel(callId, actor, by);
+  }
+  /** The caller goes to one of the queue's assist flows (a payment IVR) and comes back at its end (assist.ts). */
+  startAssist(callId: string, flow: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.assist.start(callId, flow, actor, by);
+  }
+  /** The assist flow ended with the caller still there (run in the call's queue). */
+  assistDone(callId: string): Promise<void> {
+    return this.assist.done(callId);
   }
   /** A consultation leg answered. */
   consultAnswered(legId: string): Promise<void> {

@@ -9,18 +9,20 @@ import { callBridgeId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
 import type { AcdCore } from './core';
 
-/** An action on a call refused (status as in domain/control.ts), or Asterisk could not carry it out (503: try again). */
+/** An action on a call refused (status as in domain/control.ts; 422: it names something not configured), or Asterisk could not carry it out (503: try again). */
 export class CallActionRefused extends Error {
   constructor(
-    readonly status: CallRefusal['status'] | 503,
+    readonly status: CallRefusal['status'] | 422 | 503,
     message: string,
+    /** The request's field at fault (422). */
+    readonly field?: string,
   ) {
     super(message);
   }
 }
 
 /** The connected call as the decisions see it. */
-export const controlView = (e: AcdEntry) => ({ state: e.state, agentId: e.agentId, heldAt: e.heldAt, callbackPending: e.callback !== undefined && !e.callback.customerUp, consulting: e.consult !== undefined });
+export const controlView = (e: AcdEntry) => ({ state: e.state, agentId: e.agentId, heldAt: e.heldAt, callbackPending: e.callback !== undefined && !e.callback.customerUp, consulting: e.consult !== undefined, assisting: e.assist !== undefined });
 
 export class CallControl {
   constructor(private readonly c: AcdCore) {}

@@ -332,7 +332,8 @@ export class Connecting {
     const log = this.c.deps.logger.child({ callId, agentId });
     log.info({ by, talkS, wrapUpS: res.wrapUpS }, 'call completed');
     // A callback's customer has no flow to go on to.
-    const survey = by === 'agent' && !entry.callback ? this.c.config().queues.get(entry.queue)?.survey : undefined;
+    // A caller in an assist flow is hung up with the agent (their flow goes no further).
+    const survey = by === 'agent' && !entry.callback && !entry.assist ? this.c.config().queues.get(entry.queue)?.survey : undefined;
     const tel = this.c.telephony;
     if (survey && this.c.deps.afterCall) {
       // The caller stays: out of the bridge (and off hold) and on to the survey.

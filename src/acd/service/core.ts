@@ -36,6 +36,8 @@ export interface AcdDeps {
   pause?: (ms: number) => Promise<void>;
   /** The agent hung up first on a queue with a survey: the caller goes on to that flow. */
   afterCall?: (call: { callId: string; channelId: string; flow: string }) => Promise<void>;
+  /** An agent sent the connected caller to an assist flow (assist.ts): the call flow runs it and, at its end, gives the caller back (acd.assistDone). */
+  startAssist?: (call: { callId: string; flow: string }) => Promise<void>;
   /** The agent hung up first (no survey): the call flow learns the call is over before the caller is hung up. */
   agentEnded?: (callId: string) => void;
   /** Set when the callbacks feature runs (callback entries are its to dial). */

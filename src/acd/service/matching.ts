@@ -196,7 +196,9 @@ export class Matching {
     const log = this.c.deps.logger.child({ callId: entry.callId, agentId: profile.id, legId });
     log.info({ queue: queue.id, remote: endpoint !== profile.endpoint }, 'offering call to agent');
     const connecting = this.c.parts.connecting;
-    const outcome = await this.c.telephony.originate({ endpoint, legId, callId: entry.callId, callerId: entry.callerId, timeoutS: queue.ringTimeoutS, variables });
+    // The phone shows who calls: "name" <number> when the network sent a name.
+    const callerId = entry.callerName ? `"${entry.callerName}" <${entry.callerId}>` : entry.callerId;
+    const outcome = await this.c.telephony.originate({ endpoint, legId, callId: entry.callId, callerId, timeoutS: queue.ringTimeoutS, variables });
     if (outcome === 'ok' && entry.callback) await this.c.deps.callbacks?.offered(entry.callId, profile.id).catch((err: unknown) => log.warn({ err }, 'could not record the callback offer'));
     if (outcome === 'ok') {
       // Offers can run outside the call's own event queue: if the caller left (or another agent

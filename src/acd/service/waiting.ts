@@ -18,6 +18,8 @@ export interface Joining {
   callId: string;
   channelId: string;
   callerId: string;
+  /** The caller's name, when the network sent one: shown on the agent's phone with the number. */
+  callerName?: string;
   queue: string;
   priority: number;
   attributes: Record<string, string | number | boolean>;
@@ -58,6 +60,7 @@ export class Waiting {
       callId: call.callId,
       channelId: call.channelId,
       callerId: call.callerId,
+      ...(call.callerName ? { callerName: call.callerName } : {}),
       queue: call.queue,
       priority: call.priority,
       enqueuedAt: call.enqueuedAt ?? at,

@@ -11,16 +11,20 @@ export interface CallState {
   channelId: string;
   number: string;
   callerId: string;
+  /** The caller's name as the network sent it (CNAM, SIP display name), when any. */
+  callerName?: string;
   phase: 'ivr' | 'ended';
   arrivedAt: number;
   /** The caller hung up; the call may still wait for something (a voicemail recording closing). */
   callerGone?: boolean;
   /** The flow's state; absent for a call refused on arrival. */
   ivr?: IvrState;
+  /** The caller is in an assist flow: its end gives them back to their agent instead of ending the call. */
+  assist?: true;
 }
 
 export type CallNotice =
-  | { type: 'call.arrived'; number: string; callerId: string }
+  | { type: 'call.arrived'; number: string; callerId: string; callerName?: string }
   | { type: 'call.answered' }
   | { type: 'call.ended'; reason: 'caller-hangup' | 'agent-hangup' | 'flow-complete' | 'answer-failed' | 'unknown-number' | 'not-configured' };
 
@@ -33,7 +37,9 @@ export type CallCommand =
   /** The caller is gone while queued: the ACD releases what it holds for the call. */
   | { kind: 'leaveQueue' }
   /** A key the caller pressed while waiting in a queue (a callback offer's answer): the ACD's. */
-  | { kind: 'queueDigit'; digit: string };
+  | { kind: 'queueDigit'; digit: string }
+  /** The assist flow is over with the caller still there: the ACD puts them back with their agent. */
+  | { kind: 'backToAgent' };
 
 /** What a call needs from configuration: the flows, and which flow a dialled number runs. */
 export interface CallContext extends FlowContext {
@@ -73,7 +79,7 @@ function vanished(state: CallState, ivr: IvrState, at: number, ctx: CallContext)
 
 /** The agent ended the conversation: the ACD hangs up the caller; the flow, waiting in its queue step, ends here. */
 function agentHungUp(state: CallState, ivr: IvrState): CallStep {
-  if (ivr.phase !== 'queued' || state.callerGone) return { state, commands: [] };
+  if ((ivr.phase !== 'queued' && !state.assist) || state.callerGone) return { state, commands: [] };
   return { state: { ...state, phase: 'ended', ivr: { ...ivr, phase: 'ended' } }, commands: [notify({ type: 'call.ended', reason: 'agent-hangup' })] };
 }
 
@@ -91,8 +97,9 @@ function answerFailed(state: CallState, ivr: IvrState): CallStep {
 }
 
 function arrive(event: Extract<CallEvent, { type: 'CallArrived' }>, ctx: CallContext): CallStep {
-  const base = { callId: event.callId, channelId: event.channelId, number: event.number, callerId: event.callerId, arrivedAt: event.at };
-  const arrived = notify({ type: 'call.arrived', number: event.number, callerId: event.callerId });
+  const name = event.callerName ? { callerName: event.callerName } : {};
+  const base = { callId: event.callId, channelId: event.channelId, number: event.number, callerId: event.callerId, ...name, arrivedAt: event.at };
+  const arrived = notify({ type: 'call.arrived', number: event.number, callerId: event.callerId, ...name });
   const route = ctx.route(event.number);
   const flow = route && ctx.flows.get(route.flow);
   if (!route || !flow) {
@@ -106,20 +113,30 @@ function arrive(event: Extract<CallEvent, { type: 'CallArrived' }>, ctx: CallCon
   return { state: started.state, commands: [arrived, { kind: 'answer' }, notify({ type: 'call.answered' }), ...started.commands] };
 }
 
-/** A new flow on a call in progress (the post-call survey): the call keeps its language and variables. */
+/**
+ * A new flow on a call in progress (the post-call survey, an assist flow): the call keeps its
+ * language and variables. An assist flow starts only for a caller with an agent (queued).
+ */
 function startFlow(state: CallState, ivr: IvrState, event: Extract<CallEvent, { type: 'FlowStart' }>, ctx: CallContext): CallStep {
   const flow = ctx.flows.get(event.flow);
-  if (!flow) return { state, commands: [] };
+  if (!flow || (event.returnToAgent && (ivr.phase !== 'queued' || state.callerGone))) return { state, commands: [] };
   const fresh = newIvrState(state.callId, state.callerId, flow, event.at);
   const next: IvrState = { ...fresh, language: ivr.language, vars: ivr.vars };
-  return runIvr({ ...state, ivr: next }, next, { type: 'Start', at: event.at }, ctx);
+  const base: CallState = event.returnToAgent ? { ...state, assist: true } : state;
+  return runIvr({ ...base, ivr: next }, next, { type: 'Start', at: event.at }, ctx);
 }
 
 function runIvr(state: CallState, ivr: IvrState, event: IvrEvent, ctx: CallContext): CallStep {
   const { state: next, commands } = ivrStep(ivr, event, ctx);
   const out: CallCommand[] = [...commands];
   const callerGone = state.callerGone === true || event.type === 'HungUp';
-  if (event.type === 'HungUp' && ivr.phase === 'queued') out.unshift({ kind: 'leaveQueue' });
+  // In an assist flow the call is still the ACD's (connected to its agent).
+  if (event.type === 'HungUp' && (ivr.phase === 'queued' || state.assist)) out.unshift({ kind: 'leaveQueue' });
+  if (state.assist && !callerGone && next.phase === 'ended') {
+    // The assist flow is over: the caller goes back to their agent, not hung up.
+    const { assist: _, ...call } = state;
+    return { state: { ...call, phase: 'ivr', ivr: { ...next, phase: 'queued' } }, commands: [...out.filter((c) => c.kind !== 'hangup'), { kind: 'backToAgent' }] };
+  }
   // The call ends when its flow does; a caller who hung up mid-recording ends it once the recording is in.
   const ended = next.phase === 'ended';
   if (ended) out.push(notify({ type: 'call.ended', reason: callerGone ? 'caller-hangup' : 'flow-complete' }));

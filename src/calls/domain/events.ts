@@ -2,7 +2,8 @@
 // `at` is epoch milliseconds from the injected clock.
 
 export type CallEvent =
-  | { type: 'CallArrived'; callId: string; channelId: string; number: string; callerId: string; at: number }
+  /** `callerName`: the name the network sent (calls/ari-handlers.ts cleans it), when any. */
+  | { type: 'CallArrived'; callId: string; channelId: string; number: string; callerId: string; callerName?: string; at: number }
   | { type: 'PlaybackFinished'; callId: string; playbackId: string; at: number }
   | { type: 'DigitReceived'; callId: string; digit: string; at: number }
   | { type: 'CallHungUp'; callId: string; at: number }
@@ -21,8 +22,11 @@ export type CallEvent =
   | { type: 'AgentHungUp'; callId: string; at: number }
   /** Asterisk could not answer the caller: the call cannot go on. */
   | { type: 'AnswerFailed'; callId: string; at: number }
-  /** Start a flow on a call already in progress (the post-call survey). */
-  | { type: 'FlowStart'; callId: string; flow: string; at: number };
+  /**
+   * Start a flow on a call already in progress: the post-call survey, or (`returnToAgent`) an
+   * assist flow an agent sent the connected caller to, whose end gives the caller back.
+   */
+  | { type: 'FlowStart'; callId: string; flow: string; returnToAgent?: boolean; at: number };
 
 export const DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '#', 'A', 'B', 'C', 'D'] as const;
 export type Digit = (typeof DIGITS)[number];

@@ -7,7 +7,7 @@
 type At = { at: number; callId: string };
 export type ContactEvent = At &
   (
-    | { type: 'call.arrived'; number: string; callerId: string }
+    | { type: 'call.arrived'; number: string; callerId: string; callerName?: string }
     | { type: 'ivr.choice'; flow: string; step: string; digit: string }
     | { type: 'ivr.collected'; variable: string; input: { sensitive: false; value: string } | { sensitive: true; length: number } }
     | { type: 'queue.entered'; queue: string }
@@ -21,6 +21,8 @@ export interface ContactRecord {
   callId: string;
   /** The caller's number. */
   callerId: string;
+  /** The caller's name, when the network sent one. */
+  callerName?: string;
   /** The number dialled. */
   number: string;
   at: number;
@@ -41,7 +43,7 @@ export const CONTACT_EVENTS: ReadonlySet<string> = new Set<ContactEvent['type']>
 
 /** The record after `e`; undefined while the call has none (it arrived before this feature saw it). */
 export function applyContactEvent(r: ContactRecord | undefined, e: ContactEvent): ContactRecord | undefined {
-  if (e.type === 'call.arrived') return r ?? { callId: e.callId, callerId: e.callerId, number: e.number, at: e.at, path: [], inputs: {} };
+  if (e.type === 'call.arrived') return r ?? { callId: e.callId, callerId: e.callerId, ...(e.callerName ? { callerName: e.callerName } : {}), number: e.number, at: e.at, path: [], inputs: {} };
   if (!r) return undefined;
   switch (e.type) {
     case 'ivr.choice':

@@ -1,5 +1,6 @@
 // The IVR's part of the routing files: schedules, caller lists, lookups, destinations and flows.
-import type { Section } from '../../platform/config/loader';
+import type { Checker, Section } from '../../platform/config/loader';
+import type { Path, YamlFile } from '../../platform/config/yaml-positions';
 import { DEFAULT_SOUND_LANGUAGE, type SoundUse } from '../../platform/config/sounds';
 import type { Destination, Flow, Lookup } from '../domain/model';
 import type { Schedule } from '../domain/schedule';
@@ -36,10 +37,17 @@ export interface IvrConfig {
   sounds: SoundUse[];
 }
 
+/** Flows other sections name for a purpose that limits their steps, and where. */
+export interface IvrNeeds {
+  languages: ReadonlySet<string>;
+  /** Flows a queue lets agents send callers to and get them back from (checkAssistFlows). */
+  assistFlows?: ReadonlyArray<{ src: YamlFile; path: Path; flow: string }>;
+}
+
 /** Flows need the languages catalog (a flow's language must be in it when there is one); other names are checked as defined anywhere. */
-export const ivrSection: Section<typeof IVR_KEYS, { languages: ReadonlySet<string> }, IvrConfig> = {
+export const ivrSection: Section<typeof IVR_KEYS, IvrNeeds, IvrConfig> = {
   keys: IVR_KEYS,
-  build(files, check, { languages }) {
+  build(files, check, { languages, assistFlows }) {
     const schedules = buildSchedules(files, check);
     const callerLists = new Map<string, ReadonlySet<string>>();
     for (const { data } of files) for (const [id, list] of Object.entries(data.callerLists ?? {})) callerLists.set(id, new Set(list));
@@ -53,9 +61,19 @@ export const ivrSection: Section<typeof IVR_KEYS, { languages: ReadonlySet<strin
     checkSensitiveUses(compiled.found, check);
     checkReachable(compiled.drafts, check);
     checkInstantLoops(compiled.drafts, check);
+    for (const use of assistFlows ?? []) checkAssistFlow(use, compiled.flows.get(use.flow), check);
     return { flows: compiled.flows, lookups, destinations, callerLists, schedules, sounds: flowSounds(compiled) };
   },
 };
+
+/** Steps that take the caller somewhere else: an assist flow has none, so its end can give the caller back to the agent. */
+const LEAVES_THE_CALL = new Set(['queue', 'transfer', 'dial', 'voicemail']);
+
+function checkAssistFlow(use: { src: YamlFile; path: Path; flow: string }, flow: Flow | undefined, check: Checker): void {
+  for (const [id, step] of flow?.steps ?? []) {
+    if (LEAVES_THE_CALL.has(step.kind)) check.at(use.src, use.path, `flow "${use.flow}" cannot be an assist flow: its step "${id}" is a ${step.kind} step (an assist flow plays, asks, collects, looks up and sets; its end returns the caller to the agent)`);
+  }
+}
 
 /** Each flow prompt with the languages the call may have at its step (the flow's when the start does not reach it). */
 function flowSounds({ drafts, found }: CompiledFlows): SoundUse[] {

@@ -44,7 +44,7 @@ export type IvrCommand =
 /** What the engine announces; the call flow adds the call id and the time (events catalogue: ivr.*). */
 export type IvrNotice =
   | { type: 'ivr.started'; flow: string }
-  | { type: 'ivr.step'; flow: string; step: string; kind: string }
+  | { type: 'ivr.step'; flow: string; step: string; kind: string; sensitive?: true }
   | { type: 'ivr.choice'; flow: string; step: string; digit: string }
   | { type: 'ivr.retry'; flow: string; step: string; why: 'invalid' | 'no-input'; try: number }
   | { type: 'ivr.collected'; flow: string; step: string; variable: string; input: { sensitive: false; value: string } | { sensitive: true; length: number } }
@@ -168,7 +168,7 @@ class Run {
         this.end(`missing step ${stepId}`);
         return;
       }
-      this.notify({ type: 'ivr.step', flow: this.s.flowId, step: stepId, kind: step.kind });
+      this.notify({ type: 'ivr.step', flow: this.s.flowId, step: stepId, kind: step.kind, ...(step.kind === 'collect' && step.sensitive ? { sensitive: true as const } : {}) });
       const next = this.enter(step);
       if (next === undefined) return;
       stepId = next;
