@@ -155,6 +155,10 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
           return [...all.values()];
         },
         visibility: async (p) => visibility(p),
+        ownCalls: async () => {
+          const ids = (await acdStore.allAgents()).flatMap((a) => (a.d.callId?.startsWith('out-') ? [a.d.callId] : []));
+          return (await outbound.calls(ids)).map((c) => ({ ...c, callerId: config.current.agents.get(c.agentId)?.outbound?.callerId ?? '' }));
+        },
         one: async (callId) => {
           const [call, entry] = await Promise.all([calls.get(callId), acdStore.getEntry(callId)]);
           if (!call && !entry) return undefined;
@@ -186,6 +190,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         resume: (callId, actor, by) => acd.resume(callId, actor, by),
         transfer: (callId, target, actor, by) => acd.transfer(callId, target, actor, by),
         consult: (callId, agentId, actor, by) => acd.consult(callId, agentId, actor, by),
+        consultQueue: (callId, queue, actor, by) => acd.consultQueue(callId, queue, actor, by),
         completeTransfer: (callId, actor, by) => acd.completeTransfer(callId, actor, by),
         cancelTransfer: (callId, actor, by) => acd.cancelTransfer(callId, actor, by),
         assist: (callId, flow, actor, by) => acd.startAssist(callId, flow, actor, by),

@@ -27,6 +27,18 @@ export interface QueuedCall {
   assist?: { flow: string };
 }
 
+/** An agent's own call (src/outbound), as the list shows it. */
+export interface OwnCall {
+  id: string;
+  agentId: string;
+  /** The number the agent called. */
+  number: string;
+  /** The number shown to the called party. */
+  callerId: string;
+  state: 'ringing-agent' | 'dialling' | 'talking';
+  startedAt: number;
+}
+
 /** What a screen pop adds to a call (src/contacts). */
 export interface ScreenPopData {
   path: Array<{ flow: string; step: string; digit: string }>;
@@ -42,6 +54,8 @@ export interface CallsApi {
   one(callId: string): Promise<{ call?: CallState; queued?: QueuedCall } | undefined>;
   screenPop(callId: string, callerId: string): Promise<ScreenPopData>;
   queued(): Promise<QueuedCall[]>;
+  /** Agents' own calls in progress (src/outbound). */
+  ownCalls?(): Promise<OwnCall[]>;
   /** Which calls the key may see. */
   visibility(p: Principal): Promise<(call: { queue?: string; agentId?: string }) => boolean>;
   /** The queue a call is in (waiting or not), if it is in one. */
@@ -77,9 +91,9 @@ const PatchBody = z
 const CallViewSchema = z
   .object({
     id: z.string(),
-    kind: z.enum(['call', 'callback']),
-    number: z.string().optional().describe('Number dialled (calls)'),
-    callerId: z.string().describe("Caller's number (callbacks: the number to call back)"),
+    kind: z.enum(['call', 'callback', 'outbound']).describe("outbound: an agent's own call"),
+    number: z.string().optional().describe('Number dialled (calls; outbound: the number the agent called)'),
+    callerId: z.string().describe("Caller's number (callbacks: the number to call back; outbound: the number shown to the called party)"),
     callerName: z.string().optional().describe("Caller's name as the network sent it (CNAM, SIP display name), when any"),
     state: z.enum(['ivr', 'waiting', 'ringing', 'connected']),
     flow: z.string().optional().describe('The flow the call is in'),
@@ -119,6 +133,11 @@ const ScreenPopSchema = z
 
 const secondsSince = (now: number, t: number): number => Math.max(0, Math.floor((now - t) / 1000));
 
+/** Agents' own calls as the list shows them: ringing (the agent, then the number), then connected. */
+export function ownCallViews(own: readonly OwnCall[]): CallView[] {
+  return own.map((c) => ({ id: c.id, kind: 'outbound', number: c.number, callerId: c.callerId, state: c.state === 'talking' ? 'connected' : 'ringing', agent: c.agentId, arrivedAt: c.startedAt }));
+}
+
 export function callViews(active: readonly CallState[], queued: readonly QueuedCall[], now: number): CallView[] {
   const byId = new Map(queued.map((q) => [q.callId, q]));
   const views: CallView[] = active
@@ -157,10 +176,10 @@ export function callViews(active: readonly CallState[], queued: readonly QueuedC
 export function callRoutes(calls: CallsApi) {
   return (api: Api): void => {
     api.route(
-      { method: 'get', path: '/calls', operationId: 'listCalls', summary: 'Calls in progress: where each is, its queue, agent and wait so far', tag: 'calls', roles: ['admin', 'supervisor', 'agent'], answers: { 200: { description: 'The calls the key may see', schema: z.object({ calls: z.array(CallViewSchema) }) } } },
+      { method: 'get', path: '/calls', operationId: 'listCalls', summary: "Calls in progress: where each is, its queue, agent and wait so far (and agents' own calls)", tag: 'calls', roles: ['admin', 'supervisor', 'agent'], answers: { 200: { description: 'The calls the key may see', schema: z.object({ calls: z.array(CallViewSchema) }) } } },
       async ({ principal }) => {
-        const [active, queued, visible] = await Promise.all([calls.active(), calls.queued(), calls.visibility(principal)]);
-        const all = callViews(active, queued, calls.now());
+        const [active, queued, own, visible] = await Promise.all([calls.active(), calls.queued(), calls.ownCalls?.() ?? [], calls.visibility(principal)]);
+        const all = [...callViews(active, queued, calls.now()), ...ownCallViews(own)].sort((a, b) => (a.arrivedAt ?? 0) - (b.arrivedAt ?? 0) || a.id.localeCompare(b.id));
         return { status: 200, body: { calls: all.filter((c) => visible({ queue: c.queue, agentId: c.agent })) } };
       },
     );

@@ -132,6 +132,13 @@ export class OutboundService {
     await this.end(id, 'stopped');
   }
 
+  /** The calls of these ids still in progress (one read). */
+  async calls(ids: readonly string[]): Promise<OutboundCall[]> {
+    if (ids.length === 0) return [];
+    const raw = await this.d.redis.mget(...ids.map((id) => this.d.keys.outboundCall(id)));
+    return raw.flatMap((r) => (r ? [JSON.parse(r) as OutboundCall] : []));
+  }
+
   async ofAgent(agentId: string): Promise<OutboundCall | undefined> {
     const state = await this.d.agentState(agentId);
     return state?.callId?.startsWith('out-') ? this.get(state.callId) : undefined;

@@ -183,6 +183,11 @@ test("an agent's own call: agent1 calls a number on the carrier; a queue call wa
   await far.waitForInvite(1, 10_000);
   expect(far.trace()).toMatch(/^INVITE sip:15550888@127\.0\.0\.1/m);
   expect(await statusOf('agent1')).toBe('on-call');
+  // Listed with the calls in progress, for whoever may see agent1.
+  const ownId = (placed.body.call as { id: string }).id;
+  const own = ((await api('GET', '/calls', FLOOR)).body.calls as Array<Record<string, unknown>>).find((c) => c.id === ownId);
+  expect(own).toMatchObject({ kind: 'outbound', number: '15550888', callerId: '5001', agent: 'agent1' });
+  expect(((await api('GET', '/calls', AGENT2)).body.calls as Array<{ id: string }>).map((c) => c.id)).not.toContain(ownId);
   // A caller for sales meanwhile waits: agent1 is busy with its own call.
   const caller = placeCall(target, '5001', callerScenario({ callerNumber: '15550317', hangupAfterMs: 8000 }), { rtpPort: 9, timeoutS: 40 });
   await waitFor('the caller waiting', async () => (await t.journal()).some((e) => e.type === 'queue.entered' && e.callerId === '15550317'));
@@ -249,6 +254,27 @@ describe('blind transfers', () => {
     await waitFor('both agents free', async () => (await statusOf('agent1')) === 'available' && (await statusOf('agent2')) === 'available');
   });
 
+  test("attended to a queue: agent1 consults support's free agent (agent2), then completes; the call is support's", async () => {
+    const agent1 = await agentPhone('agent1');
+    const agent2 = await agentPhone('agent2');
+    const { callId, caller } = await callWithAgent1('15550318', 9000);
+    expect((await act(callId, 'transfer', AGENT1, { mode: 'attended', queue: 'support', keepPlace: true })).status).toBe(422); // keepPlace: blind only
+    const consult = await act(callId, 'transfer', AGENT1, { mode: 'attended', queue: 'support' });
+    expect([consult.status, consult.body.transfer]).toEqual([200, { id: callId, mode: 'attended', to: 'queue', target: 'support', agent: 'agent2', state: 'consulting' }]);
+    await agent2.waitForInvite(1, 10_000);
+    await waitFor('agent2 on the consultation', async () => (await statusOf('agent2')) === 'on-call');
+    const completed = await act(callId, 'transfer/complete', AGENT1);
+    expect([completed.status, completed.body.call]).toMatchObject([200, { id: callId, queue: 'support', agent: 'agent2', onHold: false }]);
+    expect(agent1.answered()).toBe(1);
+    ok(await caller);
+    await waitFor('completed with agent2', async () => (await t.journal()).some((e) => e.type === 'queue.completed' && e.callId === callId && e.agentId === 'agent2'));
+    const journal = (await t.journal()).filter((e) => e.callId === callId);
+    expect(journal.find((e) => e.type === 'queue.transferred')).toMatchObject({ queue: 'sales', agentId: 'agent1', mode: 'attended', to: 'queue', target: 'support' });
+    expect(journal.find((e) => e.type === 'queue.completed')).toMatchObject({ queue: 'support', agentId: 'agent2' });
+    expect((await queueLog(callId)).filter((l) => !l.startsWith('ENTERQUEUE'))).toEqual(['CONNECT agent1', 'ATTENDEDTRANSFER agent1', 'COMPLETECALLER agent2']);
+    await waitFor('both agents free', async () => (await statusOf('agent1')) === 'available' && (await statusOf('agent2')) === 'available');
+  });
+
   test('to an agent: agent2 is rung at once though it does not serve sales', async () => {
     await agentPhone('agent1');
     const agent2 = await agentPhone('agent2');
@@ -283,7 +309,7 @@ describe('blind transfers', () => {
     const operator = await AgentPhone.start({ agent: 'operator', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });
     phones.push(operator);
     const { callId, caller } = await callWithAgent1('15550313', 6000);
-    expect((await act(callId, 'transfer', ADMIN, { mode: 'attended', destination: 'operator' })).status).toBe(422); // attended: to an agent
+    expect((await act(callId, 'transfer', ADMIN, { mode: 'attended', destination: 'operator' })).status).toBe(422); // attended: to an agent or a queue
     const done = await act(callId, 'transfer', ADMIN, { mode: 'blind', destination: 'operator' });
     expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'destination', target: 'operator', state: 'done' }]);
     await operator.waitForInvite(1, 10_000);

@@ -89,3 +89,41 @@ describe('attended transfer', () => {
     expect(types(t)).toEqual(['queue.connected', 'queue.held', 'queue.consult-started']);
   });
 });
+
+describe('attended transfer to a queue', () => {
+  async function connected() {
+    const t = setup([queue('sales'), queue('billing')], [agent('a1', { sales: 5, billing: 5 }), agent('a2', { billing: 5 }), agent('a3', { billing: 5 }), agent('a4', { sales: 5 })]);
+    await t.online('a1');
+    await t.call('c1', 'sales');
+    await t.acd.legAnswered('c1-leg-1');
+    await t.advance(1_000);
+    await t.online('a3'); // a3 idle for less time than a2 below
+    await t.advance(1_000);
+    t.tel.take();
+    return t;
+  }
+
+  it("consults the agent the queue's strategy picks among its free agents; completed, the call is that queue's", async () => {
+    const t = await connected();
+    await expect(t.acd.consultQueue('c1', 'billing', a1, 'agent:a1')).resolves.toMatchObject({ consult: { agentId: 'a3', queue: 'billing' } });
+    expect(t.tel.take()).toEqual(['unbridge c1-bridge c1', 'moh c1 default', 'originate PJSIP/a3 c1-consult-2']);
+    await t.acd.consultAnswered('c1-consult-2');
+    const done = await t.acd.completeTransfer('c1', a1, 'agent:a1');
+    expect(done).toMatchObject({ queue: 'billing', agentId: 'a3' });
+    expect(t.published.find((e) => e.type === 'queue.transferred')).toMatchObject({ queue: 'sales', mode: 'attended', to: 'queue', target: 'billing', agentId: 'a1' });
+    expect(t.published.filter((e) => e.type === 'queue.connected').at(-1)).toMatchObject({ queue: 'billing', agentId: 'a3', transferredFrom: 'a1' });
+    expect(t.events().filter((l) => l.includes('TRANSFER'))).toEqual(['ATTENDEDTRANSFER a1 c1']);
+  });
+
+  it('never picks the agent on the call; nobody free there is a 409 (transfer blind to wait); an unknown queue 422', async () => {
+    const t = setup([queue('sales'), queue('billing')], [agent('a1', { sales: 5, billing: 5 }), agent('a2', { billing: 5 })]);
+    await t.online('a1');
+    await t.call('c1', 'sales');
+    await t.acd.legAnswered('c1-leg-1');
+    t.tel.take();
+    await expect(t.acd.consultQueue('c1', 'billing', a1, 'agent:a1')).rejects.toMatchObject({ status: 409, message: 'no agent of queue "billing" is free to take call "c1": transfer it blind to wait there' });
+    await expect(t.acd.consultQueue('c1', 'nowhere', a1, 'agent:a1')).rejects.toMatchObject({ status: 422, field: 'queue' });
+    expect(t.tel.take()).toEqual([]);
+    expect((await t.store.getEntry('c1'))!.d.consult).toBeUndefined();
+  });
+});

@@ -132,6 +132,10 @@ export class AcdService {
   consult(callId: string, agentId: string, actor: Actor, by: string): Promise<AcdEntry> {
     return this.attended.start(callId, agentId, actor, by);
   }
+  /** An attended transfer to a queue: the colleague is the agent its strategy picks among the free ones. */
+  consultQueue(callId: string, queue: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.attended.startToQueue(callId, queue, actor, by);
+  }
   completeTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry> {
     return this.attended.complete(callId, actor, by);
   }

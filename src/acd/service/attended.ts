@@ -1,11 +1,13 @@
-// Attended transfers to an agent: the call's agent puts the caller on hold and rings a colleague
+// Attended transfers to an agent, or to a queue (the agent its strategy picks among those free
+// and eligible for the call there): the call's agent puts the caller on hold and rings a colleague
 // (reserved for it like an offer, under a lease); answered, the two talk in the call's bridge.
 // Then the transfer completes (the caller joins the colleague, the first agent goes to wrap-up)
 // or is cancelled (the colleague is released, the caller taken off hold). The colleague not
 // answering or hanging up cancels it; the first agent hanging up while they talk completes it;
 // the caller hanging up ends it all. Decisions are stored first (entry and agent together).
 import { applyAgentEvent, ringEndpoint } from '../domain/agent';
-import { heldMsAt, refuseCallAction, type Actor } from '../domain/control';
+import { heldMsAt, movedEntry, refuseCallAction, type Actor } from '../domain/control';
+import { selectAgent } from '../domain/select';
 import { seconds } from '../domain/model';
 import { callBridgeId, consultLegId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
@@ -20,8 +22,38 @@ const CONSULT_RING_S = 30;
 export class Attended {
   constructor(private readonly c: AcdCore) {}
 
-  /** Starts the consultation: the caller on hold, the colleague rung. */
-  async start(callId: string, target: string, actor: Actor, by: string): Promise<AcdEntry> {
+  /**
+   * A consultation with queue `queueId`: the agent its strategy picks among those free and
+   * eligible for this call there (not the call's own agent, nor one who passed it on). 409 when
+   * nobody is free: a blind transfer waits in the queue instead.
+   */
+  async startToQueue(callId: string, queueId: string, actor: Actor, by: string): Promise<AcdEntry> {
+    const queue = this.c.config().queues.get(queueId);
+    if (!queue) throw new CallActionRefused(422, `no queue "${queueId}"`, 'queue');
+    for (let tries = 0; ; tries++) {
+      const cur = await this.checked(callId, actor);
+      const { docs } = await this.c.store.currentAgents();
+      const views = [...docs.values()].flatMap((a) => {
+        const profile = this.c.config().agents.get(a.d.id);
+        return profile ? [{ profile, state: a.d }] : [];
+      });
+      const now = this.c.now();
+      // The call as that queue would see it: its base requirement, nobody it was kept for, no misses from its old queue.
+      const { keptFor: _kept, ...call } = movedEntry(cur.d, queueId, now, []);
+      const there = { ...call, missedBy: {} };
+      const picked = selectAgent(queue, there, views, { now, random: this.c.deps.random, skip: new Set([cur.d.agentId!]) });
+      if (!picked) throw new CallActionRefused(409, `no agent of queue "${queueId}" is free to take call "${callId}": transfer it blind to wait there`);
+      try {
+        return await this.start(callId, picked.profile.id, actor, by, queueId);
+      } catch (err) {
+        // Taken by another call between the pick and the reservation: pick again.
+        if (!(err instanceof CallActionRefused && err.status === 409 && err.message.includes('is not available')) || tries >= 2) throw err;
+      }
+    }
+  }
+
+  /** Starts the consultation: the caller on hold, the colleague rung (`queue`: picked from that queue). */
+  async start(callId: string, target: string, actor: Actor, by: string, queue?: string): Promise<AcdEntry> {
     const profile = this.c.config().agents.get(target);
     if (!profile) throw new CallActionRefused(404, `no agent "${target}"`);
     const first = await this.checked(callId, actor);
@@ -36,7 +68,7 @@ export class Attended {
       if (colleague.d.status !== 'available' || !colleague.d.reachable) throw new CallActionRefused(409, `agent "${target}" is not available to take call "${callId}"`);
       const nextColleague = applyAgentEvent(colleague.d, { type: 'reserve', callId, at });
       const offers = cur.d.offers + 1;
-      const next: AcdEntry = { ...cur.d, offers, heldAt: cur.d.heldAt ?? at, consult: { agentId: target, legId: consultLegId(callId, offers), state: 'ringing', startedAt: at, by } };
+      const next: AcdEntry = { ...cur.d, offers, heldAt: cur.d.heldAt ?? at, consult: { agentId: target, legId: consultLegId(callId, offers), state: 'ringing', startedAt: at, by, ...(queue ? { queue } : {}) } };
       const leaseUntil = at + (CONSULT_RING_S + 10) * 1000;
       return { apply: () => this.c.store.reserve(cur, next, { cur: colleague, next: nextColleague }, leaseUntil), result: { entry: next, before: colleague.d, after: nextColleague } };
     });
@@ -91,7 +123,8 @@ export class Attended {
       const first = await this.c.loadAgent(firstId);
       const wrapUpS = this.c.config().agents.get(firstId)?.wrapUpS ?? this.c.config().queues.get(cur.d.queue)?.wrapUpS ?? 0;
       const nextFirst = first.d.status === 'on-call' && first.d.callId === callId ? applyAgentEvent(first.d, { type: 'callEnded', callId, wrapUpS, at }) : first.d;
-      const next: AcdEntry = { ...cur.d, agentId: consult.agentId, legId: consult.legId, connectedAt: at, passedOnBy: [...(cur.d.passedOnBy ?? []), firstId] };
+      // Consulted through a queue: the call is that queue's from now on.
+      const next: AcdEntry = { ...cur.d, queue: consult.queue ?? cur.d.queue, agentId: consult.agentId, legId: consult.legId, connectedAt: at, passedOnBy: [...(cur.d.passedOnBy ?? []), firstId] };
       for (const k of ['consult', 'heldAt', 'heldMs'] as const) delete next[k];
       return { apply: () => this.c.store.connect(cur, next, { cur: first, next: nextFirst }), result: { from: cur.d, to: next, first: { id: firstId, before: first.d, after: nextFirst, wrapUpS } } };
     });
@@ -104,7 +137,8 @@ export class Attended {
     const connectedAt = from.connectedAt ?? at;
     const onHoldS = seconds(heldMsAt(from, at));
     const events = this.c.deps.events;
-    await events.publish({ type: 'queue.transferred', callId, queue: from.queue, agentId: first.id, mode: 'attended', to: 'agent', target: to.agentId!, holdS: seconds(connectedAt - from.queuedAt), talkS: seconds(at - connectedAt), ...(onHoldS > 0 ? { onHoldS } : {}), origPosition: from.joinPosition, by, at });
+    const throughQueue = from.consult?.queue;
+    await events.publish({ type: 'queue.transferred', callId, queue: from.queue, agentId: first.id, mode: 'attended', to: throughQueue ? 'queue' : 'agent', target: throughQueue ?? to.agentId!, holdS: seconds(connectedAt - from.queuedAt), talkS: seconds(at - connectedAt), ...(onHoldS > 0 ? { onHoldS } : {}), origPosition: from.joinPosition, by, at });
     await events.publish({ type: 'queue.consult-ended', callId, queue: from.queue, agentId: first.id, target: to.agentId!, outcome: 'completed', at });
     // The colleague's part begins (their recording, screen pop, disposition follow it).
     await events.publish({ type: 'queue.connected', callId, queue: to.queue, agentId: to.agentId!, legId: to.legId!, holdS: seconds(at - from.queuedAt), ringS: 0, callerId: to.callerId, transferredFrom: first.id, at });
