@@ -56,7 +56,8 @@ export class ContactHistory {
 
   /**
    * Channel variables for the agent's leg (a desk phone or CRM reads them; the PJSIP_HEADER ones
-   * go out as SIP headers on the INVITE): the caller's name, the IVR path and their last contact.
+   * go out as SIP headers on the INVITE): the caller's name, the number dialled, the IVR path and
+   * the caller's last contact.
    */
   async legVariables(callId: string, callerId: string): Promise<Record<string, string>> {
     // Both reads at once: the caller's number is known without the record.
@@ -69,6 +70,8 @@ export class ContactHistory {
       SWITCHBOARD_IVR_PATH: path,
       SWITCHBOARD_LAST_CONTACT: lastText,
       ...(r.callerName ? { SWITCHBOARD_CALLER_NAME: r.callerName, 'PJSIP_HEADER(add,X-Switchboard-Caller-Name)': r.callerName } : {}),
+      SWITCHBOARD_NUMBER: r.number,
+      'PJSIP_HEADER(add,X-Switchboard-Number)': r.number,
       'PJSIP_HEADER(add,X-Switchboard-Call-Id)': callId,
       ...(path ? { 'PJSIP_HEADER(add,X-Switchboard-IVR-Path)': path } : {}),
       ...(lastText ? { 'PJSIP_HEADER(add,X-Switchboard-Last-Contact)': lastText } : {}),

@@ -65,6 +65,7 @@ export class RecordingService {
       return this.calls.run(e.callId, () => this.sensitiveStep(e.callId, entering), (err) => this.log.error({ err, callId: e.callId, type: e.type }, 'recording bookkeeping failed'));
     }
     if (e.type !== 'queue.connected' && e.type !== 'queue.held' && e.type !== 'queue.resumed' && e.type !== 'queue.transferred') return undefined;
+    if ((e.type === 'queue.held' || e.type === 'queue.resumed') && this.d.queues().get(e.queue)?.recording?.pauseOnHold === false) return undefined;
     const work = async (): Promise<void> => {
       if (e.type === 'queue.connected') await this.start(e.callId, e.queue, e.agentId, e.legId);
       else if (e.type === 'queue.transferred') await this.stopCall(e.callId); // the next agent's part is a recording of its own

@@ -53,6 +53,7 @@ test('a second call from the same number pops its IVR path and the first call (q
   expect(last).toMatch(new RegExp(`^X-Switchboard-Call-Id: ${secondId.replace('.', '\\.')}`, 'm'));
   expect(last).toMatch(/^X-Switchboard-IVR-Path: menu:1/m);
   expect(last).toMatch(/^X-Switchboard-Caller-Name: Ana Ruiz\r?$/m);
+  expect(last).toMatch(/^X-Switchboard-Number: 5000\r?$/m);
   expect(last).toMatch(/^From: "Ana Ruiz" <sip:15550901@/m);
   expect(last).toMatch(/^X-Switchboard-Last-Contact: \S+ sales agent1 not-resolved/m);
   expect((await second).code).toBe(0);

@@ -66,7 +66,11 @@ function rig() {
     stop: async (name) => void log.push(`stop ${name}`),
     deleteStored: async (name) => void log.push(`delete ${name}`),
   };
-  const queues = new Map([['sales', queueConfig('sales', { recording: { format: 'wav', retentionDays: 7 } })], ['plain', queueConfig('plain')]]);
+  const queues = new Map([
+    ['sales', queueConfig('sales', { recording: { format: 'wav', retentionDays: 7 } })],
+    ['plain', queueConfig('plain')],
+    ['quality', queueConfig('quality', { recording: { format: 'wav', retentionDays: 7, pauseOnHold: false } })],
+  ]);
   const published: Array<{ type: string; [k: string]: unknown }> = [];
   const service = new RecordingService({ store, telephony, events: { publish: async (e) => void published.push(e as never) }, queues: () => queues, clock: { now: () => now }, logger: pino({ level: 'silent' }) });
   const send = (e: Record<string, unknown> & { type: string }) => service.subscriber({ v: EVENT_VERSION, at: now, ...e } as unknown as SwitchboardEvent);
@@ -156,4 +160,13 @@ describe('a sensitive step of an assist flow', () => {
     await t.send({ ...step(true), callId: 'c9' });
     expect(t.log).toEqual([]);
   });
+});
+
+it('a queue set not to pause on hold goes on recording while the caller is on hold', async () => {
+  const t = rig();
+  await t.send({ type: 'queue.connected', callId: 'c1', queue: 'quality', agentId: 'a1', legId: 'c1-leg-1', holdS: 3, ringS: 1 });
+  await t.send({ type: 'queue.held', callId: 'c1', queue: 'quality', agentId: 'a1', by: 'agent:a1' });
+  await t.send({ type: 'queue.resumed', callId: 'c1', queue: 'quality', agentId: 'a1', by: 'agent:a1', heldS: 5 });
+  expect(t.log).toEqual(['record c1-bridge rec-c1-leg-1 wav']);
+  expect(t.docs.get('rec-c1-leg-1')).toMatchObject({ state: 'recording', pauses: 0 });
 });

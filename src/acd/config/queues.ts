@@ -124,7 +124,7 @@ function buildQueue(src: YamlFile, id: string, q: ParsedQueue, ctx: QueueChecks)
     ...(q.survey !== undefined ? { survey: q.survey } : {}),
     ...(q.assistFlows?.length ? { assistFlows: [...new Set(q.assistFlows)] } : {}),
     ...(q.requireDisposition ? { requireDisposition: true } : {}),
-    ...(q.recording ? { recording: { format: q.recording.format, retentionDays: q.recording.retention } } : {}),
+    ...(q.recording ? { recording: { format: q.recording.format, retentionDays: q.recording.retention, ...(q.recording.pauseOnHold ? {} : { pauseOnHold: false }) } } : {}),
     ...(q.callback ? { callback: toCallbackSettings(q.callback) } : {}),
   };
 }

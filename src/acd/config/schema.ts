@@ -96,6 +96,7 @@ export const QueueSchema = z.strictObject({
     .strictObject({
       format: z.enum(['wav', 'gsm', 'ulaw', 'alaw']).default('wav').describe("Asterisk's file format"),
       retention: positiveInt('retention').max(3650, 'retention must be at most 3650 days').default(90).describe('Days a recording is kept, then deleted'),
+      pauseOnHold: z.boolean().default(true).describe('Pause while the caller is on hold (false: the agent side goes on being recorded)'),
     })
     .optional()
     .describe("Record the queue's connected calls (caller and agent mixed), paused while the caller is on hold (docs/recordings.md)"),

@@ -89,7 +89,7 @@ export interface QueueConfig {
   /** Agents record each call's disposition before they leave wrap-up. */
   readonly requireDisposition?: boolean;
   /** The queue's connected calls are recorded (src/recordings). */
-  readonly recording?: { readonly format: 'wav' | 'gsm' | 'ulaw' | 'alaw'; readonly retentionDays: number };
+  readonly recording?: { readonly format: 'wav' | 'gsm' | 'ulaw' | 'alaw'; readonly retentionDays: number; readonly pauseOnHold?: boolean };
   /** Callbacks for this queue (src/callbacks). */
   readonly callback?: CallbackSettings;
 }
