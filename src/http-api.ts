@@ -191,6 +191,7 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         transfer: (callId, target, actor, by) => acd.transfer(callId, target, actor, by),
         consult: (callId, agentId, actor, by) => acd.consult(callId, agentId, actor, by),
         consultQueue: (callId, queue, actor, by) => acd.consultQueue(callId, queue, actor, by),
+        consultDestination: (callId, destination, actor, by) => acd.consultDestination(callId, destination, actor, by),
         completeTransfer: (callId, actor, by) => acd.completeTransfer(callId, actor, by),
         cancelTransfer: (callId, actor, by) => acd.cancelTransfer(callId, actor, by),
         assist: (callId, flow, actor, by) => acd.startAssist(callId, flow, actor, by),

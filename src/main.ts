@@ -1,7 +1,7 @@
 // Composition only: the platform (Redis, ARI, timers, configuration), the event seam, and each
 // feature (the call flow with the IVR, the ACD, callbacks, statistics, webhooks, contact history,
 // recordings, monitoring, agents' own calls) wired to them; the HTTP face is composed in
-// http-api.ts. No business rules here. About 450 lines: the ports each feature needs are wired
+// http-api.ts. No business rules here. About 460 lines: the ports each feature needs are wired
 // inline, where a reader sees what connects to what.
 import type { Server } from 'node:http';
 import type Redis from 'ioredis';
@@ -132,7 +132,9 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   // Set once the call flow exists.
   let startFlow: (callId: string, flow: string) => Promise<void> = async () => undefined;
   let agentEnded: (callId: string) => Promise<void> = async () => undefined;
-  let startAssist: (callId: string, flow: string) => Promise<void> = async () => undefined;
+  let startAssist: (callId: string, flow: string) => Promise<boolean> = async () => false;
+  let handedOff: (callId: string, legId: string) => Promise<void> = async () => undefined;
+  let handedLegEnded: (callId: string, legId: string) => Promise<void> = async () => undefined;
   // Set once the callbacks feature exists (it needs the ACD too).
   let callbacks!: CallbackService;
   let inQueue!: InQueueOffers;
@@ -150,6 +152,10 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     agentEnded: (callId) => void agentEnded(callId),
     // Called from an API request, not from the call's queue: waiting for the flow's start is safe.
     startAssist: ({ callId, flow }) => startAssist(callId, flow),
+    destination: (id) => config.current.destinations.get(id),
+    // Not awaited: these run inside the call's own queue, and the call flow's events queue behind.
+    handedOff: (callId, legId) => void handedOff(callId, legId),
+    handedLegEnded: (callId, legId) => void handedLegEnded(callId, legId),
     legVariables: (callId, callerId) => contacts.legVariables(callId, callerId),
     lastAgentOf: async (callerId) => (await contacts.recent(callerId)).find((c) => c.agentId !== undefined)?.agentId,
     dispositionPending: async (callId) => {
@@ -218,7 +224,12 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
   });
   const controller = new CallController({ telephony, calls, events, ivr, acd, admission, context: () => callContext(config.current), clock, logger, store: storeHealth(redis) });
   startFlow = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, at: clock.now() });
-  startAssist = (callId, flow) => controller.handle({ type: 'FlowStart', callId, flow, returnToAgent: true, at: clock.now() });
+  startAssist = async (callId, flow) => {
+    await controller.handle({ type: 'FlowStart', callId, flow, returnToAgent: true, at: clock.now() });
+    return (await calls.get(callId))?.assist === true; // the flow started (the call was there, its flow too)
+  };
+  handedOff = (callId, legId) => controller.handle({ type: 'HandedOff', callId, legId, at: clock.now() });
+  handedLegEnded = (callId, legId) => controller.handle({ type: 'HandedLegEnded', callId, legId, at: clock.now() });
 
   // ---- callbacks: records in Redis, due times on BullMQ, dialled through the ACD ----
   const callbackJobs = new CallbackJobs({ url: env.SWITCHBOARD_REDIS_URL, prefix: keys.bullPrefix(), clock, logger });

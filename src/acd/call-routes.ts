@@ -19,6 +19,8 @@ export interface CallControlApi {
   consult(callId: string, agentId: string, actor: Actor, by: string): Promise<AcdEntry>;
   /** An attended transfer to a queue: its free agent the strategy picks is consulted. */
   consultQueue(callId: string, queue: string, actor: Actor, by: string): Promise<AcdEntry>;
+  /** An attended transfer to a configured destination: rung while the caller holds. */
+  consultDestination(callId: string, destination: string, actor: Actor, by: string): Promise<AcdEntry>;
   completeTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
   cancelTransfer(callId: string, actor: Actor, by: string): Promise<AcdEntry>;
   /** The caller goes to one of the queue's assist flows and comes back to the agent at its end. */
@@ -33,7 +35,7 @@ export interface CallControlApi {
 
 const TransferBody = z
   .strictObject({
-    mode: z.enum(['blind', 'attended']).describe('blind: the call goes at once; attended (to an agent, or to a queue: the free agent its strategy picks): the caller waits on hold while the agent talks to the colleague, then /transfer/complete or /transfer/cancel'),
+    mode: z.enum(['blind', 'attended']).describe('blind: the call goes at once; attended (to an agent, to a queue: the free agent its strategy picks, or to a destination): the caller waits on hold while the agent talks to the target, then /transfer/complete or /transfer/cancel'),
     queue: z.string().min(1).max(64).optional().describe('A queue: the caller waits there with their priority'),
     agent: z.string().min(1).max(64).optional().describe('An agent, who must be available: offered to them first (whatever the queue requires), then to anyone eligible in the queue'),
     destination: z.string().min(1).max(64).optional().describe('A destination from the routing files: the caller leaves the queues and it is rung'),
@@ -123,7 +125,10 @@ export function callControlRoutes(c: CallControlApi) {
       async ({ params, body, principal }) => {
         const target = transferTarget(body, c);
         if (body.mode === 'attended') {
-          if (target.kind === 'destination') throw problem(422, 'attended transfers go to an agent or a queue (a colleague to consult); use mode "blind" for a destination', [{ name: 'mode', reason: 'attended transfers go to an agent or a queue' }]);
+          if (target.kind === 'destination') {
+            await refusalsAsProblems(() => c.consultDestination(params.id, target.destination, c.actor(principal), actorName(principal)));
+            return { status: 200, body: { transfer: { id: params.id, mode: 'attended' as const, to: 'destination' as const, target: target.destination, state: 'consulting' as const } } };
+          }
           if (target.kind === 'queue') {
             if (body.keepPlace !== undefined) throw problem(422, 'keepPlace goes with a blind transfer (an attended one reaches an agent at once)', [{ name: 'keepPlace', reason: 'blind transfers only' }]);
             const e = await refusalsAsProblems(() => c.consultQueue(params.id, target.queue, c.actor(principal), actorName(principal)));

@@ -29,8 +29,12 @@ export interface AcdEntry extends QueueEntry {
   heldMs?: number;
   /** The caller is in an assist flow (a payment IVR) since `startedAt`, out of the bridge; its end brings them back. */
   assist?: { flow: string; startedAt: number; by: string };
-  /** The agent consults a colleague before an attended transfer (the caller on hold meanwhile); `queue`: one picked from that queue, where the call goes on completion. */
-  consult?: { agentId: string; legId: string; state: 'ringing' | 'talking'; startedAt: number; by: string; queue?: string };
+  /**
+   * The agent consults before an attended transfer (the caller on hold meanwhile): a colleague
+   * (`agentId`; `queue`: picked from that queue, where the call goes on completion), or a
+   * configured `destination` (the call leaves the ACD on completion).
+   */
+  consult?: { agentId?: string; destination?: string; legId: string; state: 'ringing' | 'talking'; startedAt: number; by: string; queue?: string };
   /** Agents who missed this call, and when (not offered it again for a ring timeout). */
   missedBy: Record<string, number>;
   /** Position when the call joined (queue_log origposition). */

@@ -34,7 +34,9 @@ export function registerCallAriHandlers(router: AriRouter, deps: { handle(event:
  * (it goes into a caller id), at most 64 characters. Absent when nothing is left.
  */
 export function callerName(raw: string): { callerName?: string } {
-  const name = raw.replace(/[\u0000-\u001f\u007f"<>\\]/g, '').trim().slice(0, 64).trim();
+  // Whole characters (a pair of UTF-16 units counts as one and is never cut in two); a lone half of a pair is dropped.
+  const chars = Array.from(raw.replace(/[\u0000-\u001f\u007f"<>\\]/g, '').trim()).filter((ch) => !/^[\ud800-\udfff]$/.test(ch));
+  const name = chars.slice(0, 64).join('').trim();
   return name ? { callerName: name } : {};
 }
 

@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { EventSink } from '../events';
 import type { Destination, FlowContext, VoicemailRecord } from '../ivr';
-import { dialBridgeId } from '../kernel/ids';
+import { callBridgeId, dialBridgeId } from '../kernel/ids';
 import type { Clock } from '../platform/clock';
 import type { CallCommand, CallState } from './domain/call';
 import type { CallEvent } from './domain/events';
@@ -120,6 +120,10 @@ export class CallCommands {
         return;
       case 'backToAgent':
         await this.deps.acd?.assistDone(call.callId);
+        return;
+      case 'endHandedLeg':
+        await telephony.hangup(c.legId, 'normal').catch(() => undefined);
+        await ivr.disconnect(callBridgeId(call.callId));
         return;
       case 'enqueue':
         if (!this.deps.acd) throw new Error('no ACD to take the call');

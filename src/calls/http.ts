@@ -151,7 +151,8 @@ export function callViews(active: readonly CallState[], queued: readonly QueuedC
         number: c.number,
         callerId: c.callerId,
         ...(c.callerName ? { callerName: c.callerName } : {}),
-        state: q ? ({ waiting: 'waiting', offered: 'ringing', connected: 'connected' } as const)[q.state] : ('ivr' as const),
+        // Handed to a destination by an attended transfer: out of the ACD, talking.
+        state: q ? ({ waiting: 'waiting', offered: 'ringing', connected: 'connected' } as const)[q.state] : c.handedTo ? ('connected' as const) : ('ivr' as const),
         ...(c.ivr ? { flow: c.ivr.flowId, step: c.ivr.stepId } : {}),
         ...(q ? { queue: q.queue, priority: q.priority, waitSeconds: secondsSince(now, q.queuedAt), ...(q.agentId ? { agent: q.agentId } : {}), ...(q.state === 'connected' ? { onHold: q.heldAt !== undefined, ...(q.assist ? { assistFlow: q.assist.flow } : {}) } : {}) } : {}),
         arrivedAt: c.arrivedAt,

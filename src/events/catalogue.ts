@@ -34,8 +34,8 @@ export const CallAnswered = ev('call.answered', 'Switchboard answered the call',
 export const CallEnded = ev('call.ended', 'The call is over for Switchboard', {
   callId,
   reason: z
-    .enum(['caller-hangup', 'agent-hangup', 'flow-complete', 'answer-failed', 'unknown-number', 'not-configured'])
-    .describe('agent-hangup: the agent ended the conversation; answer-failed: Asterisk could not answer (refused with congestion); not-configured: its flow went missing in a reload (refused)'),
+    .enum(['caller-hangup', 'agent-hangup', 'far-end-hangup', 'flow-complete', 'answer-failed', 'unknown-number', 'not-configured'])
+    .describe('agent-hangup: the agent ended the conversation; far-end-hangup: the destination an attended transfer handed the caller to hung up; answer-failed: Asterisk could not answer (refused with congestion); not-configured: its flow went missing in a reload (refused)'),
 });
 
 // -------------------------------------------------------------------- IVR --

@@ -65,7 +65,8 @@ export class RecordingService {
       return this.calls.run(e.callId, () => this.sensitiveStep(e.callId, entering), (err) => this.log.error({ err, callId: e.callId, type: e.type }, 'recording bookkeeping failed'));
     }
     if (e.type !== 'queue.connected' && e.type !== 'queue.held' && e.type !== 'queue.resumed' && e.type !== 'queue.transferred') return undefined;
-    if ((e.type === 'queue.held' || e.type === 'queue.resumed') && this.d.queues().get(e.queue)?.recording?.pauseOnHold === false) return undefined;
+    // Decided when the hold begins: the resume always resumes (a reload meanwhile cannot leave it paused).
+    if (e.type === 'queue.held' && this.d.queues().get(e.queue)?.recording?.pauseOnHold === false) return undefined;
     const work = async (): Promise<void> => {
       if (e.type === 'queue.connected') await this.start(e.callId, e.queue, e.agentId, e.legId);
       else if (e.type === 'queue.transferred') await this.stopCall(e.callId); // the next agent's part is a recording of its own
@@ -175,7 +176,16 @@ export class RecordingService {
     // In the call's order, after any hold or resume still being applied.
     let after: RecordingMeta | undefined;
     let failed: unknown;
-    await this.calls.run(callId, async () => void (after = await this.pauseCall(callId, paused, 'api', by)), (err) => (failed = err));
+    await this.calls.run(
+      callId,
+      async () => {
+        // The caller is keying sensitive digits: no resume until the step is over; a pause now is the agent's, and stays.
+        if (!paused && this.sensitive.has(callId)) throw new RecordingRefused(409, `call "${callId}" is in a sensitive step: the recording resumes when it is over`);
+        if (paused) this.sensitive.delete(callId);
+        after = await this.pauseCall(callId, paused, 'api', by);
+      },
+      (err) => (failed = err),
+    );
     if (failed) throw failed;
     return after ?? r;
   }

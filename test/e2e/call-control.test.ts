@@ -304,12 +304,40 @@ describe('blind transfers', () => {
     expect((await withdraw(ADMIN, 'operator')).status).toBe(404); // gone
   });
 
+  test('attended to a destination: agent1 talks to the operator, then hands the caller over; the caller hanging up ends it for the operator', async () => {
+    const agent1 = await agentPhone('agent1');
+    const operator = await AgentPhone.start({ agent: 'operator', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });
+    phones.push(operator);
+    const { callId, caller } = await callWithAgent1('15550319', 9000);
+    expect((await act(callId, 'transfer', AGENT1, { mode: 'attended', destination: 'nowhere' })).status).toBe(422);
+    const consult = await act(callId, 'transfer', AGENT1, { mode: 'attended', destination: 'operator' });
+    expect([consult.status, consult.body.transfer]).toEqual([200, { id: callId, mode: 'attended', to: 'destination', target: 'operator', state: 'consulting' }]);
+    await operator.waitForInvite(1, 10_000);
+    // Completed once the operator is on the line (409 until the ACD has heard of the answer).
+    const completed = await waitFor('the transfer completed', async () => {
+      const r = await act(callId, 'transfer/complete', AGENT1);
+      return r.status === 200 ? r : undefined;
+    });
+    expect(completed.body.call).toMatchObject({ id: callId, queue: 'sales', agent: '' });
+    await waitFor('agent1 in wrap-up', async () => (await statusOf('agent1')) === 'wrap-up');
+    expect(agent1.answered()).toBe(1);
+    expect(((await api('GET', '/calls', ADMIN)).body.calls as Array<{ id: string; state: string }>).find((c) => c.id === callId)).toMatchObject({ state: 'connected' });
+    ok(await caller);
+    await operator.waitForCallEnd(1, 10_000); // the call flow hung the operator up
+    await waitFor('the call ended', async () => (await t.journal()).some((e) => e.type === 'call.ended' && e.callId === callId));
+    const journal = (await t.journal()).filter((e) => e.callId === callId);
+    expect(journal.find((e) => e.type === 'queue.transferred')).toMatchObject({ mode: 'attended', to: 'destination', target: 'operator', agentId: 'agent1' });
+    expect(journal.find((e) => e.type === 'call.ended')).toMatchObject({ reason: 'caller-hangup' });
+    expect((await queueLog(callId)).filter((l) => !l.startsWith('ENTERQUEUE'))).toEqual(['CONNECT agent1', 'ATTENDEDTRANSFER agent1']);
+    await waitFor('agent1 free', async () => (await statusOf('agent1')) === 'available');
+    await expectNothingLeftBehind(t.redis, t.prefix);
+  });
+
   test('to a destination: the caller leaves the queues and the operator on the carrier is rung', async () => {
     await agentPhone('agent1');
     const operator = await AgentPhone.start({ agent: 'operator', password: '-', target, behaviour: { kind: 'answer', afterMs: 100 }, register: false, port: Number(TEST.CARRIER_PORT) });
     phones.push(operator);
     const { callId, caller } = await callWithAgent1('15550313', 6000);
-    expect((await act(callId, 'transfer', ADMIN, { mode: 'attended', destination: 'operator' })).status).toBe(422); // attended: to an agent or a queue
     const done = await act(callId, 'transfer', ADMIN, { mode: 'blind', destination: 'operator' });
     expect([done.status, done.body.transfer]).toEqual([200, { id: callId, mode: 'blind', to: 'destination', target: 'operator', state: 'done' }]);
     await operator.waitForInvite(1, 10_000);

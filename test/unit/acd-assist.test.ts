@@ -9,7 +9,7 @@ const agentKey = (id: string): Actor => ({ role: 'agent', agentId: id, seesAgent
 
 async function connectedCall() {
   const started: Array<{ callId: string; flow: string }> = [];
-  const t = setup([queue('sales', { assistFlows: ['payment'] }), queue('billing')], [agent('a1', { sales: 5 })], { startAssist: async (c) => void started.push(c) });
+  const t = setup([queue('sales', { assistFlows: ['payment'] }), queue('billing')], [agent('a1', { sales: 5 })], { startAssist: async (c) => (started.push(c), true) });
   await t.online('a1');
   await t.call('c1', 'sales');
   await t.acd.legAnswered('c1-leg-1');
@@ -65,6 +65,24 @@ describe('an assist flow', () => {
     expect(t.started).toEqual([]);
   });
 
+  it('a call flow that cannot start the flow (the call gone, the flow reloaded away): 409, the caller back at once', async () => {
+    const t = setup([queue('sales', { assistFlows: ['payment'] })], [agent('a1', { sales: 5 })], { startAssist: async () => false });
+    await t.online('a1');
+    await t.call('c1', 'sales');
+    await t.acd.legAnswered('c1-leg-1');
+    t.tel.take();
+    await expect(t.acd.startAssist('c1', 'payment', admin, 'k')).rejects.toMatchObject({ status: 409 });
+    expect(t.tel.take()).toEqual(['unbridge c1-bridge c1', 'bridge c1-bridge c1']);
+    expect((await t.store.getEntry('c1'))!.d.assist).toBeUndefined();
+  });
+
+  it('a callback (its customer runs no flow) is refused', async () => {
+    const t = await connectedCall();
+    const e = (await t.store.getEntry('c1'))!;
+    await t.store.commit({ expect: [{ key: 'entry:c1', v: e.v }], put: [{ key: 'entry:c1', doc: { ...e.d, callback: { id: 'x', number: '1', attempt: 1, customerUp: true } }, v: e.v + 1 }] });
+    await expect(t.acd.startAssist('c1', 'payment', admin, 'k')).rejects.toMatchObject({ status: 409 });
+  });
+
   it('Asterisk failing to take the caller out: 503, the call goes on as before', async () => {
     const t = await connectedCall();
     t.tel.removeFromBridge = async () => {
@@ -91,7 +109,7 @@ describe('an assist flow', () => {
 
   it('the agent hanging up while the caller is in the flow ends the call: no survey', async () => {
     const surveys: string[] = [];
-    const t = setup([queue('sales', { assistFlows: ['payment'], survey: 'csat' })], [agent('a1', { sales: 5 })], { startAssist: async () => undefined, afterCall: async (c) => void surveys.push(c.flow) });
+    const t = setup([queue('sales', { assistFlows: ['payment'], survey: 'csat' })], [agent('a1', { sales: 5 })], { startAssist: async () => true, afterCall: async (c) => void surveys.push(c.flow) });
     await t.online('a1');
     await t.call('c1', 'sales');
     await t.acd.legAnswered('c1-leg-1');

@@ -112,6 +112,9 @@ describe('attended transfer to a queue', () => {
     expect(done).toMatchObject({ queue: 'billing', agentId: 'a3' });
     expect(t.published.find((e) => e.type === 'queue.transferred')).toMatchObject({ queue: 'sales', mode: 'attended', to: 'queue', target: 'billing', agentId: 'a1' });
     expect(t.published.filter((e) => e.type === 'queue.connected').at(-1)).toMatchObject({ queue: 'billing', agentId: 'a3', transferredFrom: 'a1' });
+    // The call enters billing (offered there), just before its agent takes it.
+    expect(t.published.map((e) => e.type).filter((x) => x.startsWith('queue.')).slice(-3)).toEqual(['queue.consult-ended', 'queue.entered', 'queue.connected']);
+    expect(t.published.filter((e) => e.type === 'queue.entered').at(-1)).toMatchObject({ queue: 'billing', from: 'sales' });
     expect(t.events().filter((l) => l.includes('TRANSFER'))).toEqual(['ATTENDEDTRANSFER a1 c1']);
   });
 
@@ -125,5 +128,60 @@ describe('attended transfer to a queue', () => {
     await expect(t.acd.consultQueue('c1', 'nowhere', a1, 'agent:a1')).rejects.toMatchObject({ status: 422, field: 'queue' });
     expect(t.tel.take()).toEqual([]);
     expect((await t.store.getEntry('c1'))!.d.consult).toBeUndefined();
+  });
+});
+
+describe('attended transfer to a destination', () => {
+  async function consultingOperator() {
+    const handed: string[] = [];
+    const t = setup([queue('sales')], [agent('a1', { sales: 5 })], {
+      destination: (id) => (id === 'operator' ? { endpoint: 'PJSIP/15550999@carrier', timeoutS: 10 } : undefined),
+      handedOff: (callId, legId) => void handed.push(`${callId} ${legId}`),
+    });
+    await t.online('a1');
+    await t.call('c1', 'sales');
+    await t.acd.legAnswered('c1-leg-1');
+    await t.advance(10_000);
+    t.tel.take();
+    await t.acd.consultDestination('c1', 'operator', a1, 'agent:a1');
+    return { ...t, handed };
+  }
+
+  it('rings the destination with the caller on hold; completed, the call leaves the ACD for the call flow', async () => {
+    const t = await consultingOperator();
+    expect(t.tel.take()).toEqual(['unbridge c1-bridge c1', 'moh c1 default', 'originate PJSIP/15550999@carrier c1-consult-2']);
+    await t.acd.consultAnswered('c1-consult-2');
+    expect(t.tel.take()).toEqual(['bridge c1-bridge c1-consult-2']);
+    await t.advance(4_000);
+    const done = await t.acd.completeTransfer('c1', a1, 'agent:a1');
+    expect(done).not.toHaveProperty('agentId');
+    expect(t.tel.take()).toEqual(['hangup c1-leg-1', 'moh-stop c1', 'bridge c1-bridge c1']);
+    expect(await t.store.getEntry('c1')).toBeUndefined();
+    expect(await t.state('a1')).toMatchObject({ status: 'wrap-up' });
+    expect(t.handed).toEqual(['c1 c1-consult-2']);
+    expect(t.published.find((e) => e.type === 'queue.transferred')).toMatchObject({ mode: 'attended', to: 'destination', target: 'operator', agentId: 'a1', talkS: 14, onHoldS: 4 });
+    expect(t.published.filter((e) => e.type === 'queue.consult-ended')).toEqual([expect.objectContaining({ target: 'operator', outcome: 'completed' })]);
+    expect(t.published.some((e) => e.type === 'queue.connected' && e.agentId !== 'a1')).toBe(false);
+  });
+
+  it('not answered, or cancelled: the caller is back with the agent', async () => {
+    const t = await consultingOperator();
+    await t.acd.consultLegEnded('c1-consult-2', { kind: 'destroyed', cause: 19 });
+    expect((await t.store.getEntry('c1'))!.d).toMatchObject({ state: 'connected', agentId: 'a1' });
+    expect((await t.store.getEntry('c1'))!.d.consult).toBeUndefined();
+    expect(t.published.filter((e) => e.type === 'queue.consult-ended')).toEqual([expect.objectContaining({ target: 'operator', outcome: 'not-answered' })]);
+    await t.acd.consultDestination('c1', 'operator', a1, 'agent:a1');
+    await t.acd.cancelTransfer('c1', a1, 'agent:a1');
+    expect(t.tel.take().slice(-3)).toEqual(['hangup c1-consult-3', 'moh-stop c1', 'bridge c1-bridge c1']);
+    expect(t.handed).toEqual([]);
+  });
+
+  it('an unknown destination is a 422; the caller hanging up during the consultation hangs up the destination', async () => {
+    const t = await consultingOperator();
+    await expect(t.acd.consultDestination('c1', 'nowhere', a1, 'agent:a1')).rejects.toMatchObject({ status: 422, field: 'destination' });
+    t.tel.take();
+    await t.acd.callerLeft('c1');
+    expect(t.tel.take()).toContain('hangup c1-consult-2');
+    expect(await t.state('a1')).toMatchObject({ status: 'wrap-up' });
   });
 });

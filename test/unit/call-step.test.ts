@@ -96,6 +96,10 @@ describe("the caller's name", () => {
     expect(callerName('  "Ana" <Ruiz>\r\nX-Evil: 1 ')).toEqual({ callerName: 'Ana RuizX-Evil: 1' });
     expect(callerName('José Müller')).toEqual({ callerName: 'José Müller' });
     expect(callerName('x'.repeat(100)).callerName).toHaveLength(64);
+    // Characters, not UTF-16 units: a pair is never cut in two, a lone half never passes (JSON to Asterisk must stay valid).
+    const cut = callerName(`${'x'.repeat(63)}\u{1F600}tail`).callerName!;
+    expect(cut).toBe(`${'x'.repeat(63)}\u{1F600}`);
+    expect(callerName('Ana \ud83d Ruiz')).toEqual({ callerName: 'Ana  Ruiz' });
     expect(callerName(' "" ')).toEqual({});
     expect(callerName('')).toEqual({});
   });
@@ -183,5 +187,34 @@ describe('an assist flow', () => {
   it('does not start for a caller who is not with the ACD (still in the IVR, or gone)', () => {
     const inIvr = run([arrive()], undefined, withPayment).state!;
     expect(run([assist()], inIvr, withPayment).state).toBe(inIvr);
+  });
+});
+
+// An attended transfer handed the caller to a destination's leg (out of the ACD): the call flow
+// owns the call again; either side hanging up ends it and hangs up the other.
+describe('a caller handed to a destination', () => {
+  const handed = () => run([arrive('5001'), { type: 'HandedOff', callId: 'c1', legId: 'c1-consult-2', at: 6000 }]).state!;
+
+  it('keys and timers do nothing; the caller hanging up hangs up the destination', () => {
+    const s = handed();
+    expect(s.handedTo).toBe('c1-consult-2');
+    expect(run([{ type: 'DigitReceived', callId: 'c1', digit: '5', at: 7000 }], s).commands).toEqual([]);
+    const a = run([{ type: 'CallHungUp', callId: 'c1', at: 8000 }, { type: 'CallHungUp', callId: 'c1', at: 8001 }], s);
+    expect(a.commands).toEqual([{ kind: 'endHandedLeg', legId: 'c1-consult-2' }, { kind: 'notify', notice: { type: 'call.ended', reason: 'caller-hangup' } }]);
+    expect(a.state?.phase).toBe('ended');
+  });
+
+  it('the destination hanging up hangs up the caller; another leg ending changes nothing', () => {
+    const s = handed();
+    expect(run([{ type: 'HandedLegEnded', callId: 'c1', legId: 'c1-consult-9', at: 7000 }], s).state).toBe(s);
+    const a = run([{ type: 'HandedLegEnded', callId: 'c1', legId: 'c1-consult-2', at: 8000 }], s);
+    expect(a.commands).toEqual([{ kind: 'endHandedLeg', legId: 'c1-consult-2' }, { kind: 'hangup' }, { kind: 'notify', notice: { type: 'call.ended', reason: 'far-end-hangup' } }]);
+    // The caller's own hang-up reports that follow change nothing.
+    expect(run([{ type: 'CallHungUp', callId: 'c1', at: 8100 }], a.state).commands).toEqual([]);
+  });
+
+  it('handed over after the caller left: the destination is hung up at once', () => {
+    const gone = run([arrive('5001'), { type: 'CallHungUp', callId: 'c1', at: 5000 }]).state!;
+    expect(run([{ type: 'HandedOff', callId: 'c1', legId: 'c1-consult-2', at: 6000 }], gone).commands).toEqual([{ kind: 'endHandedLeg', legId: 'c1-consult-2' }]);
   });
 });

@@ -138,6 +138,18 @@ describe('a sensitive step of an assist flow', () => {
     expect(t.log).toEqual(['pause rec-c1-leg-1', 'unpause rec-c1-leg-1']);
   });
 
+  it('an API resume waits for the step to end (409); an API pause during it is the agent\'s and stays after it', async () => {
+    const admin: Viewer = { role: 'admin', seesAgent: () => true };
+    const t = rig();
+    await connected(t);
+    await t.send(step(true));
+    await expect(t.service.pauseByRequest('c1', false, admin, 'agent:a1')).rejects.toMatchObject({ status: 409 });
+    await t.service.pauseByRequest('c1', true, admin, 'agent:a1');
+    await t.send(step());
+    expect(t.log).toEqual(['pause rec-c1-leg-1']);
+    expect(t.docs.get('rec-c1-leg-1')?.state).toBe('paused');
+  });
+
   it("the flow's end, or the caller back with the agent, resumes it too", async () => {
     for (const end of [{ type: 'ivr.ended', callId: 'c1', flow: 'payment', step: 'card', reason: 'hangup step' }, { type: 'queue.assist-ended', callId: 'c1', queue: 'sales', agentId: 'a1', flow: 'payment', assistS: 9 }]) {
       const t = rig();
@@ -169,4 +181,12 @@ it('a queue set not to pause on hold goes on recording while the caller is on ho
   await t.send({ type: 'queue.resumed', callId: 'c1', queue: 'quality', agentId: 'a1', by: 'agent:a1', heldS: 5 });
   expect(t.log).toEqual(['record c1-bridge rec-c1-leg-1 wav']);
   expect(t.docs.get('rec-c1-leg-1')).toMatchObject({ state: 'recording', pauses: 0 });
+});
+
+it('a hold that paused the recording is resumed even if a reload turned pauseOnHold off meanwhile', async () => {
+  const t = rig();
+  await t.send({ type: 'queue.connected', callId: 'c1', queue: 'sales', agentId: 'a1', legId: 'c1-leg-1', holdS: 3, ringS: 1 });
+  await t.send({ type: 'queue.held', callId: 'c1', queue: 'sales', agentId: 'a1', by: 'agent:a1' });
+  await t.send({ type: 'queue.resumed', callId: 'c1', queue: 'quality', agentId: 'a1', by: 'agent:a1', heldS: 5 }); // as if sales now said pauseOnHold: false
+  expect(t.docs.get('rec-c1-leg-1')).toMatchObject({ state: 'recording', pauses: 1 });
 });

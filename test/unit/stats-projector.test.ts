@@ -206,6 +206,19 @@ describe('statistics projector: state', () => {
     expect(agentFigures(a)).toMatchObject({ talkSeconds: 70, holdSeconds: 30, ahtSeconds: 100 });
   });
 
+  it('an attended transfer is answered once by its queue; through another queue, that queue answers it too', () => {
+    const at = paris('12:00:00');
+    const connected = (queue: string, agentId: string, transferredFrom?: string) => ({ type: 'queue.connected', callId: 'x', queue, agentId, legId: 'l', holdS: 4, ringS: 1, ...(transferredFrom ? { transferredFrom } : {}), at });
+    let s = initialState();
+    const answered: string[] = [];
+    for (const e of [connected('sales', 'a'), connected('sales', 'b', 'a'), connected('support', 'c', 'b')]) {
+      const p = project(s, { id: '1-0', event: e as never }, SETTINGS);
+      s = p.state;
+      answered.push(...p.deltas.filter((d) => d.metric === 'answered' && d.scope === 'queue').map((d) => d.id));
+    }
+    expect(answered).toEqual(['sales', 'support']);
+  });
+
   it('a wait equal to the threshold is within it (app_queue: holdtime <= servicelevel)', () => {
     const at = paris('12:00:00');
     const p = project(initialState(), { id: '1-0', event: { type: 'queue.connected', callId: 'x', queue: 'sales', agentId: 'a', legId: 'l', holdS: 20, ringS: 1, at } as never }, SETTINGS);

@@ -38,9 +38,11 @@ export class AcdService {
   private readonly assist: Assist;
 
   private readonly store: AcdDeps['store'];
+  private readonly handedLegEnded: AcdDeps['handedLegEnded'];
 
   constructor(deps: AcdDeps) {
     this.store = deps.store;
+    this.handedLegEnded = deps.handedLegEnded;
     const core = new AcdCore(deps);
     this.agents = new Agents(core);
     this.waiting = new Waiting(core);
@@ -132,6 +134,10 @@ export class AcdService {
   consult(callId: string, agentId: string, actor: Actor, by: string): Promise<AcdEntry> {
     return this.attended.start(callId, agentId, actor, by);
   }
+  /** An attended transfer to a configured destination: rung while the caller holds; completed, the call flow owns it. */
+  consultDestination(callId: string, destination: string, actor: Actor, by: string): Promise<AcdEntry> {
+    return this.attended.startToDestination(callId, destination, actor, by);
+  }
   /** An attended transfer to a queue: the colleague is the agent its strategy picks among the free ones. */
   consultQueue(callId: string, queue: string, actor: Actor, by: string): Promise<AcdEntry> {
     return this.attended.startToQueue(callId, queue, actor, by);
@@ -156,9 +162,12 @@ export class AcdService {
   }
   /** A consultation leg ended: before the transfer completed, the consultation ends; after, it is the call's agent leg. */
   async consultLegEnded(legId: string, end: LegEnd): Promise<void> {
-    const entry = await this.store.getEntry(callIdOf(legId));
+    const callId = callIdOf(legId);
+    const entry = await this.store.getEntry(callId);
     if (entry?.d.legId === legId) return this.connecting.legEnded(legId, end);
-    return this.attended.legEnded(legId, callIdOf(legId));
+    // Not the ACD's any more (a destination the caller was handed to): the call flow's.
+    if (!entry && end.kind === 'destroyed') this.handedLegEnded?.(callId, legId);
+    return this.attended.legEnded(legId, callId);
   }
   /** A playback on a caller's channel that the ACD started (an announcement, an exit prompt) ended. */
   playbackFinished(callId: string, playbackId: string): Promise<void> {

@@ -19,6 +19,7 @@ export class Assist {
   /** The caller goes to `flow` (one of the queue's assist flows); the agent waits for them in the bridge. */
   async start(callId: string, flow: string, actor: Actor, by: string): Promise<AcdEntry> {
     const first = await this.control.checked(callId, 'assist', actor);
+    if (first.d.callback) throw new CallActionRefused(409, `call "${callId}" is a callback: its customer runs no flow`);
     const flows = this.c.config().queues.get(first.d.queue)?.assistFlows ?? [];
     if (!flows.includes(flow)) throw new CallActionRefused(422, `flow "${flow}" is not an assist flow of queue "${first.d.queue}"${flows.length ? ` (it has ${flows.join(', ')})` : ' (it has none)'}`, 'flow');
     if (!this.c.deps.startAssist) throw new CallActionRefused(409, 'this service runs no call flows');
@@ -34,16 +35,30 @@ export class Assist {
     try {
       await this.c.telephony.removeFromBridge(callBridgeId(callId), [after.channelId]);
     } catch (err) {
-      const cur = await this.c.store.getEntry(callId);
-      if (cur?.d.assist?.startedAt === at) await this.c.store.updateEntry(cur, before);
+      await this.takeBack(callId, at);
       log.warn({ err }, 'could not take the caller out of the conversation for the assist flow');
       throw new CallActionRefused(503, `Asterisk could not hand call "${callId}" to flow "${flow}"`);
     }
     await this.c.deps.events.publish({ type: 'queue.assist-started', callId, queue: after.queue, agentId: after.agentId!, flow, by, at });
     log.info({ flow, by }, 'caller sent to an assist flow');
-    // The flow runs in the call's own queue, as every event of the call.
-    await this.c.deps.startAssist({ callId, flow });
+    // The flow runs in the call's own queue, as every event of the call; it may find the call
+    // gone, or its flow removed by a reload: then the caller goes straight back.
+    if (!(await this.c.deps.startAssist({ callId, flow }))) {
+      await this.done(callId);
+      throw new CallActionRefused(409, `the call flow could not start flow "${flow}" on call "${callId}"`);
+    }
     return after;
+  }
+
+  /** The assist stored at `at` did not happen: the entry loses it (whatever else changed meanwhile stays). */
+  private async takeBack(callId: string, at: number): Promise<void> {
+    await this.c.retry('assist take back', async () => {
+      const cur = await this.c.store.getEntry(callId);
+      if (cur?.d.assist?.startedAt !== at) return { result: undefined };
+      const next: AcdEntry = { ...cur.d };
+      delete next.assist;
+      return { apply: () => this.c.store.updateEntry(cur, next), result: undefined };
+    });
   }
 
   /** The assist flow ended with the caller still there: back into the conversation with the agent. */
@@ -66,8 +81,10 @@ export class Assist {
       // The caller waits on hold, and the agent's resume tries the bridge again.
       log.error({ err }, 'could not bring the caller back from the assist flow; on hold until the agent resumes');
       const cur = await this.c.store.getEntry(callId);
-      if (cur && cur.d.state === 'connected' && cur.d.heldAt === undefined) await this.c.store.updateEntry(cur, { ...cur.d, heldAt: at });
-      await tel.startMoh(entry.channelId, this.c.config().queues.get(entry.queue)?.musicClass ?? 'default').catch(() => undefined);
+      if (cur && cur.d.state === 'connected' && cur.d.heldAt === undefined && (await this.c.store.updateEntry(cur, { ...cur.d, heldAt: at })).ok) {
+        await tel.startMoh(entry.channelId, this.c.config().queues.get(entry.queue)?.musicClass ?? 'default').catch(() => undefined);
+        await this.c.deps.events.publish({ type: 'queue.held', callId, queue: entry.queue, agentId: entry.agentId!, by: 'system', at });
+      }
     }
     await this.c.deps.events.publish({ type: 'queue.assist-ended', callId, queue: entry.queue, agentId: entry.agentId!, flow: assist.flow, assistS: seconds(at - assist.startedAt), at });
     log.info({ flow: assist.flow }, 'caller back from the assist flow');

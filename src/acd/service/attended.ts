@@ -5,10 +5,12 @@
 // or is cancelled (the colleague is released, the caller taken off hold). The colleague not
 // answering or hanging up cancels it; the first agent hanging up while they talk completes it;
 // the caller hanging up ends it all. Decisions are stored first (entry and agent together).
+// To a configured destination the same, with no colleague to reserve: completed, the call leaves
+// the ACD and the call flow owns the caller and the destination's leg (calls/domain/call.ts).
 import { applyAgentEvent, ringEndpoint } from '../domain/agent';
 import { heldMsAt, movedEntry, refuseCallAction, type Actor } from '../domain/control';
 import { selectAgent } from '../domain/select';
-import { seconds } from '../domain/model';
+import { seconds, type AgentState } from '../domain/model';
 import { callBridgeId, consultLegId } from '../../kernel/ids';
 import type { AcdEntry, Versioned } from '../ports';
 import { CallActionRefused, controlView } from './call-control';
@@ -52,6 +54,43 @@ export class Attended {
     }
   }
 
+  /** A consultation with a configured destination (an operator, a partner's line): the caller on hold, the destination rung. */
+  async startToDestination(callId: string, destination: string, actor: Actor, by: string): Promise<AcdEntry> {
+    const dest = this.c.deps.destination?.(destination);
+    if (!dest) throw new CallActionRefused(422, `no destination "${destination}"`, 'destination');
+    const first = await this.checked(callId, actor);
+    const wasHeld = first.d.heldAt !== undefined;
+    if (!wasHeld && !(await this.c.telephony.bridgeMembers(callBridgeId(callId)))?.includes(first.d.channelId)) throw new CallActionRefused(409, `call "${callId}" is not connected to its agent yet`);
+    const at = this.c.now();
+    const entry = await this.c.retry('consult destination', async () => {
+      const cur = await this.checked(callId, actor);
+      if (cur.d.consult) throw new CallActionRefused(409, `call "${callId}" has a consultation going on`);
+      const offers = cur.d.offers + 1;
+      const next: AcdEntry = { ...cur.d, offers, heldAt: cur.d.heldAt ?? at, consult: { destination, legId: consultLegId(callId, offers), state: 'ringing', startedAt: at, by } };
+      return { apply: () => this.c.store.updateEntry(cur, next), result: next };
+    });
+    const legId = entry.consult!.legId;
+    await this.holdForConsult(entry, wasHeld, destination, by, at);
+    const rung = await this.c.telephony.originate({ endpoint: dest.endpoint, legId, callId, callerId: entry.callerId, timeoutS: dest.timeoutS, variables: { SWITCHBOARD_CALL_ID: callId, SWITCHBOARD_CONSULT_FROM: entry.agentId! }, consult: true });
+    if (rung !== 'ok') {
+      await this.end(callId, legId, 'not-answered');
+      throw new CallActionRefused(503, `could not ring destination "${destination}"`);
+    }
+    this.c.callLogs.of(callId).info({ destination, by }, 'consulting a destination');
+    return entry;
+  }
+
+  /** The caller leaves the conversation for hold music while the agent consults (unless on hold already). */
+  private async holdForConsult(entry: AcdEntry, wasHeld: boolean, target: string, by: string, at: number): Promise<void> {
+    const tel = this.c.telephony;
+    if (!wasHeld) {
+      await tel.removeFromBridge(callBridgeId(entry.callId), [entry.channelId]).catch(() => undefined);
+      await tel.startMoh(entry.channelId, this.c.config().queues.get(entry.queue)?.musicClass ?? 'default').catch(() => undefined);
+      await this.c.deps.events.publish({ type: 'queue.held', callId: entry.callId, queue: entry.queue, agentId: entry.agentId!, by, at });
+    }
+    await this.c.deps.events.publish({ type: 'queue.consult-started', callId: entry.callId, queue: entry.queue, agentId: entry.agentId!, target, by, at });
+  }
+
   /** Starts the consultation: the caller on hold, the colleague rung (`queue`: picked from that queue). */
   async start(callId: string, target: string, actor: Actor, by: string, queue?: string): Promise<AcdEntry> {
     const profile = this.c.config().agents.get(target);
@@ -75,12 +114,7 @@ export class Attended {
     const { entry } = res;
     const consult = entry.consult!;
     const tel = this.c.telephony;
-    if (!wasHeld) {
-      await tel.removeFromBridge(callBridgeId(callId), [entry.channelId]).catch(() => undefined);
-      await tel.startMoh(entry.channelId, this.c.config().queues.get(entry.queue)?.musicClass ?? 'default').catch(() => undefined);
-      await this.c.deps.events.publish({ type: 'queue.held', callId, queue: entry.queue, agentId: entry.agentId!, by, at });
-    }
-    await this.c.deps.events.publish({ type: 'queue.consult-started', callId, queue: entry.queue, agentId: entry.agentId!, target, by, at });
+    await this.holdForConsult(entry, wasHeld, target, by, at);
     await this.c.parts.agents.changed(target, res.before, res.after, at);
     const endpoint = ringEndpoint(profile, (await this.c.store.getAgent(target))?.d);
     const rung = await tel.originate({ endpoint, legId: consult.legId, callId, callerId: `"Transfer ${entry.agentId}" <${entry.callerId}>`, timeoutS: CONSULT_RING_S, variables: { SWITCHBOARD_CALL_ID: callId, SWITCHBOARD_CONSULT_FROM: entry.agentId! }, consult: true });
@@ -95,27 +129,31 @@ export class Attended {
   /** The colleague answered: they join the first agent in the call's bridge. */
   async answered(legId: string, callId: string): Promise<void> {
     const at = this.c.now();
-    const res = await this.c.retry('consult answered', async () => {
+    type Change = { id: string; before: AgentState; after: AgentState };
+    const res = await this.c.retry<{ colleague?: Change } | undefined>('consult answered', async () => {
       const cur = await this.c.store.getEntry(callId);
       if (!cur || cur.d.consult?.legId !== legId || cur.d.consult.state !== 'ringing') return { result: undefined };
-      const colleague = await this.c.loadAgent(cur.d.consult.agentId);
+      const next: AcdEntry = { ...cur.d, consult: { ...cur.d.consult, state: 'talking' } };
+      const colleagueId = cur.d.consult.agentId;
+      if (!colleagueId) return { apply: () => this.c.store.updateEntry(cur, next), result: {} }; // a destination
+      const colleague = await this.c.loadAgent(colleagueId);
       if (colleague.d.status !== 'reserved' || colleague.d.callId !== callId) return { result: undefined };
       const nextColleague = applyAgentEvent(colleague.d, { type: 'answered', callId, at });
-      const next: AcdEntry = { ...cur.d, consult: { ...cur.d.consult, state: 'talking' } };
-      return { apply: () => this.c.store.connect(cur, next, { cur: colleague, next: nextColleague }), result: { id: colleague.d.id, before: colleague.d, after: nextColleague } };
+      return { apply: () => this.c.store.connect(cur, next, { cur: colleague, next: nextColleague }), result: { colleague: { id: colleague.d.id, before: colleague.d, after: nextColleague } } };
     });
     if (!res) {
       await this.c.telephony.hangup(legId);
       return;
     }
-    await this.c.parts.agents.changed(res.id, res.before, res.after, at);
+    if (res.colleague) await this.c.parts.agents.changed(res.colleague.id, res.colleague.before, res.colleague.after, at);
     await this.c.telephony.bridge(callBridgeId(callId), [legId]).catch((err: unknown) => this.c.callLogs.of(callId).warn({ err }, 'could not bring the colleague in'));
   }
 
   /** The caller joins the colleague; the first agent goes to wrap-up. */
   async complete(callId: string, actor: Actor | 'first-agent-left', by: string): Promise<AcdEntry> {
     const at = this.c.now();
-    const res = await this.c.retry('transfer complete', async () => {
+    type Done = { from: AcdEntry; to?: AcdEntry; first: { id: string; before: AgentState; after: AgentState; wrapUpS: number } };
+    const res = await this.c.retry<Done>('transfer complete', async () => {
       const cur = actor === 'first-agent-left' ? await this.c.store.getEntry(callId) : await this.checked(callId, actor);
       const consult = cur?.d.consult;
       if (!cur || consult?.state !== 'talking') throw new CallActionRefused(409, `call "${callId}" has no consultation with a colleague on the line`);
@@ -123,23 +161,39 @@ export class Attended {
       const first = await this.c.loadAgent(firstId);
       const wrapUpS = this.c.config().agents.get(firstId)?.wrapUpS ?? this.c.config().queues.get(cur.d.queue)?.wrapUpS ?? 0;
       const nextFirst = first.d.status === 'on-call' && first.d.callId === callId ? applyAgentEvent(first.d, { type: 'callEnded', callId, wrapUpS, at }) : first.d;
+      const firstChange = { id: firstId, before: first.d, after: nextFirst, wrapUpS };
+      // To a destination the call leaves the ACD: the call flow owns it from here.
+      if (consult.destination) return { apply: () => this.c.store.removeEntry(cur, { cur: first, next: nextFirst }), result: { from: cur.d, first: firstChange } };
       // Consulted through a queue: the call is that queue's from now on.
       const next: AcdEntry = { ...cur.d, queue: consult.queue ?? cur.d.queue, agentId: consult.agentId, legId: consult.legId, connectedAt: at, passedOnBy: [...(cur.d.passedOnBy ?? []), firstId] };
       for (const k of ['consult', 'heldAt', 'heldMs'] as const) delete next[k];
-      return { apply: () => this.c.store.connect(cur, next, { cur: first, next: nextFirst }), result: { from: cur.d, to: next, first: { id: firstId, before: first.d, after: nextFirst, wrapUpS } } };
+      return { apply: () => this.c.store.connect(cur, next, { cur: first, next: nextFirst }), result: { from: cur.d, to: next, first: firstChange } };
     });
-    const { from, to, first } = res;
+    const { from, first } = res;
+    const to = res.to;
+    const consult = from.consult!;
     const tel = this.c.telephony;
     if (first.after.status === 'wrap-up') await this.c.deps.timers.set(`wrap:${first.id}`, at + first.wrapUpS * 1000, { kind: 'wrap-up-end', agentId: first.id, callId });
     await tel.hangup(from.legId!).catch(() => undefined);
     await tel.stopMoh(from.channelId).catch(() => undefined);
-    await tel.bridge(callBridgeId(callId), [from.channelId]).catch((err: unknown) => this.c.callLogs.of(callId).warn({ err }, 'could not bring the caller to the colleague'));
+    await tel.bridge(callBridgeId(callId), [from.channelId]).catch((err: unknown) => this.c.callLogs.of(callId).warn({ err }, 'could not bring the caller to the transfer target'));
     const connectedAt = from.connectedAt ?? at;
     const onHoldS = seconds(heldMsAt(from, at));
     const events = this.c.deps.events;
-    const throughQueue = from.consult?.queue;
-    await events.publish({ type: 'queue.transferred', callId, queue: from.queue, agentId: first.id, mode: 'attended', to: throughQueue ? 'queue' : 'agent', target: throughQueue ?? to.agentId!, holdS: seconds(connectedAt - from.queuedAt), talkS: seconds(at - connectedAt), ...(onHoldS > 0 ? { onHoldS } : {}), origPosition: from.joinPosition, by, at });
-    await events.publish({ type: 'queue.consult-ended', callId, queue: from.queue, agentId: first.id, target: to.agentId!, outcome: 'completed', at });
+    const [kind, target] = consult.destination ? (['destination', consult.destination] as const) : consult.queue ? (['queue', consult.queue] as const) : (['agent', consult.agentId!] as const);
+    await events.publish({ type: 'queue.transferred', callId, queue: from.queue, agentId: first.id, mode: 'attended', to: kind, target, holdS: seconds(connectedAt - from.queuedAt), talkS: seconds(at - connectedAt), ...(onHoldS > 0 ? { onHoldS } : {}), origPosition: from.joinPosition, by, at });
+    await events.publish({ type: 'queue.consult-ended', callId, queue: from.queue, agentId: first.id, target: consult.agentId ?? consult.destination!, outcome: 'completed', at });
+    if (!to) {
+      // The call flow owns the caller and the destination's leg now.
+      this.c.deps.handedOff?.(callId, consult.legId);
+      await this.c.parts.agents.changed(first.id, first.before, first.after, at);
+      this.c.callLogs.of(callId).info({ from: first.id, to: consult.destination, by }, 'attended transfer to a destination completed');
+      const gone: AcdEntry = { ...from };
+      for (const k of ['agentId', 'legId', 'consult', 'heldAt', 'heldMs'] as const) delete gone[k];
+      return gone;
+    }
+    // Through a queue, the call enters that queue (it counts it offered and answered there).
+    if (consult.queue && consult.queue !== from.queue) await events.publish({ type: 'queue.entered', callId, queue: to.queue, callerId: to.callerId, position: 1, priority: to.priority, from: from.queue, at });
     // The colleague's part begins (their recording, screen pop, disposition follow it).
     await events.publish({ type: 'queue.connected', callId, queue: to.queue, agentId: to.agentId!, legId: to.legId!, holdS: seconds(at - from.queuedAt), ringS: 0, callerId: to.callerId, transferredFrom: first.id, at });
     await this.c.parts.agents.changed(first.id, first.before, first.after, at);
@@ -178,8 +232,8 @@ export class Attended {
     const consult = entry.consult;
     if (!consult) return;
     await this.c.telephony.hangup(consult.legId).catch(() => undefined);
-    await this.releaseColleague(entry.callId, consult.agentId);
-    await this.c.deps.events.publish({ type: 'queue.consult-ended', callId: entry.callId, queue: entry.queue, agentId: entry.agentId!, target: consult.agentId, outcome: 'call-ended', at: this.c.now() });
+    if (consult.agentId) await this.releaseColleague(entry.callId, consult.agentId);
+    await this.c.deps.events.publish({ type: 'queue.consult-ended', callId: entry.callId, queue: entry.queue, agentId: entry.agentId!, target: consult.agentId ?? consult.destination!, outcome: 'call-ended', at: this.c.now() });
   }
 
   private async checked(callId: string, actor: Actor): Promise<Versioned<AcdEntry>> {
@@ -192,28 +246,32 @@ export class Attended {
   /** Ends the consultation `legId` without a transfer: entry and colleague together; the caller off hold. */
   private async end(callId: string, legId: string, outcome: ConsultOutcome, by = 'system'): Promise<AcdEntry | undefined> {
     const at = this.c.now();
-    const res = await this.c.retry('consult end', async () => {
+    type Ended = { from: AcdEntry; to: AcdEntry; target: string; colleague?: { id: string; before: AgentState; after: AgentState } } | undefined;
+    const res = await this.c.retry<Ended>('consult end', async () => {
       const cur = await this.c.store.getEntry(callId);
       const consult = cur?.d.consult;
       if (!cur || consult?.legId !== legId) return { result: undefined };
+      const next: AcdEntry = { ...cur.d, heldMs: heldMsAt(cur.d, at) };
+      for (const k of ['consult', 'heldAt'] as const) delete next[k];
+      const target = consult.agentId ?? consult.destination!;
+      if (!consult.agentId) return { apply: () => this.c.store.updateEntry(cur, next), result: { from: cur.d, to: next, target } }; // a destination
       const colleague = await this.c.loadAgent(consult.agentId);
       const mine = (colleague.d.status === 'reserved' || colleague.d.status === 'on-call') && colleague.d.callId === callId;
       const nextColleague = mine ? applyAgentEvent(colleague.d, { type: 'consultEnded', callId, at }) : colleague.d;
-      const next: AcdEntry = { ...cur.d, heldMs: heldMsAt(cur.d, at) };
-      for (const k of ['consult', 'heldAt'] as const) delete next[k];
-      return { apply: () => this.c.store.connect(cur, next, { cur: colleague, next: nextColleague }), result: { from: cur.d, to: next, colleague: { id: colleague.d.id, before: colleague.d, after: nextColleague } } };
+      return { apply: () => this.c.store.connect(cur, next, { cur: colleague, next: nextColleague }), result: { from: cur.d, to: next, target, colleague: { id: colleague.d.id, before: colleague.d, after: nextColleague } } };
     });
     await this.c.telephony.hangup(legId).catch(() => undefined);
     if (!res) return undefined;
-    const { from, to, colleague } = res;
+    const { from, to, target } = res;
+    const colleague = res.colleague;
     const tel = this.c.telephony;
     await tel.stopMoh(from.channelId).catch(() => undefined);
     await tel.bridge(callBridgeId(callId), [from.channelId]).catch((err: unknown) => this.c.callLogs.of(callId).warn({ err }, 'could not take the caller off hold'));
     const events = this.c.deps.events;
-    await events.publish({ type: 'queue.consult-ended', callId, queue: from.queue, agentId: from.agentId!, target: colleague.id, outcome, at });
+    await events.publish({ type: 'queue.consult-ended', callId, queue: from.queue, agentId: from.agentId!, target, outcome, at });
     await events.publish({ type: 'queue.resumed', callId, queue: from.queue, agentId: from.agentId!, by, heldS: seconds(at - (from.heldAt ?? at)), at });
-    await this.c.parts.agents.changed(colleague.id, colleague.before, colleague.after, at);
-    this.c.callLogs.of(callId).info({ target: colleague.id, outcome }, 'consultation ended');
+    if (colleague) await this.c.parts.agents.changed(colleague.id, colleague.before, colleague.after, at);
+    this.c.callLogs.of(callId).info({ target, outcome }, 'consultation ended');
     return to;
   }
 

@@ -45,7 +45,8 @@ export class Connecting {
       // Ring-all: the agents whose phones still ring for this call are released in the same step.
       const others = await this.releasedWith(entry.d, legId, at);
       const changes = [{ cur: agent, next: nextAgent }, ...others.map((o) => o.change)];
-      return { apply: () => this.c.store.connect(entry, next, changes), result: { next, others } };
+      const otherLegs = ringingLegs(entry.d).filter((l) => l.legId !== legId);
+      return { apply: () => this.c.store.connect(entry, next, changes), result: { next, others, otherLegs } };
     });
     if (!res) {
       // Nobody waits for this leg any more (caller left, another agent answered, or the offer timed out): let it go.
@@ -54,7 +55,7 @@ export class Connecting {
     }
     const connected = res.next;
     const log = this.c.deps.logger.child({ callId, agentId: connected.agentId, legId });
-    const stopping = this.stopRinging(connected, res.others, at);
+    const stopping = this.stopRinging(connected, res.otherLegs, res.others, at);
     await this.c.parts.waiting.cancelTimers(callId);
     if (connected.callback) {
       await stopping;
@@ -92,10 +93,10 @@ export class Connecting {
     return out;
   }
 
-  /** Another agent answered a ring-all offer: the other phones stop ringing, and their agents are free again. */
-  private async stopRinging(connected: AcdEntry, others: readonly ReleasedAgent[], at: number): Promise<void> {
-    for (const o of others) this.doneLegs.add(o.leg.legId);
-    await Promise.all(others.map((o) => this.c.telephony.hangup(o.leg.legId).catch(() => undefined)));
+  /** Another agent answered a ring-all offer: every other phone stops ringing, and the agents still reserved for the call are free again. */
+  private async stopRinging(connected: AcdEntry, legs: readonly RingLeg[], others: readonly ReleasedAgent[], at: number): Promise<void> {
+    for (const l of legs) this.doneLegs.add(l.legId);
+    await Promise.all(legs.map((l) => this.c.telephony.hangup(l.legId).catch(() => undefined)));
     for (const { leg, change } of others) {
       await this.c.deps.events.publish({ type: 'queue.ring-stopped', callId: connected.callId, queue: connected.queue, agentId: leg.agentId, answeredBy: connected.agentId!, ringMs: at - (connected.offeredAt ?? at), at });
       await this.c.parts.agents.changed(leg.agentId, change.cur.d, change.next, at);

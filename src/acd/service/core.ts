@@ -36,8 +36,14 @@ export interface AcdDeps {
   pause?: (ms: number) => Promise<void>;
   /** The agent hung up first on a queue with a survey: the caller goes on to that flow. */
   afterCall?: (call: { callId: string; channelId: string; flow: string }) => Promise<void>;
-  /** An agent sent the connected caller to an assist flow (assist.ts): the call flow runs it and, at its end, gives the caller back (acd.assistDone). */
-  startAssist?: (call: { callId: string; flow: string }) => Promise<void>;
+  /** An agent sent the connected caller to an assist flow (assist.ts): the call flow runs it and, at its end, gives the caller back (acd.assistDone). False: it could not start. */
+  startAssist?: (call: { callId: string; flow: string }) => Promise<boolean>;
+  /** A configured destination's endpoint and ring time (attended transfers to it). */
+  destination?: (id: string) => { endpoint: string; timeoutS: number } | undefined;
+  /** An attended transfer handed the caller to a destination's leg: the call flow owns the call again (not awaited: it may run in the call's queue). */
+  handedOff?: (callId: string, legId: string) => void;
+  /** A leg the ACD no longer knows ended (a destination's, after the hand-off): for the call flow. */
+  handedLegEnded?: (callId: string, legId: string) => void;
   /** The agent hung up first (no survey): the call flow learns the call is over before the caller is hung up. */
   agentEnded?: (callId: string) => void;
   /** Set when the callbacks feature runs (callback entries are its to dial). */

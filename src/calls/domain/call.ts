@@ -21,12 +21,14 @@ export interface CallState {
   ivr?: IvrState;
   /** The caller is in an assist flow: its end gives them back to their agent instead of ending the call. */
   assist?: true;
+  /** An attended transfer left the caller talking to a destination on this leg (in the call's bridge). */
+  handedTo?: string;
 }
 
 export type CallNotice =
   | { type: 'call.arrived'; number: string; callerId: string; callerName?: string }
   | { type: 'call.answered' }
-  | { type: 'call.ended'; reason: 'caller-hangup' | 'agent-hangup' | 'flow-complete' | 'answer-failed' | 'unknown-number' | 'not-configured' };
+  | { type: 'call.ended'; reason: 'caller-hangup' | 'agent-hangup' | 'far-end-hangup' | 'flow-complete' | 'answer-failed' | 'unknown-number' | 'not-configured' };
 
 export type CallCommand =
   | Exclude<IvrCommand, { kind: 'notify' }>
@@ -39,7 +41,9 @@ export type CallCommand =
   /** A key the caller pressed while waiting in a queue (a callback offer's answer): the ACD's. */
   | { kind: 'queueDigit'; digit: string }
   /** The assist flow is over with the caller still there: the ACD puts them back with their agent. */
-  | { kind: 'backToAgent' };
+  | { kind: 'backToAgent' }
+  /** The caller or the destination they were handed to left: hang up that leg, take the call's bridge down. */
+  | { kind: 'endHandedLeg'; legId: string };
 
 /** What a call needs from configuration: the flows, and which flow a dialled number runs. */
 export interface CallContext extends FlowContext {
@@ -55,7 +59,10 @@ const notify = (notice: IvrNotice | CallNotice): CallCommand => ({ kind: 'notify
 
 export function callStep(before: CallState | undefined, event: CallEvent, ctx: CallContext): CallStep {
   if (!before) return event.type === 'CallArrived' ? arrive(event, ctx) : { state: before, commands: [] };
+  // Handed to a destination after the caller left (or the call ended): nobody for it to talk to.
+  if (event.type === 'HandedOff' && (before.phase === 'ended' || before.callerGone)) return { state: { ...before }, commands: [{ kind: 'endHandedLeg', legId: event.legId }] };
   if (before.phase === 'ended' || !before.ivr) return { state: before, commands: [] }; // late or repeated events
+  if (event.type === 'HandedOff' || event.type === 'HandedLegEnded' || before.handedTo) return handedOff(before, event);
   if (event.type === 'FlowStart') return startFlow(before, before.ivr, event, ctx);
   if (event.type === 'CallVanished') return vanished(before, before.ivr, event.at, ctx);
   if (event.type === 'AgentHungUp') return agentHungUp(before, before.ivr);
@@ -67,6 +74,29 @@ export function callStep(before: CallState | undefined, event: CallEvent, ctx: C
   const ivrEvent = toIvrEvent(event);
   if (!ivrEvent) return { state: before, commands: [] };
   return runIvr(before, before.ivr, ivrEvent, ctx);
+}
+
+/**
+ * A caller an attended transfer handed to a destination talks to it in the call's bridge; the
+ * flow takes no part any more. Either side hanging up ends the call and hangs up the other.
+ */
+function handedOff(state: CallState, event: CallEvent): CallStep {
+  const ended = (reason: 'caller-hangup' | 'far-end-hangup', commands: CallCommand[]): CallStep => {
+    const { handedTo: _, ...call } = state;
+    return { state: { ...call, phase: 'ended', callerGone: reason === 'caller-hangup' || undefined, ivr: { ...state.ivr!, phase: 'ended' } }, commands: [...commands, notify({ type: 'call.ended', reason })] };
+  };
+  switch (event.type) {
+    case 'HandedOff':
+      return { state: { ...state, handedTo: event.legId }, commands: [] };
+    case 'HandedLegEnded':
+      if (state.handedTo !== event.legId) return { state, commands: [] };
+      return ended('far-end-hangup', [{ kind: 'endHandedLeg', legId: event.legId }, { kind: 'hangup' }]);
+    case 'CallHungUp':
+    case 'CallVanished':
+      return ended('caller-hangup', [{ kind: 'endHandedLeg', legId: state.handedTo! }]);
+    default:
+      return { state, commands: [] }; // keys, timers, a flow start: the caller talks to the destination
+  }
 }
 
 /** The channel is gone and nothing more will come: the flow learns of the hang-up (if it had not) and the call ends. */
@@ -168,6 +198,8 @@ function toIvrEvent(event: CallEvent): IvrEvent | undefined {
     case 'CallVanished':
     case 'AgentHungUp':
     case 'AnswerFailed':
+    case 'HandedOff':
+    case 'HandedLegEnded':
       return undefined; // a repeated arrival; the others are handled before
   }
 }

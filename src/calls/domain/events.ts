@@ -20,6 +20,10 @@ export type CallEvent =
   | { type: 'DialEnded'; callId: string; dialId: string; at: number }
   /** The agent hung up a connected call (the ACD hangs up the caller): the call is over. */
   | { type: 'AgentHungUp'; callId: string; at: number }
+  /** An attended transfer handed the caller to a destination's leg (in the call's bridge): the call is the flow's again, until either side hangs up. */
+  | { type: 'HandedOff'; callId: string; legId: string; at: number }
+  /** That leg is gone. */
+  | { type: 'HandedLegEnded'; callId: string; legId: string; at: number }
   /** Asterisk could not answer the caller: the call cannot go on. */
   | { type: 'AnswerFailed'; callId: string; at: number }
   /**

@@ -139,8 +139,9 @@ export function project(state: ProjectorState, entry: JournalEntry, settings: St
       const ev = e as Ev.QueueConnectedShape;
       if (!str(ev.queue) || !str(ev.agentId) || !str(ev.callId) || !nat(ev.holdS)) return next(s);
       const cfg = settings.queue(ev.queue);
-      // A colleague taking the call in an attended transfer: the queue answered it once already.
-      if (ev.transferredFrom === undefined) {
+      // A colleague taking the call in an attended transfer: the queue answered it once already
+      // (unless the transfer went through another queue: that one answers it now).
+      if (ev.transferredFrom === undefined || s.calls[ev.callId]?.q !== ev.queue) {
         put('queue', ev.queue, 'answered', 1);
         put('queue', ev.queue, 'waitAnsweredS', ev.holdS);
         put('queue', ev.queue, 'waitAnsweredMaxS', ev.holdS);
