@@ -59,8 +59,7 @@ export class Attended {
     const dest = this.c.deps.destination?.(destination);
     if (!dest) throw new CallActionRefused(422, `no destination "${destination}"`, 'destination');
     const first = await this.checked(callId, actor);
-    const wasHeld = first.d.heldAt !== undefined;
-    if (!wasHeld && !(await this.c.telephony.bridgeMembers(callBridgeId(callId)))?.includes(first.d.channelId)) throw new CallActionRefused(409, `call "${callId}" is not connected to its agent yet`);
+    const wasHeld = await this.heldOrBridged(first.d);
     const at = this.c.now();
     const entry = await this.c.retry('consult destination', async () => {
       const cur = await this.checked(callId, actor);
@@ -80,6 +79,13 @@ export class Attended {
     return entry;
   }
 
+  /** Whether the caller is on hold already; 409 while they are not in the conversation with the agent yet. */
+  private async heldOrBridged(e: AcdEntry): Promise<boolean> {
+    if (e.heldAt !== undefined) return true;
+    if (!(await this.c.telephony.bridgeMembers(callBridgeId(e.callId)))?.includes(e.channelId)) throw new CallActionRefused(409, `call "${e.callId}" is not connected to its agent yet`);
+    return false;
+  }
+
   /** The caller leaves the conversation for hold music while the agent consults (unless on hold already). */
   private async holdForConsult(entry: AcdEntry, wasHeld: boolean, target: string, by: string, at: number): Promise<void> {
     const tel = this.c.telephony;
@@ -97,8 +103,7 @@ export class Attended {
     if (!profile) throw new CallActionRefused(404, `no agent "${target}"`);
     const first = await this.checked(callId, actor);
     if (first.d.agentId === target) throw new CallActionRefused(409, `call "${callId}" is with agent "${target}" already`);
-    const wasHeld = first.d.heldAt !== undefined;
-    if (!wasHeld && !(await this.c.telephony.bridgeMembers(callBridgeId(callId)))?.includes(first.d.channelId)) throw new CallActionRefused(409, `call "${callId}" is not connected to its agent yet`);
+    const wasHeld = await this.heldOrBridged(first.d);
     const at = this.c.now();
     const res = await this.c.retry('consult', async () => {
       const cur = await this.checked(callId, actor);
