@@ -156,7 +156,8 @@ export function composeHttp(d: HttpComposition): { app: Express; eventStream: Ev
         },
         visibility: async (p) => visibility(p),
         ownCalls: async () => {
-          const ids = (await acdStore.allAgents()).flatMap((a) => (a.d.callId?.startsWith('out-') ? [a.d.callId] : []));
+          // The ACD's copy of the agents (refreshed from the change feed), not a second full read per request.
+          const ids = [...(await acdStore.currentAgents()).docs.values()].flatMap((a) => (a.d.callId?.startsWith('out-') ? [a.d.callId] : []));
           return (await outbound.calls(ids)).map((c) => ({ ...c, callerId: config.current.agents.get(c.agentId)?.outbound?.callerId ?? '' }));
         },
         one: async (callId) => {

@@ -3,6 +3,7 @@
 import type Redis from 'ioredis';
 import type { CallState } from './domain/call';
 import type { Keys } from '../platform/redis/keys';
+import { jsonDocs } from '../platform/redis/json-docs';
 
 /** Finished calls stay readable this long for inspection, then Redis drops them. */
 const ENDED_TTL_S = 24 * 3600;
@@ -35,9 +36,7 @@ export class CallStore {
   /** Every call in progress on this application (one read of the set, one of the documents). */
   async active(): Promise<CallState[]> {
     const ids = await this.activeIds();
-    if (ids.length === 0) return [];
-    const docs = await this.redis.mget(...ids.map((id) => this.keys.call(id)));
-    return docs.filter((d): d is string => d !== null).map((d) => JSON.parse(d) as CallState);
+    return jsonDocs<CallState>(this.redis, ids.map((id) => this.keys.call(id)));
   }
 
   async activeIds(): Promise<string[]> {

@@ -3,6 +3,7 @@
 import type Redis from 'ioredis';
 import type { Keys } from '../platform/redis/keys';
 import type { ContactRecord } from './domain/record';
+import { jsonDocs } from '../platform/redis/json-docs';
 
 const KEEP_S = 90 * 86_400;
 /** Calls kept per number. */
@@ -30,8 +31,6 @@ export class ContactStore {
   /** The number's last `limit` calls other than `except`, newest first. */
   async recent(callerId: string, limit: number, except?: string): Promise<ContactRecord[]> {
     const ids = (await this.redis.lrange(this.keys.contactsOf(callerId), 0, limit)).filter((id) => id !== except).slice(0, limit);
-    if (ids.length === 0) return [];
-    const raws = await this.redis.mget(ids.map((id) => this.keys.contact(id)));
-    return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as ContactRecord] : []));
+    return jsonDocs<ContactRecord>(this.redis, ids.map((id) => this.keys.contact(id)));
   }
 }

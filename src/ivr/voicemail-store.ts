@@ -1,6 +1,7 @@
 // Voicemail metadata. The recording itself is <id>.wav in Asterisk's recording folder.
 import type Redis from 'ioredis';
 import type { Keys } from '../platform/redis/keys';
+import { jsonDocs } from '../platform/redis/json-docs';
 
 export interface VoicemailRecord {
   id: string;
@@ -30,9 +31,7 @@ export class VoicemailStore {
 
   async list(limit = 100, offset = 0): Promise<Array<VoicemailRecord & { file: string }>> {
     const ids = await this.redis.zrevrange(this.keys.voicemails(), offset, offset + limit - 1);
-    if (ids.length === 0) return [];
-    const docs = await this.redis.mget(...ids.map((id) => this.keys.voicemail(id)));
-    return docs.filter((d): d is string => d !== null).map((d) => JSON.parse(d) as VoicemailRecord & { file: string });
+    return jsonDocs<VoicemailRecord & { file: string }>(this.redis, ids.map((id) => this.keys.voicemail(id)));
   }
 }
 

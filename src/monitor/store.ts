@@ -5,6 +5,7 @@ import type Redis from 'ioredis';
 import { LuaScript } from '../platform/redis/lua';
 import type { Keys } from '../platform/redis/keys';
 import type { MonitorMode } from './domain/decide';
+import { jsonDocs } from '../platform/redis/json-docs';
 
 const KEEP_S = 86_400;
 const END = LuaScript.load(__dirname, 'end-4.lua');
@@ -71,9 +72,7 @@ export class MonitorStore {
     return (await END.run(this.redis, [k.monitorSession(s.id), k.monitorPhone(s.supervisor), k.monitorsOfCall(s.callId), k.monitors()], [s.id])) === 1;
   }
 
-  private async many(ids: string[]): Promise<MonitorSession[]> {
-    if (ids.length === 0) return [];
-    const raws = await this.redis.mget(ids.map((id) => this.keys.monitorSession(id)));
-    return raws.flatMap((r) => (r ? [JSON.parse(r) as MonitorSession] : []));
+  private many(ids: string[]): Promise<MonitorSession[]> {
+    return jsonDocs<MonitorSession>(this.redis, ids.map((id) => this.keys.monitorSession(id)));
   }
 }

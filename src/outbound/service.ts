@@ -13,6 +13,7 @@ import { acceptNumber, trunkEndpoint } from '../kernel/dialable';
 import { outboundIds } from '../kernel/ids';
 import type { Clock } from '../platform/clock';
 import type { Keys } from '../platform/redis/keys';
+import { jsonDocs } from '../platform/redis/json-docs';
 
 export interface OutboundCall {
   id: string;
@@ -133,10 +134,8 @@ export class OutboundService {
   }
 
   /** The calls of these ids still in progress (one read). */
-  async calls(ids: readonly string[]): Promise<OutboundCall[]> {
-    if (ids.length === 0) return [];
-    const raw = await this.d.redis.mget(...ids.map((id) => this.d.keys.outboundCall(id)));
-    return raw.flatMap((r) => (r ? [JSON.parse(r) as OutboundCall] : []));
+  calls(ids: readonly string[]): Promise<OutboundCall[]> {
+    return jsonDocs<OutboundCall>(this.d.redis, ids.map((id) => this.d.keys.outboundCall(id)));
   }
 
   async ofAgent(agentId: string): Promise<OutboundCall | undefined> {

@@ -5,6 +5,7 @@
 import type Redis from 'ioredis';
 import type { Keys } from '../platform/redis/keys';
 import type { RecordingMeta } from './domain/decide';
+import { jsonDocs } from '../platform/redis/json-docs';
 
 /** A call's pointer to its running recording outlives no call. */
 const CALL_KEEP_S = 86_400;
@@ -43,9 +44,7 @@ export class RecordingStore {
   /** Newest first. */
   async list(limit: number, offset: number): Promise<RecordingMeta[]> {
     const ids = await this.redis.zrevrange(this.keys.recordings(), offset, offset + limit - 1);
-    if (ids.length === 0) return [];
-    const raws = await this.redis.mget(ids.map((id) => this.keys.recording(id)));
-    return raws.flatMap((r) => (r ? [JSON.parse(r) as RecordingMeta] : []));
+    return jsonDocs<RecordingMeta>(this.redis, ids.map((id) => this.keys.recording(id)));
   }
 
   /** Ids whose retention ended by `now`, the first to expire first. */

@@ -43,7 +43,7 @@ export class Connecting {
       delete next.ringing;
       const nextAgent = applyAgentEvent(agent.d, { type: 'answered', callId, at });
       // Ring-all: the agents whose phones still ring for this call are released in the same step.
-      const others = await this.releasedWith(entry.d, legId, at);
+      const others = await this.releasedWith(entry.d, at, legId);
       const changes = [{ cur: agent, next: nextAgent }, ...others.map((o) => o.change)];
       const otherLegs = ringingLegs(entry.d).filter((l) => l.legId !== legId);
       return { apply: () => this.c.store.connect(entry, next, changes), result: { next, others, otherLegs } };
@@ -81,8 +81,8 @@ export class Connecting {
     log.info({ holdS, ringS }, 'connected');
   }
 
-  /** The other agents a ring-all offer rang, reserved for this call still: each released (no strike). */
-  private async releasedWith(entry: AcdEntry, exceptLeg: string, at: number): Promise<ReleasedAgent[]> {
+  /** The agents an offer rang (but the one on `exceptLeg`), reserved for this call still: each released (no strike). */
+  private async releasedWith(entry: AcdEntry, at: number, exceptLeg?: string): Promise<ReleasedAgent[]> {
     const out: ReleasedAgent[] = [];
     for (const leg of ringingLegs(entry)) {
       if (leg.legId === exceptLeg) continue;
@@ -285,7 +285,7 @@ export class Connecting {
       const e = await this.c.store.getEntry(callId);
       if (!e || e.d.state === 'connected') return { result: undefined };
       // Every agent rung for it (one, or several for ring-all) is released with it.
-      const agents = e.d.state === 'offered' ? await this.releasedWith(e.d, '', at) : [];
+      const agents = e.d.state === 'offered' ? await this.releasedWith(e.d, at) : [];
       return { apply: () => this.c.store.removeEntry(e, agents.map((a) => a.change)), result: { entry: e.d, agents } };
     });
     if (!res) {
